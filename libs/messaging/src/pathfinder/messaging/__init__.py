@@ -1,0 +1,1 @@
+"""CloudEvents over Kafka with a transactional outbox, relay and idempotent consumers."""

@@ -1,0 +1,119 @@
+"""Writing events to the outbox inside the transaction that changed the state they describe."""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+from pathfinder.contracts import ContractEvent
+from pathfinder.messaging.envelope import EventEnvelope, Headers
+from pathfinder.messaging.schema import OUTBOX_LANES, outbox
+from pathfinder.messaging.tracing import messaging_attributes
+from pathfinder.telemetry.correlation import current_correlation_id, new_correlation_id
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_tracer = trace.get_tracer("pathfinder.messaging")
+
+StoredHeader = list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A record as it will be published: topic, key, headers and value."""
+
+    event_id: UUID
+    topic: str
+    key: str
+    event_type: str
+    headers: Headers
+    payload: bytes
+
+
+def message_for_event(
+    event: ContractEvent,
+    *,
+    source: str,
+    correlation_id: str | None = None,
+    event_id: UUID | None = None,
+    time: datetime | None = None,
+) -> OutboxMessage:
+    """Wrap a contract event in its CloudEvents envelope, in the trace context of a new "create" span."""
+    event_id = event_id or uuid4()
+    with _tracer.start_as_current_span(
+        f"create {event.topic}",
+        kind=SpanKind.PRODUCER,
+        attributes=messaging_attributes("create", event.topic, message_id=str(event_id)),
+    ):
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        envelope = EventEnvelope(
+            id=event_id,
+            source=source,
+            type=event.event_type,
+            time=time or datetime.now(UTC),
+            subject=str(event.person_id),
+            la_code=event.responsible_la,
+            correlation_id=correlation_id or current_correlation_id() or new_correlation_id(),
+            data=event.model_dump_json().encode(),
+            traceparent=carrier.get("traceparent"),
+            tracestate=carrier.get("tracestate"),
+        )
+    return OutboxMessage(
+        event_id=event_id,
+        topic=event.topic,
+        key=envelope.subject,
+        event_type=event.event_type,
+        headers=envelope.to_headers(),
+        payload=envelope.data,
+    )
+
+
+def lane_of(key: str) -> int:
+    return zlib.crc32(key.encode()) % OUTBOX_LANES
+
+
+async def stage(session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    """Insert outbox rows in the session's open transaction; they become visible only if it commits."""
+    if not messages:
+        return
+    await session.execute(
+        outbox.insert(),
+        [
+            {
+                "event_id": message.event_id,
+                "lane": lane_of(message.key),
+                "topic": message.topic,
+                "key": message.key,
+                "event_type": message.event_type,
+                "headers": encode_headers(message.headers),
+                "payload": message.payload,
+            }
+            for message in messages
+        ],
+    )
+
+
+def encode_headers(headers: Headers) -> list[StoredHeader]:
+    stored: list[StoredHeader] = []
+    for name, value in headers:
+        try:
+            stored.append([name, value.decode("utf-8")])
+        except UnicodeDecodeError:
+            # Only a dead-lettered record that arrived malformed carries such bytes; keep them exactly.
+            stored.append([name, base64.b64encode(value).decode(), "base64"])
+    return stored
+
+
+def decode_headers(stored: Sequence[Sequence[str]]) -> Headers:
+    headers: Headers = []
+    for entry in stored:
+        name, value = entry[0], entry[1]
+        raw = base64.b64decode(value) if len(entry) > 2 and entry[2] == "base64" else value.encode()
+        headers.append((name, raw))
+    return headers

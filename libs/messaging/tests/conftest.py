@@ -1,0 +1,159 @@
+"""A tiny consuming service for the messaging tests: it records every application of an event in a table
+with no unique constraint, so an event applied twice shows up as two rows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pathfinder.contracts import EarlyYearsNotificationReceived
+from pathfinder.devstack.broker import EmbeddedBroker
+from pathfinder.messaging.consumer import EventConsumer, EventContext, Subscription
+from pathfinder.messaging.relay import OutboxRelay
+from pathfinder.messaging.schema import install_messaging_schema_v1, outbox
+from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
+from pathfinder.messaging.unit_of_work import SqlUnitOfWork
+from pathfinder.persistence.database import asyncpg_dsn, create_engine, session_factory
+
+test_metadata = MetaData()
+applied = Table(
+    "applied",
+    test_metadata,
+    Column("row", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", PgUUID(as_uuid=True), nullable=False),
+    Column("person_id", PgUUID(as_uuid=True), nullable=False),
+)
+
+
+def notification_event(person_id: UUID | None = None, la: str = "841") -> EarlyYearsNotificationReceived:
+    return EarlyYearsNotificationReceived(
+        person_id=person_id or uuid4(),
+        responsible_la=la,
+        notification_id=uuid4(),
+        notifying_organisation="RR8",
+        opinion_formed_on=date(2026, 11, 2),
+        received_at=datetime.now(UTC),
+    )
+
+
+@dataclass
+class Poison:
+    """Notification ids whose handler raises, and how often it was called for them."""
+
+    ids: set[UUID] = field(default_factory=set)
+    calls: dict[UUID, int] = field(default_factory=dict)
+
+
+@dataclass
+class MessagingRig:
+    """One database with the messaging schema, a relay and a consumer on a fresh broker."""
+
+    engine: AsyncEngine
+    database_url: str
+    kafka: KafkaSettings
+    broker: EmbeddedBroker
+    poison: Poison
+    outbox_settings: OutboxSettings
+    consumer_settings: ConsumerSettings
+
+    event = staticmethod(notification_event)
+
+    @staticmethod
+    async def wait_until(condition: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "") -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await condition():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            await asyncio.sleep(0.1)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(session_factory(self.engine), source="/pathfinder/tests")
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(
+            service="notifications",
+            engine=self.engine,
+            listen_dsn=asyncpg_dsn(self.database_url),
+            kafka=self.kafka,
+            settings=self.outbox_settings,
+            topics=[EarlyYearsNotificationReceived.topic, "tests.intake.dead-letter"],
+        )
+
+    def consumer(self) -> EventConsumer[SqlUnitOfWork]:
+        poison = self.poison
+
+        async def apply(event: EarlyYearsNotificationReceived, uow: SqlUnitOfWork, context: EventContext) -> None:
+            if event.notification_id in poison.ids:
+                poison.calls[event.notification_id] = poison.calls.get(event.notification_id, 0) + 1
+                raise RuntimeError("handler refuses this event")
+            await uow.session.execute(
+                insert(applied).values(event_id=context.delivery.event_id, person_id=event.person_id)
+            )
+
+        return EventConsumer(
+            service="tests",
+            subscription=Subscription(name="intake", handlers={EarlyYearsNotificationReceived: apply}),
+            uow_factory=self.unit_of_work,
+            engine=self.engine,
+            kafka=self.kafka,
+            settings=self.consumer_settings,
+        )
+
+    async def publish(self, events: list[EarlyYearsNotificationReceived]) -> list[UUID]:
+        """Commit the events to the outbox; returns their CloudEvents ids in order."""
+        async with self.unit_of_work() as uow:
+            ids = [uow.publish(event).event_id for event in events]
+            await uow.commit()
+        return ids
+
+    async def applied_rows(self) -> list[Any]:
+        async with self.engine.connect() as connection:
+            return list((await connection.execute(select(applied))).all())
+
+    async def unpublished(self) -> int:
+        async with self.engine.connect() as connection:
+            count = await connection.execute(select(func.count()).where(outbox.c.published_at.is_(None)))
+            return int(count.scalar_one())
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[EmbeddedBroker]:
+    embedded = EmbeddedBroker()
+    embedded.start()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture
+async def rig(broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[MessagingRig]:
+    url = await fresh_database("messaging")
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(install_messaging_schema_v1)
+        await connection.run_sync(test_metadata.create_all)
+    try:
+        yield MessagingRig(
+            engine=engine,
+            database_url=url,
+            kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, profile="embedded", topic_partitions=3),
+            broker=broker,
+            poison=Poison(),
+            outbox_settings=OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5),
+            consumer_settings=ConsumerSettings(
+                max_attempts=3, backoff_initial_seconds=0.01, backoff_max_seconds=0.05, session_timeout_ms=6000
+            ),
+        )
+    finally:
+        await engine.dispose()
+

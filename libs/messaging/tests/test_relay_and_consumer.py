@@ -1,0 +1,143 @@
+"""The runtime against the real embedded broker and PostgreSQL: outbox to Kafka to inbox, and its faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
+from pathfinder.messaging.broker import new_producer
+from pathfinder.messaging.envelope import EventEnvelope, header_value
+from pathfinder.messaging.outbox import message_for_event
+from pathfinder.messaging.schema import consumer_failure, inbox
+from pathfinder.messaging.workers import Worker
+
+DEAD_LETTER_TOPIC = "tests.intake.dead-letter"
+
+
+@asynccontextmanager
+async def running(*workers: Worker) -> AsyncIterator[asyncio.Event]:
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(worker(stop)) for worker in workers]
+    try:
+        yield stop
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
+async def dead_letters(rig, expected: int) -> list:  # type: ignore[no-untyped-def]
+    consumer = AIOKafkaConsumer(
+        DEAD_LETTER_TOPIC, bootstrap_servers=rig.kafka.bootstrap_servers, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    records: list = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def produce_raw(rig, records: list[tuple[bytes | None, list[tuple[str, bytes]], bytes | None]]) -> None:  # type: ignore[no-untyped-def]
+    producer: AIOKafkaProducer = new_producer(rig.kafka, client_id="tests-raw")
+    await producer.start()
+    try:
+        for key, headers, value in records:
+            await producer.send_and_wait("pathfinder.notifications.early-years", value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def test_events_flow_from_outbox_to_consumer_exactly_once(rig) -> None:  # type: ignore[no-untyped-def]
+    person = uuid4()
+    events = [rig.event(person) for _ in range(20)] + [rig.event() for _ in range(30)]
+    ids = await rig.publish(events)
+    async with running(rig.relay().run, rig.consumer().run):
+        await rig.wait_until(lambda: _count(rig, 50), what="50 events applied")
+    rows = await rig.applied_rows()
+    assert len(rows) == 50
+    assert await rig.unpublished() == 0
+    # One child's events arrive in the order they were written.
+    assert [row.event_id for row in rows if row.person_id == person] == ids[:20]
+    assert {row.event_id for row in rows} == set(ids)
+
+
+async def test_redelivered_event_is_a_no_op(rig) -> None:  # type: ignore[no-untyped-def]
+    message = message_for_event(rig.event(), source="/tests")
+    record = (message.key.encode(), message.headers, message.payload)
+    await produce_raw(rig, [record, record, record])
+    async with running(rig.relay().run, rig.consumer().run):
+        await rig.wait_until(lambda: _inbox_count(rig, 1), what="inbox row")
+        await asyncio.sleep(1.0)
+    assert len(await rig.applied_rows()) == 1
+
+
+async def test_malformed_and_unknown_events_are_dead_lettered_and_the_partition_moves_on(rig) -> None:  # type: ignore[no-untyped-def]
+    key = str(uuid4()).encode()
+    good = message_for_event(rig.event(), source="/tests")
+    unknown_type = [(n, b"pathfinder.tests.no-such-event.v1" if n == "ce_type" else v) for n, v in good.headers]
+    invalid_data = json.dumps({"person_id": "not-a-uuid"}).encode()
+    await produce_raw(
+        rig,
+        [
+            (key, [("content-type", b"application/json")], b"{}"),  # no CloudEvents headers at all
+            (key, unknown_type, good.payload),
+            (key, good.headers, invalid_data),
+            (good.key.encode(), good.headers, good.payload),
+        ],
+    )
+    async with running(rig.relay().run, rig.consumer().run):
+        await rig.wait_until(lambda: _count(rig, 1), what="the good event after three bad ones")
+        letters = await dead_letters(rig, 3)
+    reasons = sorted(header_value(r.headers, "pathfinder_dlt_reason") or "" for r in letters)
+    assert reasons == ["malformed", "malformed", "unknown-event-type"]
+    for letter in letters:
+        assert header_value(letter.headers, "pathfinder_dlt_original_topic") == "pathfinder.notifications.early-years"
+        assert header_value(letter.headers, "pathfinder_dlt_original_offset") in {"0", "1", "2"}
+        assert header_value(letter.headers, "pathfinder_dlt_error")
+    # The schema error names the field, never the value that was sent.
+    invalid = next(r for r in letters if b"not-a-uuid" in (r.value or b""))
+    error = header_value(invalid.headers, "pathfinder_dlt_error") or ""
+    assert "person_id" in error
+    assert "not-a-uuid" not in error
+
+
+async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(rig) -> None:  # type: ignore[no-untyped-def]
+    person = uuid4()
+    poisoned, following = rig.event(person), rig.event(person)
+    rig.poison.ids.add(poisoned.notification_id)
+    await rig.publish([poisoned, following])
+    async with running(rig.relay().run, rig.consumer().run):
+        await rig.wait_until(lambda: _count(rig, 1), what="the event after the poisoned one")
+        letters = await dead_letters(rig, 1)
+    assert rig.poison.calls[poisoned.notification_id] == rig.consumer_settings.max_attempts + 1  # +1: batch try
+    assert len(letters) == 1
+    assert header_value(letters[0].headers, "pathfinder_dlt_reason") == "handler-failed"
+    assert header_value(letters[0].headers, "pathfinder_dlt_attempts") == str(rig.consumer_settings.max_attempts)
+    assert "handler refuses this event" in (header_value(letters[0].headers, "pathfinder_dlt_error") or "")
+    assert EventEnvelope.from_record(letters[0].headers, letters[0].value).id is not None
+    async with rig.engine.connect() as connection:
+        outcome = (await connection.execute(select(inbox.c.outcome))).scalars().all()
+        failures = (await connection.execute(select(consumer_failure.c.attempts))).scalars().all()
+    assert sorted(outcome) == ["dead_lettered", "processed"]
+    assert failures == [rig.consumer_settings.max_attempts]
+
+
+async def _count(rig, expected: int) -> bool:  # type: ignore[no-untyped-def]
+    return len(await rig.applied_rows()) >= expected
+
+
+async def _inbox_count(rig, expected: int) -> bool:  # type: ignore[no-untyped-def]
+    async with rig.engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(inbox))).scalar_one()) >= expected
+

@@ -1,0 +1,1 @@
+"""PostgreSQL engines, units of work and migrations shared by every service."""

@@ -1,0 +1,77 @@
+"""Alembic migrations run from code, so the platform command, tests and deploy jobs share one path.
+
+Each service keeps its Alembic scripts inside its package (``pathfinder.<service>:migrations``) and its
+``env.py`` calls :func:`run_alembic_env`; the connection comes from :func:`upgrade_to_head` when run from
+code, or from the ``sqlalchemy.url`` option when run by the ``alembic`` command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from pathfinder.persistence.database import sqlalchemy_url
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+# Serialises concurrent upgrades of one database (several replicas starting at once).
+_MIGRATION_LOCK_KEY = 0x5041_5448_4D49_47  # "PATHMIG"
+
+
+def alembic_config(script_location: str, url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", sqlalchemy_url(url))
+    return config
+
+
+async def upgrade_to_head(script_location: str, url: str) -> None:
+    engine = create_async_engine(sqlalchemy_url(url))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            await connection.run_sync(_upgrade, alembic_config(script_location))
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, config: Config) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def run_alembic_env(target_metadata: MetaData | Sequence[MetaData]) -> None:
+    """The body of every service's ``env.py``."""
+    connection: Connection | None = context.config.attributes.get("connection")
+    if connection is not None:
+        _run_on(connection, target_metadata)
+        return
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("set sqlalchemy.url (alembic -x or alembic.ini) or run through upgrade_to_head()")
+    asyncio.run(_run_online(url, target_metadata))
+
+
+async def _run_online(url: str, target_metadata: MetaData | Sequence[MetaData]) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_run_on, target_metadata)
+    finally:
+        await engine.dispose()
+
+
+def _run_on(connection: Connection, /, target_metadata: MetaData | Sequence[MetaData], **options: Any) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_process(script_location: str, url: str) -> None:
+    """The body of every service's ``entrypoints.migrate`` module."""
+    asyncio.run(upgrade_to_head(script_location, url))

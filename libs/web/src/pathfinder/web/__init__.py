@@ -1,0 +1,1 @@
+"""What every service's HTTP API shares: health probes, problem details, correlation ids."""

@@ -1,0 +1,23 @@
+"""Running an API process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+from pathfinder.telemetry import TelemetrySettings, configure_telemetry
+
+
+def serve(app: FastAPI, *, host: str, port: int) -> None:
+    # log_config=None keeps the structured logging the service configured.
+    uvicorn.run(app, host=host, port=port, log_config=None, server_header=False, proxy_headers=False)
+
+
+def run_api_process(service: str, build_app: Callable[[], FastAPI], *, host: str, port: int) -> None:
+    """The body of every service's ``entrypoints.api`` module."""
+    telemetry = configure_telemetry(service, TelemetrySettings())
+    try:
+        serve(build_app(), host=host, port=port)
+    finally:
+        telemetry.shutdown()

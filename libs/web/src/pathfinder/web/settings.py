@@ -1,0 +1,15 @@
+"""Settings every service process shares; each service subclasses them with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class ServiceSettings(BaseSettings):
+    """``PATHFINDER_<SERVICE>_*``: the service's own database and where its API listens."""
+
+    database_url: str = Field(description="libpq or SQLAlchemy URL of the database this service owns")
+    database_pool_size: int = Field(default=10, ge=1)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)

@@ -1,0 +1,1 @@
+"""EHC needs assessments and plans with their statutory clock."""

@@ -1,0 +1,1 @@
+"""Adapters of the ehcp service: PostgreSQL repositories."""

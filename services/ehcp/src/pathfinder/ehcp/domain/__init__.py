@@ -1,0 +1,1 @@
+"""The EHC domain: rules only, no I/O."""

@@ -1,0 +1,14 @@
+"""``PATHFINDER_EHCP_*`` settings."""
+
+from __future__ import annotations
+
+from pathfinder.web.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+SERVICE = "ehcp"
+
+
+class EhcpSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PATHFINDER_EHCP_", extra="ignore")
+
+    http_port: int = 8002

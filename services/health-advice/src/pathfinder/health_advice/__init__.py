@@ -1,0 +1,1 @@
+"""Advice requests to health and their 6-week deadlines."""

@@ -1,0 +1,8 @@
+"""``python -m pathfinder.health_advice.entrypoints.worker``: outbox relay."""
+
+from pathfinder.health_advice.bootstrap import bootstrap
+from pathfinder.health_advice.settings import SERVICE
+from pathfinder.messaging.workers import run_worker_process
+
+if __name__ == "__main__":
+    run_worker_process(SERVICE, lambda: bootstrap().workers())

@@ -1,0 +1,1 @@
+"""Organisations, API clients and the child across agencies."""

@@ -1,0 +1,1 @@
+"""Early-years health notifications in, LA subscriptions out."""

@@ -1,0 +1,1 @@
+"""The notifications domain: rules only, no I/O."""

@@ -1,0 +1,8 @@
+"""``python -m pathfinder.notifications.entrypoints.worker``: outbox relay (and, later, consumers)."""
+
+from pathfinder.messaging.workers import run_worker_process
+from pathfinder.notifications.bootstrap import bootstrap
+from pathfinder.notifications.settings import SERVICE
+
+if __name__ == "__main__":
+    run_worker_process(SERVICE, lambda: bootstrap().workers())

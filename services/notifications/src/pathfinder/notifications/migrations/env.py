@@ -1,0 +1,5 @@
+from pathfinder.messaging.schema import messaging_metadata
+from pathfinder.notifications.adapters.tables import metadata
+from pathfinder.persistence.migrations import run_alembic_env
+
+run_alembic_env([metadata, messaging_metadata])

@@ -1,0 +1,141 @@
+"""Cross-service fixtures: the notifications and ehcp services on a fresh embedded broker and their own
+fresh databases, migrated exactly as the platform command migrates them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import func, select
+
+from pathfinder.devstack.broker import EmbeddedBroker
+from pathfinder.ehcp.adapters.tables import early_years_notice
+from pathfinder.ehcp.bootstrap import EhcpService
+from pathfinder.ehcp.bootstrap import bootstrap as bootstrap_ehcp
+from pathfinder.ehcp.settings import EhcpSettings
+from pathfinder.messaging.schema import inbox
+from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
+from pathfinder.notifications.bootstrap import NotificationsService
+from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notifications
+from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
+from pathfinder.notifications.settings import NotificationsSettings
+from pathfinder.persistence.migrations import upgrade_to_head
+
+# Settings that make recovery quick enough to exercise many times in one run; production keeps the defaults.
+FAST_RECOVERY_ENV = {
+    "PATHFINDER_KAFKA_PROFILE": "embedded",
+    "PATHFINDER_KAFKA_TOPIC_PARTITIONS": "3",
+    "PATHFINDER_OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
+    "PATHFINDER_OUTBOX_BROKER_CHECK_INTERVAL_SECONDS": "0.5",
+    "PATHFINDER_OUTBOX_LEASE_SECONDS": "2",
+    "PATHFINDER_CONSUMER_SESSION_TIMEOUT_MS": "6000",
+    "PATHFINDER_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
+    "PATHFINDER_TELEMETRY_EXPORTER": "none",
+}
+
+
+@dataclass
+class TwoServices:
+    broker: EmbeddedBroker
+    notifications: NotificationsService
+    ehcp: EhcpService
+
+    def worker_env(self, faults: str = "") -> dict[str, str]:
+        env = {
+            **os.environ,
+            **FAST_RECOVERY_ENV,
+            "PATHFINDER_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
+            "PATHFINDER_NOTIFICATIONS_DATABASE_URL": self.notifications.settings.database_url,
+            "PATHFINDER_EHCP_DATABASE_URL": self.ehcp.settings.database_url,
+        }
+        env["PATHFINDER_FAULTS"] = faults
+        return env
+
+    async def spawn_worker(self, package: str, faults: str = "") -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            f"pathfinder.{package}.entrypoints.worker",
+            env=self.worker_env(faults),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+
+    async def submit(self, count: int, *, concurrency: int = 8, la: str = "841") -> None:
+        """Accept ``count`` notifications through the notifications service's own command handler."""
+        remaining = iter(range(count))
+
+        async def submitter() -> None:
+            for _ in remaining:
+                await submit_early_years_notification(
+                    SubmitEarlyYearsNotification(
+                        person_id=uuid4(),
+                        responsible_la=la,
+                        notifying_organisation="RR8",
+                        opinion_formed_on=date(2026, 10, 1),
+                        parent_informed=True,
+                        discussion_offered=True,
+                    ),
+                    self.notifications.unit_of_work(),
+                )
+
+        await asyncio.gather(*(submitter() for _ in range(concurrency)))
+
+    async def notices_recorded(self) -> int:
+        async with self.ehcp.engine.connect() as connection:
+            result = await connection.execute(select(func.count()).select_from(early_years_notice))
+            return int(result.scalar_one())
+
+    async def inbox_rows(self) -> int:
+        async with self.ehcp.engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(inbox))).scalar_one())
+
+    async def wait_for_notices(self, expected: int, *, timeout: float) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (recorded := await self.notices_recorded()) < expected:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"only {recorded} of {expected} notices recorded after {timeout} s")
+            await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[EmbeddedBroker]:
+    embedded = EmbeddedBroker()
+    embedded.start()
+    try:
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture
+async def two_services(
+    broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]
+) -> AsyncIterator[TwoServices]:
+    notifications_url = await fresh_database("notifications")
+    ehcp_url = await fresh_database("ehcp")
+    await upgrade_to_head("pathfinder.notifications:migrations", notifications_url)
+    await upgrade_to_head("pathfinder.ehcp:migrations", ehcp_url)
+    kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers, profile="embedded", topic_partitions=3)
+    outbox = OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2)
+    services = TwoServices(
+        broker=broker,
+        notifications=bootstrap_notifications(NotificationsSettings(database_url=notifications_url), kafka, outbox),
+        ehcp=bootstrap_ehcp(
+            EhcpSettings(database_url=ehcp_url),
+            kafka,
+            outbox,
+            ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
+        ),
+    )
+    try:
+        yield services
+    finally:
+        await services.notifications.engine.dispose()
+        await services.ehcp.engine.dispose()

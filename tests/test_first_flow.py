@@ -1,0 +1,98 @@
+"""The first cross-service flow: an NHS trust's notification is accepted by notifications, relayed through
+Kafka and recorded by ehcp exactly once, under one trace."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from pathfinder.telemetry import TelemetrySettings, configure_telemetry
+
+SUBMISSION = {
+    "person_id": "5b0f3c44-3d36-4a0e-9a55-0c8c1d7f2a10",
+    "responsible_la": "805",
+    "notifying_organisation": "RTD",
+    "opinion_formed_on": "2026-11-02",
+    "parent_informed": True,
+    "discussion_offered": True,
+}
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    telemetry = configure_telemetry("tests", TelemetrySettings(), span_exporter=exporter)
+    yield exporter
+    telemetry.shutdown()
+
+
+async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_services, spans) -> None:  # type: ignore[no-untyped-def]
+    app = two_services.notifications.app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
+        accepted = await client.post(
+            "/early-years-notifications", json=SUBMISSION, headers={"X-Correlation-ID": "trust-retry-key-1"}
+        )
+        assert accepted.status_code == 202, accepted.text
+        body = accepted.json()
+        assert accepted.headers["x-correlation-id"] == "trust-retry-key-1"
+        status = await client.get(body["status_url"])
+        assert status.status_code == 200
+        assert status.json()["status"] == "received"
+
+    stop = asyncio.Event()
+    workers = [*two_services.notifications.workers(), *two_services.ehcp.workers()]
+    tasks = [asyncio.create_task(worker(stop)) for worker in workers]
+    try:
+        await two_services.wait_for_notices(1, timeout=60)
+        await asyncio.sleep(1.0)  # anything applied twice would show by now
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    assert await two_services.notices_recorded() == 1
+    assert await two_services.inbox_rows() == 1
+    ehcp_app = two_services.ehcp.app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ehcp_app), base_url="http://ehcp") as client:
+        case = await client.get(f"/children/{SUBMISSION['person_id']}")
+    assert case.status_code == 200
+    assert case.json()["responsible_la"] == "805"
+    assert [notice["notification_id"] for notice in case.json()["early_years_notices"]] == [body["id"]]
+
+    finished = spans.get_finished_spans()
+    server = next(s for s in finished if s.kind == SpanKind.SERVER and s.name.startswith("POST"))
+    create = next(s for s in finished if s.name == "create pathfinder.notifications.early-years")
+    process = next(s for s in finished if s.name == "process pathfinder.notifications.early-years")
+    send = next(s for s in finished if s.name == "send pathfinder.notifications.early-years")
+    assert server.context is not None and create.context is not None and process.context is not None
+    assert create.context.trace_id == server.context.trace_id
+    assert process.context.trace_id == server.context.trace_id
+    assert process.parent is not None and process.parent.span_id == create.context.span_id
+    assert [link.context.span_id for link in process.links] == [create.context.span_id]
+    assert create.context.span_id in [link.context.span_id for link in send.links]
+    assert process.attributes is not None
+    assert process.attributes["messaging.consumer.group.name"] == "ehcp.early-years-intake"
+
+
+async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(two_services) -> None:  # type: ignore[no-untyped-def]
+    app = two_services.notifications.app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
+        rejected = await client.post("/early-years-notifications", json={**SUBMISSION, "parent_informed": False})
+        invalid = await client.post("/early-years-notifications", json={**SUBMISSION, "responsible_la": "Devon"})
+    assert rejected.status_code == 422
+    assert rejected.headers["content-type"] == "application/problem+json"
+    assert "parent must be informed" in rejected.json()["detail"]
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"] == "application/problem+json"
+    assert [error["location"] for error in invalid.json()["errors"]] == ["body.responsible_la"]
+    assert "Devon" not in invalid.text
+    from sqlalchemy import func, select
+
+    from pathfinder.messaging.schema import outbox
+
+    async with two_services.notifications.engine.connect() as connection:
+        assert (await connection.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
