@@ -37,6 +37,9 @@ FAST_RECOVERY_ENV = {
     "PATHFINDER_CONSUMER_SESSION_TIMEOUT_MS": "6000",
     "PATHFINDER_CONSUMER_BACKOFF_INITIAL_SECONDS": "0.05",
     "PATHFINDER_TELEMETRY_EXPORTER": "none",
+    # Small batches: many relay and consumer steps, so every fault point is reached during the load.
+    "PATHFINDER_OUTBOX_BATCH_SIZE": "50",
+    "PATHFINDER_CONSUMER_MAX_BATCH": "50",
 }
 
 
@@ -105,27 +108,17 @@ class TwoServices:
 
 
 @pytest.fixture
-async def broker() -> AsyncIterator[EmbeddedBroker]:
-    embedded = EmbeddedBroker()
-    embedded.start()
-    try:
-        yield embedded
-    finally:
-        embedded.stop()
-
-
-@pytest.fixture
 async def two_services(
-    broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]
+    fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]
 ) -> AsyncIterator[TwoServices]:
     notifications_url = await fresh_database("notifications")
     ehcp_url = await fresh_database("ehcp")
     await upgrade_to_head("pathfinder.notifications:migrations", notifications_url)
     await upgrade_to_head("pathfinder.ehcp:migrations", ehcp_url)
-    kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers, profile="embedded", topic_partitions=3)
+    kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3)
     outbox = OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2)
     services = TwoServices(
-        broker=broker,
+        broker=fresh_broker,
         notifications=bootstrap_notifications(NotificationsSettings(database_url=notifications_url), kafka, outbox),
         ehcp=bootstrap_ehcp(
             EhcpSettings(database_url=ehcp_url),

@@ -1,3 +1,4 @@
+# mypy: disallow-untyped-defs=False, disallow-incomplete-defs=False, disallow-any-generics=False
 """The first cross-service flow: an NHS trust's notification is accepted by notifications, relayed through
 Kafka and recorded by ehcp exactly once, under one trace."""
 
@@ -31,7 +32,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     telemetry.shutdown()
 
 
-async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_services, spans) -> None:  # type: ignore[no-untyped-def]
+async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_services, spans) -> None:
     app = two_services.notifications.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
         accepted = await client.post(
@@ -78,7 +79,7 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
     assert process.attributes["messaging.consumer.group.name"] == "ehcp.early-years-intake"
 
 
-async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(two_services) -> None:  # type: ignore[no-untyped-def]
+async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(two_services) -> None:
     app = two_services.notifications.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
         rejected = await client.post("/early-years-notifications", json={**SUBMISSION, "parent_informed": False})

@@ -126,17 +126,7 @@ class MessagingRig:
 
 
 @pytest.fixture
-async def broker() -> AsyncIterator[EmbeddedBroker]:
-    embedded = EmbeddedBroker()
-    embedded.start()
-    try:
-        yield embedded
-    finally:
-        embedded.stop()
-
-
-@pytest.fixture
-async def rig(broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[MessagingRig]:
+async def rig(fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[MessagingRig]:
     url = await fresh_database("messaging")
     engine = create_engine(url)
     async with engine.begin() as connection:
@@ -146,8 +136,8 @@ async def rig(broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[
         yield MessagingRig(
             engine=engine,
             database_url=url,
-            kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, profile="embedded", topic_partitions=3),
-            broker=broker,
+            kafka=KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3),
+            broker=fresh_broker,
             poison=Poison(),
             outbox_settings=OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5),
             consumer_settings=ConsumerSettings(

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from pathfinder.telemetry.setup import Telemetry
 
 
@@ -43,9 +42,11 @@ def shutdown_after() -> Iterator[Callable[[Telemetry], Telemetry]]:
 
 @pytest.fixture
 def json_lines(capsys: pytest.CaptureFixture[str]) -> Callable[[], list[dict[str, Any]]]:
-    """The JSON log lines written to stderr since the last call."""
+    """The JSON log lines of the tests' own loggers (``pathfinder.tests.*``) written to stderr since the last call;
+    lines from the library itself (e.g. its warning that telemetry was configured before) are skipped."""
 
     def read() -> list[dict[str, Any]]:
-        return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+        return [line for line in lines if str(line.get("logger", "")).startswith("pathfinder.tests.")]
 
     return read

@@ -4,7 +4,6 @@ import asyncio
 import uuid
 
 import pytest
-
 from pathfinder.telemetry.correlation import correlation_scope, current_correlation_id, new_correlation_id
 
 
@@ -48,5 +47,5 @@ async def test_concurrent_tasks_keep_their_own_ids() -> None:
             await asyncio.sleep(0.01)
             return current_correlation_id()
 
-    assert await asyncio.gather(work("a"), work("b"), work("c")) == ["a", "b", "c"]
+    assert list(await asyncio.gather(work("a"), work("b"), work("c"))) == ["a", "b", "c"]
     assert current_correlation_id() is None

@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from pathfinder.telemetry import TelemetrySettings, configure_logging, configure_telemetry, correlation_scope
 from pathfinder.telemetry.logs import HANDLER_NAME
 from pathfinder.telemetry.redaction import REDACTED

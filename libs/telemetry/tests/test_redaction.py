@@ -4,7 +4,6 @@ import logging
 import uuid
 
 import pytest
-
 from pathfinder.telemetry.redaction import REDACTED, NhsNumberRedactionFilter, redact_text, redact_value
 
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
-
 from pathfinder.telemetry.settings import TelemetrySettings
+from pydantic import ValidationError
 
 _VARIABLES = ("EXPORTER", "OTLP_ENDPOINT", "METRIC_EXPORT_INTERVAL_MS", "LOG_LEVEL", "LOG_FORMAT")
 

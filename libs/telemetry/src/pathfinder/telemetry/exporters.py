@@ -3,8 +3,9 @@ for: none, console (stdout) or OTLP over HTTP."""
 
 from __future__ import annotations
 
+import sys
 import threading
-from typing import Any
+from typing import IO, Any
 
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -12,6 +13,31 @@ from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, MetricExport
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from pathfinder.telemetry.settings import TelemetrySettings
+
+
+class StdoutSpanExporter(ConsoleSpanExporter):
+    """Prints spans to whatever ``sys.stdout`` is at export time (the SDK's exporter keeps the stream that was
+    ``sys.stdout`` when it was imported, which breaks when a test runner or tool swaps it)."""
+
+    @property
+    def out(self) -> IO[str]:
+        return sys.stdout
+
+    @out.setter
+    def out(self, _value: IO[str]) -> None:
+        """Ignored: always the current ``sys.stdout``."""
+
+
+class StdoutMetricExporter(ConsoleMetricExporter):
+    """Prints metrics to whatever ``sys.stdout`` is at export time; see :class:`StdoutSpanExporter`."""
+
+    @property
+    def out(self) -> IO[str]:
+        return sys.stdout
+
+    @out.setter
+    def out(self, _value: IO[str]) -> None:
+        """Ignored: always the current ``sys.stdout``."""
 
 
 class ExportingMetricReader(PeriodicExportingMetricReader):
@@ -44,7 +70,7 @@ def span_processors(settings: TelemetrySettings) -> list[SpanProcessor]:
     """Batching processors for the configured exporter (none for ``exporter="none"``)."""
     exporter: SpanExporter
     if settings.exporter == "console":
-        exporter = ConsoleSpanExporter()
+        exporter = StdoutSpanExporter()
     elif settings.exporter == "otlp":
         exporter = OTLPSpanExporter(endpoint=otlp_signal_url(settings.otlp_endpoint, "traces"))
     else:
@@ -56,7 +82,7 @@ def metric_readers(settings: TelemetrySettings) -> list[ExportingMetricReader]:
     """A periodic reader for the configured exporter (none for ``exporter="none"``)."""
     exporter: MetricExporter
     if settings.exporter == "console":
-        exporter = ConsoleMetricExporter()
+        exporter = StdoutMetricExporter()
     elif settings.exporter == "otlp":
         exporter = OTLPMetricExporter(endpoint=otlp_signal_url(settings.otlp_endpoint, "metrics"))
     else:

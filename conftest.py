@@ -1,0 +1,1 @@
+pytest_plugins = ["pathfinder.devstack.pytest_plugin"]
