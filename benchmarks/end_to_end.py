@@ -24,7 +24,6 @@ from uuid import uuid4
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.persistence.database import asyncpg_dsn
@@ -86,11 +85,18 @@ async def raw_kafka_rate(bootstrap: str, *, records: int = 50_000) -> float:
         await consumer.stop()
 
 
-async def end_to_end(env: dict[str, str], ehcp_url: str, *, events: int, concurrency: int) -> tuple[float, float, float]:
+async def end_to_end(
+    env: dict[str, str], ehcp_url: str, *, events: int, concurrency: int
+) -> tuple[float, float, float]:
     def spawn(module: str) -> asyncio.Future[asyncio.subprocess.Process]:
         return asyncio.ensure_future(
             asyncio.create_subprocess_exec(
-                sys.executable, "-m", module, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+                sys.executable,
+                "-m",
+                module,
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
             )
         )
 

@@ -12,8 +12,6 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import func, select
-
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.ehcp.adapters.tables import early_years_notice
 from pathfinder.ehcp.bootstrap import EhcpService
@@ -26,6 +24,7 @@ from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notificati
 from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
 from pathfinder.notifications.settings import NotificationsSettings
 from pathfinder.persistence.migrations import upgrade_to_head
+from sqlalchemy import func, select
 
 # Settings that make recovery quick enough to exercise many times in one run; production keeps the defaults.
 FAST_RECOVERY_ENV = {

@@ -9,9 +9,8 @@ import asyncio
 import signal
 
 import pytest
-from sqlalchemy import func, select
-
 from pathfinder.messaging.schema import consumer_failure, outbox
+from sqlalchemy import func, select
 
 pytestmark = pytest.mark.crash
 

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-
 from pathfinder.telemetry import TelemetrySettings, configure_telemetry
 
 SUBMISSION = {
@@ -91,9 +90,8 @@ async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(t
     assert invalid.headers["content-type"] == "application/problem+json"
     assert [error["location"] for error in invalid.json()["errors"]] == ["body.responsible_la"]
     assert "Devon" not in invalid.text
-    from sqlalchemy import func, select
-
     from pathfinder.messaging.schema import outbox
+    from sqlalchemy import func, select
 
     async with two_services.notifications.engine.connect() as connection:
         assert (await connection.execute(select(func.count()).select_from(outbox))).scalar_one() == 0

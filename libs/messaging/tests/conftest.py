@@ -11,10 +11,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.messaging.consumer import EventConsumer, EventContext, Subscription
@@ -23,6 +19,9 @@ from pathfinder.messaging.schema import install_messaging_schema_v1, outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.unit_of_work import SqlUnitOfWork
 from pathfinder.persistence.database import asyncpg_dsn, create_engine, session_factory
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 test_metadata = MetaData()
 applied = Table(
@@ -126,7 +125,9 @@ class MessagingRig:
 
 
 @pytest.fixture
-async def rig(fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]) -> AsyncIterator[MessagingRig]:
+async def rig(
+    fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]
+) -> AsyncIterator[MessagingRig]:
     url = await fresh_database("messaging")
     engine = create_engine(url)
     async with engine.begin() as connection:
@@ -136,7 +137,9 @@ async def rig(fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awai
         yield MessagingRig(
             engine=engine,
             database_url=url,
-            kafka=KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3),
+            kafka=KafkaSettings(
+                bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3
+            ),
             broker=fresh_broker,
             poison=Poison(),
             outbox_settings=OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5),
@@ -146,4 +149,3 @@ async def rig(fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awai
         )
     finally:
         await engine.dispose()
-

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
-
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.messaging.delivery import DeadLetterReason, read_record
 from pathfinder.messaging.envelope import EventEnvelope, MalformedEvent
@@ -69,11 +68,23 @@ def test_a_readable_record_becomes_its_contract_event() -> None:
     [
         (lambda h, v: ([x for x in h if x[0] != "ce_id"], v), DeadLetterReason.MALFORMED, "ce_id"),
         (lambda h, v: ([(n, b"nope" if n == "ce_id" else x) for n, x in h], v), DeadLetterReason.MALFORMED, "UUID"),
-        (lambda h, v: ([(n, b"yesterday" if n == "ce_time" else x) for n, x in h], v), DeadLetterReason.MALFORMED, "RFC 3339"),
+        (
+            lambda h, v: ([(n, b"yesterday" if n == "ce_time" else x) for n, x in h], v),
+            DeadLetterReason.MALFORMED,
+            "RFC 3339",
+        ),
         (lambda h, v: (h, None), DeadLetterReason.MALFORMED, "no value"),
         (lambda h, v: (h, b"{not json"), DeadLetterReason.MALFORMED, "schema"),
-        (lambda h, v: ([(n, b"x.v9" if n == "ce_type" else x) for n, x in h], v), DeadLetterReason.UNKNOWN_EVENT_TYPE, "x.v9"),
-        (lambda h, v: ([(n, b"999" if n == "ce_lacode" else x) for n, x in h], v), DeadLetterReason.MALFORMED, "disagrees"),
+        (
+            lambda h, v: ([(n, b"x.v9" if n == "ce_type" else x) for n, x in h], v),
+            DeadLetterReason.UNKNOWN_EVENT_TYPE,
+            "x.v9",
+        ),
+        (
+            lambda h, v: ([(n, b"999" if n == "ce_lacode" else x) for n, x in h], v),
+            DeadLetterReason.MALFORMED,
+            "disagrees",
+        ),
     ],
 )
 def test_unreadable_records_say_why(change, reason, words) -> None:

@@ -10,13 +10,12 @@ from contextlib import asynccontextmanager
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import func, select
-
 from pathfinder.messaging.broker import new_producer
 from pathfinder.messaging.envelope import EventEnvelope, header_value
 from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.schema import consumer_failure, inbox
 from pathfinder.messaging.workers import Worker
+from sqlalchemy import func, select
 
 DEAD_LETTER_TOPIC = "tests.intake.dead-letter"
 
@@ -143,7 +142,6 @@ async def _count(rig, expected: int) -> bool:
 async def _inbox_count(rig, expected: int) -> bool:
     async with rig.engine.connect() as connection:
         return int((await connection.execute(select(func.count()).select_from(inbox))).scalar_one()) >= expected
-
 
 
 def _with(headers: list[tuple[str, bytes]], **changes: bytes) -> list[tuple[str, bytes]]:

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
-
 from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice, NoticeForAnotherLa
 
 

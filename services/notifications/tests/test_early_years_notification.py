@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
-
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification, NotificationRejected
 
@@ -58,7 +57,5 @@ def test_notifications_that_break_section_23_are_rejected(changes: dict[str, obj
 
 def test_the_opinion_date_is_judged_on_the_england_calendar() -> None:
     # 23:30 UTC on 31 May is already 1 June in London (BST): an opinion formed on 1 June is not in the future.
-    notification = receive(
-        opinion_formed_on=date(2026, 6, 1), received_at=datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
-    )
+    notification = receive(opinion_formed_on=date(2026, 6, 1), received_at=datetime(2026, 5, 31, 23, 30, tzinfo=UTC))
     assert notification.opinion_formed_on == date(2026, 6, 1)

