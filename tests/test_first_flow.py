@@ -95,3 +95,22 @@ async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(t
 
     async with two_services.notifications.engine.connect() as connection:
         assert (await connection.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
+
+
+async def test_readiness_fails_while_the_broker_is_down_and_recovers(two_services) -> None:
+    app = two_services.notifications.app()
+    app.state.readiness.cache_seconds = 0
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        two_services.broker.stop()
+        down = await client.get("/health/ready")
+        assert down.status_code == 503
+        assert down.json()["checks"] == {"database": "ok", "broker": down.json()["checks"]["broker"]}
+        assert down.json()["checks"]["broker"].startswith("unavailable")
+        assert (await client.get("/health/live")).status_code == 200
+        two_services.broker.start()
+        for _ in range(50):
+            if (await client.get("/health/ready")).status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+        assert (await client.get("/health/ready")).status_code == 200

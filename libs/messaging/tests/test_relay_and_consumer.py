@@ -146,3 +146,32 @@ async def _inbox_count(rig, expected: int) -> bool:
 
 def _with(headers: list[tuple[str, bytes]], **changes: bytes) -> list[tuple[str, bytes]]:
     return [(name, changes.get(name, value)) for name, value in headers]
+
+
+async def test_consumer_lag_is_high_watermark_minus_position(rig) -> None:
+    """Lag comes from the fetch high watermark, which both brokers report correctly (the embedded broker's
+    ListOffsets answer is wrong), so the figure must match what is really left to read."""
+    await rig.publish([rig.event() for _ in range(60)])
+    async with running(rig.relay().run):
+        await rig.wait_until(lambda: _nothing_unpublished(rig), what="outbox published")
+    consumer = rig.consumer()
+    rig.consumer_settings.max_batch = 7
+    await consumer.start()
+    try:
+        handled = 0
+        while handled < 20:
+            handled += await consumer.poll_once(timeout_ms=2000)
+        lag = consumer.lag()
+        assert len(lag) == rig.kafka.topic_partitions
+        assert sum(lag.values()) == 60 - handled
+        while handled < 60:
+            handled += await consumer.poll_once(timeout_ms=2000)
+        await consumer.poll_once(timeout_ms=200)
+        assert set(consumer.lag().values()) == {0}
+    finally:
+        await consumer.stop()
+    assert len(await rig.applied_rows()) == 60
+
+
+async def _nothing_unpublished(rig) -> bool:
+    return bool(await rig.unpublished() == 0)

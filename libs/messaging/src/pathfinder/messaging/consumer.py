@@ -112,6 +112,13 @@ class EventConsumer(Generic[UoW]):
         await self._record_lag(consumer)
         return handled
 
+    async def start(self) -> None:
+        """Join the group (``run`` does this itself; tests and tools drive ``poll_once`` directly)."""
+        await self._connect()
+
+    async def stop(self) -> None:
+        await self._disconnect()
+
     async def _connect(self) -> None:
         if self._consumer is not None:
             return
