@@ -2,54 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pathfinder.ehcp.entrypoints.http import router
 from pathfinder.ehcp.handlers import EARLY_YEARS_INTAKE
 from pathfinder.ehcp.settings import SERVICE, EhcpSettings
 from pathfinder.ehcp.unit_of_work import EhcpUnitOfWork
-from pathfinder.messaging.composition import outbox_relay
 from pathfinder.messaging.consumer import EventConsumer
-from pathfinder.messaging.relay import OutboxRelay
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
-from pathfinder.messaging.workers import Worker
-from pathfinder.persistence.database import create_engine, session_factory
-from pathfinder.web.app import create_service_app
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-SOURCE = "/pathfinder/ehcp"
+from pathfinder.web.runtime import ServiceRuntime
 
 
 @dataclass
-class EhcpService:
-    settings: EhcpSettings
-    kafka: KafkaSettings
-    outbox: OutboxSettings
-    consumer: ConsumerSettings
-    engine: AsyncEngine = field(init=False)
-    sessions: async_sessionmaker[AsyncSession] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.engine = create_engine(self.settings.database_url, pool_size=self.settings.database_pool_size)
-        self.sessions = session_factory(self.engine)
+class EhcpService(ServiceRuntime):
+    service = SERVICE
+    title = "Pathfinder EHC needs assessments and plans"
+    description = "The EHC needs assessment and plan lifecycle with its statutory clock."
 
     def unit_of_work(self) -> EhcpUnitOfWork:
-        return EhcpUnitOfWork(self.sessions, source=SOURCE)
+        return EhcpUnitOfWork(self.sessions, source=self.source)
 
-    def app(self) -> FastAPI:
-        app = create_service_app(
-            service=SERVICE,
-            title="Pathfinder EHC needs assessments and plans",
-            description="The EHC needs assessment and plan lifecycle with its statutory clock.",
-            engine=self.engine,
-            kafka=self.kafka,
-            routers=[router],
-        )
+    def routers(self) -> list[APIRouter]:
+        return [router]
+
+    def configure_app(self, app: FastAPI) -> None:
         app.state.unit_of_work = self.unit_of_work
-        return app
 
-    def consumers(self) -> list[EventConsumer[EhcpUnitOfWork]]:
+    def consumers(self) -> list[EventConsumer[Any]]:
         return [
             EventConsumer(
                 service=SERVICE,
@@ -60,20 +41,6 @@ class EhcpService:
                 settings=self.consumer,
             )
         ]
-
-    def relay(self, consumers: list[EventConsumer[EhcpUnitOfWork]]) -> OutboxRelay:
-        return outbox_relay(
-            service=SERVICE,
-            engine=self.engine,
-            database_url=self.settings.database_url,
-            kafka=self.kafka,
-            settings=self.outbox,
-            consumers=consumers,
-        )
-
-    def workers(self) -> list[Worker]:
-        consumers = self.consumers()
-        return [self.relay(consumers).run, *(consumer.run for consumer in consumers)]
 
 
 def bootstrap(
