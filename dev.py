@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""Pathfinder's two commands, for a fresh machine that has only python3 and access to PyPI.
+"""Pathfinder's developer commands, for a fresh machine that has only python3 and access to PyPI.
 
-    python3 dev.py up       run the whole platform on the embedded broker and PostgreSQL (Ctrl-C stops it)
-    python3 dev.py test     run the whole test suite (extra arguments go to pytest)
-    python3 dev.py check    ruff and mypy --strict
+    python3 dev.py up [ARGS]      run the whole platform on the embedded broker and PostgreSQL (Ctrl-C stops it);
+                                  ARGS go to `pathfinder-platform up` (see `python3 dev.py up --help`)
+    python3 dev.py test [ARGS]    run the whole test suite; ARGS go to pytest
+    python3 dev.py check          ruff (lint and format) and mypy --strict
 
-On first use this creates .state/bootstrap with a pinned uv, then installs the workspace from uv.lock into
-.venv. Standard library only: nothing else is installed yet when it runs.
+On first use this creates .state/bootstrap, a virtual environment holding a pinned uv, then installs the
+workspace exactly as uv.lock says into .venv (`uv sync --frozen`). Later runs only re-check that, which takes
+a fraction of a second. Standard library only: nothing else is installed when it starts.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,54 +25,113 @@ ROOT = Path(__file__).resolve().parent
 UV_VERSION = "0.13.9"
 BOOTSTRAP = ROOT / ".state" / "bootstrap"
 VENV = ROOT / ".venv"
+COMMANDS = ("up", "test", "check")
+
+
+def say(message: str) -> None:
+    print(f"dev.py: {message}", file=sys.stderr, flush=True)
+
+
+def fail(message: str) -> int:
+    say(message)
+    return 1
 
 
 def _bin(env: Path, name: str) -> Path:
-    return env / ("Scripts" if os.name == "nt" else "bin") / name
+    return env / ("Scripts" if os.name == "nt" else "bin") / (name + (".exe" if os.name == "nt" else ""))
 
 
-def ensure_uv() -> Path:
-    uv = _bin(BOOTSTRAP, "uv")
-    if uv.exists():
-        return uv
-    print(f"dev.py: installing uv {UV_VERSION} into {BOOTSTRAP.relative_to(ROOT)} (first run only)", flush=True)
-    BOOTSTRAP.parent.mkdir(parents=True, exist_ok=True)
+def _uv_version(uv: Path) -> str | None:
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)], check=True)
-    except subprocess.CalledProcessError:
-        sys.exit("dev.py: 'python3 -m venv' failed; install your distribution's venv package (e.g. python3-venv)")
+        out = subprocess.run([str(uv), "--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    parts = out.split()
+    return parts[1] if len(parts) > 1 else None
+
+
+def ensure_uv() -> Path | None:
+    """The pinned uv in .state/bootstrap, installed on first use; None (after saying why) when it cannot be."""
+    uv = _bin(BOOTSTRAP, "uv")
+    if uv.exists() and _uv_version(uv) == UV_VERSION:
+        return uv
+    if importlib.util.find_spec("venv") is None or importlib.util.find_spec("ensurepip") is None:
+        say(
+            f"{sys.executable} cannot create virtual environments (no venv/ensurepip module).\n"
+            "  Debian/Ubuntu: sudo apt-get install python3-venv    Fedora: sudo dnf install python3\n"
+            f"  then run this again. (Or create {BOOTSTRAP.relative_to(ROOT)} yourself with uv=={UV_VERSION} in it.)"
+        )
+        return None
+    say(f"installing uv {UV_VERSION} into {BOOTSTRAP.relative_to(ROOT)} (first run only)")
+    if not _bin(BOOTSTRAP, "python").exists():
+        shutil.rmtree(BOOTSTRAP, ignore_errors=True)  # a half-made environment from an interrupted run
+        BOOTSTRAP.parent.mkdir(parents=True, exist_ok=True)
+        made = subprocess.run([sys.executable, "-m", "venv", str(BOOTSTRAP)])
+        if made.returncode != 0:
+            shutil.rmtree(BOOTSTRAP, ignore_errors=True)
+            say("'python3 -m venv' failed (above). On Debian/Ubuntu: sudo apt-get install python3-venv")
+            return None
     pip = [str(_bin(BOOTSTRAP, "python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, f"uv=={UV_VERSION}"], check=True)
+    if subprocess.run([*pip, f"uv=={UV_VERSION}"]).returncode != 0 or _uv_version(uv) != UV_VERSION:
+        say(f"installing uv {UV_VERSION} with pip failed (above): check your network or PyPI proxy settings")
+        return None
     return uv
 
 
-def ensure_workspace() -> None:
+def ensure_workspace() -> bool:
+    """``uv sync --frozen --all-packages`` into .venv: quiet and quick when it is already in sync."""
     uv = ensure_uv()
+    if uv is None:
+        return False
+    if not _bin(VENV, "python").exists():
+        say("installing the workspace into .venv from uv.lock (first run only; takes a minute)")
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
-    subprocess.run([str(uv), "sync", "--frozen", "--all-packages", "--quiet"], cwd=ROOT, env=env, check=True)
+    env.pop("VIRTUAL_ENV", None)  # an activated other environment would only make uv warn
+    synced = subprocess.run([str(uv), "sync", "--frozen", "--all-packages", "--quiet"], cwd=ROOT, env=env)
+    if synced.returncode != 0:
+        say("'uv sync --frozen --all-packages' failed (above)")
+        return False
+    return True
 
 
-def run(command: list[str]) -> int:
-    return subprocess.run(command, cwd=ROOT).returncode
+def run(argv: list[str]) -> int:
+    """Run a child in the foreground; a Ctrl-C goes to it (it shares our terminal) and we wait for its exit."""
+    previous = signal.signal(signal.SIGINT, lambda *_: None)
+    try:
+        return subprocess.run(argv, cwd=ROOT).returncode
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def replace_with(argv: list[str]) -> int:
+    """Become ``argv`` (exec): signals reach it directly and its exit status is ours."""
+    os.chdir(ROOT)
+    if os.name == "nt":
+        return subprocess.run(argv).returncode
+    os.execv(argv[0], argv)  # noqa: S606 - argv is our own venv script
+    return 0  # not reached
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"up", "test", "check"}:
-        print(__doc__)
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
         return 2
-    ensure_workspace()
     command, rest = argv[0], argv[1:]
+    if not ensure_workspace():
+        return 1
     if command == "up":
-        return run([str(_bin(VENV, "pathfinder-platform")), "up", *rest])
+        return replace_with([str(_bin(VENV, "pathfinder-platform")), "up", *rest])
     if command == "check":
-        ruff = run([str(_bin(VENV, "ruff")), "check", "."])
-        fmt = run([str(_bin(VENV, "ruff")), "format", "--check", "."])
-        mypy = run([str(_bin(VENV, "mypy")), "libs", "services", "tests", "benchmarks"])
-        return ruff or fmt or mypy
+        ruff, mypy = str(_bin(VENV, "ruff")), str(_bin(VENV, "mypy"))
+        results = [
+            run([ruff, "check", "."]),
+            run([ruff, "format", "--check", "."]),
+            run([mypy, "libs", "services", "tests", "benchmarks"]),
+        ]
+        return 0 if not any(results) else fail("check failed")
     code = run([str(_bin(VENV, "python")), "-m", "pytest", *rest])
     if code == 5:
-        print("dev.py: pytest collected no tests", file=sys.stderr)
-        return 1
+        return fail("pytest collected no tests: that counts as a failure")
     return code
 
 

@@ -1,4 +1,4 @@
-"""``pathfinder-platform up``: run the whole platform until Ctrl-C."""
+"""``pathfinder-platform up``: run the whole platform on this machine until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -7,29 +7,41 @@ import os
 import sys
 from pathlib import Path
 
+from pathfinder.devstack.broker import BrokerDidNotStart
 from pathfinder.devstack.platform import PlatformFailed, PlatformOptions, run_platform
+from pathfinder.devstack.postgres import PostgresDidNotStart
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="pathfinder-platform", description="Run the Pathfinder platform locally.")
+    commands = root.add_subparsers(dest="command", required=True)
+    up = commands.add_parser(
+        "up", help="start the broker, PostgreSQL, migrations and every service's API and worker; Ctrl-C stops all"
+    )
+    up.add_argument(
+        "--state-dir", type=Path, default=Path(".state"), help="where the embedded servers keep data and logs"
+    )
+    up.add_argument(
+        "--kafka",
+        metavar="BOOTSTRAP",
+        default=os.environ.get("PATHFINDER_KAFKA_BOOTSTRAP_SERVERS") or None,
+        help="bootstrap servers of an Apache Kafka to use instead of the embedded broker "
+        "(default: $PATHFINDER_KAFKA_BOOTSTRAP_SERVERS)",
+    )
+    up.add_argument("--postgres", metavar="URL", help="URL of any database on a PostgreSQL server to use instead")
+    up.add_argument("--broker-port", type=int, default=9092, help="port of the embedded broker (default: 9092)")
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pathfinder-platform", description="Run the Pathfinder platform locally.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="start broker, PostgreSQL, migrations and every service; Ctrl-C stops")
-    up.add_argument("--state-dir", type=Path, default=Path(".state"), help="where PostgreSQL keeps its data")
-    up.add_argument(
-        "--kafka",
-        default=os.environ.get("PATHFINDER_KAFKA_BOOTSTRAP_SERVERS"),
-        help="bootstrap servers of an external Apache Kafka instead of the embedded broker",
-    )
-    up.add_argument("--postgres", help="URL of any database on an external PostgreSQL server to use instead")
-    up.add_argument("--broker-port", type=int, default=9092, help="port of the embedded broker")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     options = PlatformOptions(
         state_dir=args.state_dir.resolve(), kafka=args.kafka, postgres=args.postgres, broker_port=args.broker_port
     )
     try:
         return run_platform(options)
-    except PlatformFailed as failure:
-        print(f"pathfinder-platform: {failure}", file=sys.stderr)
+    except (PlatformFailed, BrokerDidNotStart, PostgresDidNotStart) as failure:
+        print(f"pathfinder-platform: {failure}", file=sys.stderr, flush=True)
         return 1
 
 

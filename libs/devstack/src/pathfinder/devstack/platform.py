@@ -1,26 +1,39 @@
-"""Running the whole platform on one machine: broker, PostgreSQL, and every service's API and worker."""
+"""Running the whole platform on one machine: broker, PostgreSQL, and every service's API and worker.
+
+Order: the broker (embedded Tansu, or an external Kafka), PostgreSQL (embedded, data kept in
+``<state_dir>/postgres``, or an external server), each service's database and migrations, then each service's
+``api`` and ``worker`` processes; it waits for every API's ``/health/ready``, prints where everything is, and runs
+until SIGINT/SIGTERM or until a child exits. Whatever was started is stopped in reverse order on every path.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
-import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
 
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
-from pathfinder.devstack.processes import child_env, die_with_parent, stop_process
+from pathfinder.devstack.processes import child_env, port_is_free
 from pathfinder.devstack.services import SERVICES, PlatformService
+from pathfinder.devstack.supervisor import ChildProcesses
 from pathfinder.persistence.database import with_database
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
+
+HOST = "127.0.0.1"
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class PlatformFailed(RuntimeError):
@@ -30,152 +43,188 @@ class PlatformFailed(RuntimeError):
 @dataclass(frozen=True)
 class PlatformOptions:
     state_dir: Path
-    kafka: str | None = None
-    postgres: str | None = None
+    kafka: str | None = None  # bootstrap servers of an external Kafka (profile "apache")
+    postgres: str | None = None  # URL of any database on an external PostgreSQL server
     broker_port: int = 9092
+    services: tuple[PlatformService, ...] = SERVICES
     ready_timeout: float = 60.0
-
-
-@dataclass
-class ServiceProcess:
-    label: str
-    process: subprocess.Popen[bytes]
+    stop_timeout: float = 10.0
 
 
 def run_platform(options: PlatformOptions) -> int:
+    """Run until SIGINT/SIGTERM (0) or a child's unexpected exit (1); raises PlatformFailed if it cannot start."""
     stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+    restore = _on_stop_signals(stopping.set)
+    try:
+        return _run(options, stopping)
+    finally:
+        restore()
+        print("stopped", flush=True)
+
+
+def _run(options: PlatformOptions, stopping: threading.Event) -> int:
+    children = ChildProcesses()
+    say: Callable[[str], None] = lambda text: children.write("platform", text + "\n")  # noqa: E731
+    _check_ports_free(options.services)
     with ExitStack() as stack:
-        bootstrap, profile = stack.enter_context(_broker(options))
-        server_url = stack.enter_context(_postgres(options))
-        urls = {service.name: with_database(server_url, service.database_name) for service in SERVICES}
-        asyncio.run(_migrate(urls))
-        children = stack.enter_context(_services(urls, bootstrap, profile))
-        _wait_until_ready(children, options.ready_timeout, stopping)
+        bootstrap, profile, broker_where = stack.enter_context(_broker(options))
+        server_url, postgres_where = stack.enter_context(_postgres(options))
         if stopping.is_set():
             return 0
-        _print_summary(bootstrap, server_url)
+        urls = {service.name: with_database(server_url, service.database_name) for service in options.services}
+        asyncio.run(_migrate(options.services, urls, say))
+        if stopping.is_set():
+            return 0
+        stack.callback(children.stop_all, timeout=options.stop_timeout)  # first to stop: before the servers
+        for service in options.services:
+            env = child_env(_service_env(service, urls[service.name], bootstrap, profile))
+            for role in ("api", "worker"):
+                argv = [sys.executable, "-m", f"{service.package}.entrypoints.{role}"]
+                children.spawn(f"{service.name}-{role}", argv, env=env)
+        _wait_until_ready(options, children, stopping)
+        if stopping.is_set():
+            return 0
+        _print_summary(options.services, urls, broker_where, postgres_where)
         while not stopping.wait(0.5):
-            dead = [child for child in children if child.process.poll() is not None]
-            if dead:
-                names = ", ".join(f"{child.label} (exit {child.process.returncode})" for child in dead)
-                print(f"stopping the platform: {names} stopped unexpectedly", flush=True)
+            exited = children.exited()
+            if exited:
+                names = ", ".join(f"{child.label} (exit status {status})" for child, status in exited)
+                say(f"{names} exited unexpectedly: stopping the platform")
                 return 1
-        print("stopping…", flush=True)
-    print("stopped", flush=True)
-    return 0
+        say("stopping…")
+        return 0
+
+
+def _on_stop_signals(handler: Callable[[], None]) -> Callable[[], None]:
+    """Make SIGINT and SIGTERM call ``handler``; returns a function restoring the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        handler()
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
+
+
+def _check_ports_free(services: tuple[PlatformService, ...]) -> None:
+    taken = [f"{s.http_port} ({s.name})" for s in services if not port_is_free(s.http_port, HOST)]
+    if taken:
+        raise PlatformFailed(f"ports in use: {', '.join(taken)}; is the platform already running?")
 
 
 @contextmanager
-def _broker(options: PlatformOptions) -> Iterator[tuple[str, str]]:
+def _broker(options: PlatformOptions) -> Iterator[tuple[str, str, str]]:
     if options.kafka:
-        yield options.kafka, "apache"
+        yield options.kafka, "apache", f"{options.kafka} (external Kafka)"
         return
-    broker = EmbeddedBroker(options.broker_port, log_file=options.state_dir / "broker.log")
+    broker = EmbeddedBroker(options.broker_port, log_dir=options.state_dir)
     broker.start()
     try:
-        yield broker.bootstrap_servers, "embedded"
+        yield (
+            broker.bootstrap_servers,
+            "embedded",
+            f"{broker.bootstrap_servers} (embedded Tansu, log {broker.log_file})",
+        )
     finally:
         broker.stop()
 
 
 @contextmanager
-def _postgres(options: PlatformOptions) -> Iterator[str]:
+def _postgres(options: PlatformOptions) -> Iterator[tuple[str, str]]:
     if options.postgres:
-        yield options.postgres
+        yield options.postgres, f"{_without_password(options.postgres)} (external)"
         return
     options.state_dir.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres(options.state_dir / "postgres")
     server.start()
     try:
-        yield server.url("postgres")
+        yield server.url("postgres"), f"{server.url('postgres')} (embedded, data {server.data_dir})"
     finally:
         server.stop()
 
 
-async def _migrate(urls: dict[str, str]) -> None:
-    for service in SERVICES:
+async def _migrate(services: tuple[PlatformService, ...], urls: dict[str, str], say: Callable[[str], None]) -> None:
+    for service in services:
         url = urls[service.name]
-        if await ensure_database(url):
-            print(f"created database {service.database_name}", flush=True)
-        await upgrade_to_head(service.migrations, url)
-
-
-@contextmanager
-def _services(urls: dict[str, str], bootstrap: str, profile: str) -> Iterator[list[ServiceProcess]]:
-    children: list[ServiceProcess] = []
-    try:
-        for service in SERVICES:
-            env = child_env(_service_env(service, urls[service.name], bootstrap, profile))
-            for role in ("api", "worker"):
-                children.append(_spawn(f"{service.name}-{role}", f"{service.package}.entrypoints.{role}", env))
-        yield children
-    finally:
-        for child in children:
-            if child.process.poll() is None:
-                child.process.send_signal(signal.SIGTERM)
-        for child in children:
-            stop_process(child.process, timeout=15.0)
+        try:
+            created = await ensure_database(url)
+            await upgrade_to_head(service.migrations, url)
+        except Exception as error:
+            raise PlatformFailed(
+                f"preparing {service.database_name} failed: {type(error).__name__}: {error}"
+            ) from error
+        say(f"database {service.database_name}: {'created and ' if created else ''}migrated to head")
 
 
 def _service_env(service: PlatformService, database_url: str, bootstrap: str, profile: str) -> dict[str, str]:
     return {
+        "PATHFINDER_TELEMETRY_LOG_FORMAT": os.environ.get("PATHFINDER_TELEMETRY_LOG_FORMAT", "text"),
+        "PYTHONUNBUFFERED": "1",
         "PATHFINDER_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "PATHFINDER_KAFKA_PROFILE": profile,
         f"{service.env_prefix}DATABASE_URL": database_url,
-        f"{service.env_prefix}HTTP_HOST": "127.0.0.1",
+        f"{service.env_prefix}HTTP_HOST": HOST,
         f"{service.env_prefix}HTTP_PORT": str(service.http_port),
-        "PATHFINDER_TELEMETRY_LOG_FORMAT": "text",
     }
 
 
-def _spawn(label: str, module: str, env: dict[str, str]) -> ServiceProcess:
-    process = subprocess.Popen(
-        [sys.executable, "-m", module],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=die_with_parent(),
-    )
-    threading.Thread(target=_prefix_output, args=(label, process), daemon=True).start()
-    return ServiceProcess(label, process)
-
-
-def _prefix_output(label: str, process: subprocess.Popen[bytes]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stdout.write(f"[{label}] {line.decode(errors='replace')}")
-        sys.stdout.flush()
-
-
-def _wait_until_ready(children: list[ServiceProcess], timeout: float, stopping: threading.Event) -> None:
-    deadline = time.monotonic() + timeout
-    waiting = {service.name: service.http_port for service in SERVICES}
+def _wait_until_ready(options: PlatformOptions, children: ChildProcesses, stopping: threading.Event) -> None:
+    deadline = time.monotonic() + options.ready_timeout
+    waiting = {service.name: f"http://{HOST}:{service.http_port}/health/ready" for service in options.services}
+    last: dict[str, str] = {}
     while waiting and not stopping.is_set():
-        for name, port in list(waiting.items()):
-            if _ready(port):
+        for name, url in list(waiting.items()):
+            problem = _probe(url)
+            if problem is None:
                 del waiting[name]
-        dead = [child.label for child in children if child.process.poll() is not None]
-        if dead:
-            raise PlatformFailed(f"{', '.join(dead)} stopped while starting (see its output above)")
-        if time.monotonic() > deadline:
-            raise PlatformFailed(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
-        time.sleep(0.3)
+            else:
+                last[name] = problem
+        exited = children.exited()
+        if exited:
+            names = ", ".join(f"{child.label} (exit status {status})" for child, status in exited)
+            raise PlatformFailed(f"{names} exited while starting (its output is above)")
+        if waiting and time.monotonic() > deadline:
+            why = "; ".join(f"{name}: {waiting[name]} -> {last.get(name, 'no answer')}" for name in waiting)
+            raise PlatformFailed(f"not ready after {options.ready_timeout:.0f} s: {why}")
+        stopping.wait(0.25)
 
 
-def _ready(port: int) -> bool:
+def _probe(url: str) -> str | None:
+    """None when ``url`` answers 200, else what went wrong."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+        with _NO_PROXY.open(url, timeout=2) as response:
+            return None if response.status == 200 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as error:
+        return f"HTTP {error.code}"
+    except urllib.error.URLError as error:
+        return str(error.reason)
+    except OSError as error:
+        return str(error)
 
 
-def _print_summary(bootstrap: str, server_url: str) -> None:
-    rows = [(s.name, f"http://127.0.0.1:{s.http_port}", f"http://127.0.0.1:{s.http_port}/docs") for s in SERVICES]
-    print("\nPathfinder is running (Ctrl-C stops everything)\n", flush=True)
-    print(f"  {'service':<15} {'URL':<24} OpenAPI docs")
-    for name, url, docs in rows:
-        print(f"  {name:<15} {url:<24} {docs}")
-    print(f"\n  broker      {bootstrap}\n  PostgreSQL  {server_url}\n", flush=True)
+def _print_summary(
+    services: tuple[PlatformService, ...], urls: dict[str, str], broker_where: str, postgres_where: str
+) -> None:
+    rows = [("service", "API", "OpenAPI docs", "database")]
+    for s in services:
+        base = f"http://{HOST}:{s.http_port}"
+        rows.append((s.name, base, f"{base}/docs", s.database_name))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["", "Pathfinder is running. Ctrl-C stops everything.", ""]
+    lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows]
+    lines += ["", f"  broker      {broker_where}", f"  PostgreSQL  {postgres_where}", ""]
+    print("\n".join(lines), flush=True)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

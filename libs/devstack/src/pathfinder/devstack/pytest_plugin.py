@@ -1,17 +1,25 @@
-"""Fixtures for every test in the repository: real servers, never mocks.
+"""Fixtures for every test in the repository: real servers, never mocks (registered by the root conftest.py).
 
-- ``postgres_server``: one embedded PostgreSQL per test session (fsync off: crash tests kill processes, not
-  machines), or the server at ``PATHFINDER_TEST_POSTGRES_URL``.
-- ``fresh_database``: ``await fresh_database("prefix")`` gives the URL of a new, empty database.
-- ``fresh_broker``: a new embedded broker per test, so topics and consumer groups never leak between tests.
+- ``embedded_broker`` (session): one embedded broker for the session, or ``$PATHFINDER_TEST_KAFKA_BOOTSTRAP``.
+- ``fresh_broker`` (function): a new embedded broker per test, so topics and consumer groups never leak.
+- ``postgres_server`` (session): the URL of the ``postgres`` database of one embedded PostgreSQL per session
+  (fsync and synchronous commit off: crash tests kill processes, not machines), or of the server at
+  ``$PATHFINDER_TEST_POSTGRES_URL``.
+- ``fresh_database`` (function): ``await fresh_database("prefix")`` gives the URL of a new, empty database with a
+  unique name; it is dropped after the test.
+
+With an external Kafka, the broker fixtures yield an :class:`ExternalKafka`: the same ``bootstrap_servers``, and
+``restart()``, ``stop()``, ``start()`` and ``kill()`` skip the test (we do not control that broker).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 from uuid import uuid4
 
 import pytest
@@ -21,23 +29,62 @@ from pathfinder.persistence.database import with_database
 from pathfinder.persistence.provisioning import drop_database, ensure_database
 
 TEST_POSTGRES_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "max_connections": "300"}
+KAFKA_ENV = "PATHFINDER_TEST_KAFKA_BOOTSTRAP"
+POSTGRES_ENV = "PATHFINDER_TEST_POSTGRES_URL"
+
+
+class ExternalKafka:
+    """A Kafka the tests did not start: usable, but not restartable."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+
+    def _skip(self) -> NoReturn:
+        pytest.skip(f"needs the embedded broker: an external Kafka ({KAFKA_ENV}) cannot be stopped by tests")
+
+    def restart(self) -> NoReturn:
+        self._skip()
+
+    def stop(self) -> NoReturn:
+        self._skip()
+
+    def start(self) -> NoReturn:
+        self._skip()
+
+    def kill(self) -> NoReturn:
+        self._skip()
+
+
+def _broker(log_dir: Path) -> Iterator[EmbeddedBroker | ExternalKafka]:
+    external = os.environ.get(KAFKA_ENV)
+    if external:
+        yield ExternalKafka(external)
+        return
+    with EmbeddedBroker(log_dir=log_dir) as broker:
+        yield broker
+
+
+@pytest.fixture(scope="session")
+def embedded_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker | ExternalKafka]:
+    yield from _broker(tmp_path_factory.mktemp("broker"))
+
+
+@pytest.fixture
+def fresh_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker | ExternalKafka]:
+    yield from _broker(tmp_path_factory.mktemp("broker"))
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The URL of the server's ``postgres`` database; tests create their own databases beside it."""
-    external = os.environ.get("PATHFINDER_TEST_POSTGRES_URL")
+    external = os.environ.get(POSTGRES_ENV)
     if external:
         yield with_database(external, "postgres")
         return
-    with tempfile.TemporaryDirectory(prefix="pathfinder-test-pg-") as state:
-        os.chmod(state, 0o755)  # noqa: S103 - the server runs as another user when the tests run as root
-        server = EmbeddedPostgres(Path(state) / "data", settings=TEST_POSTGRES_SETTINGS)
-        server.start()
-        try:
+    with tempfile.TemporaryDirectory(prefix="pathfinder-test-pg-", ignore_cleanup_errors=True) as state:
+        os.chmod(state, 0o755)  # noqa: S103 - run as root, the server runs as another user and must reach its data
+        with EmbeddedPostgres(Path(state) / "data", settings=TEST_POSTGRES_SETTINGS) as server:
             yield server.url("postgres")
-        finally:
-            server.stop()
 
 
 @pytest.fixture
@@ -45,7 +92,8 @@ async def fresh_database(postgres_server: str) -> AsyncIterator[Callable[[str], 
     created: list[str] = []
 
     async def create(prefix: str) -> str:
-        url = with_database(postgres_server, f"test_{prefix}_{uuid4().hex[:10]}")
+        safe = re.sub(r"[^a-z0-9_]+", "_", prefix.lower()).strip("_")[:40] or "db"
+        url = with_database(postgres_server, f"test_{safe}_{uuid4().hex[:12]}")
         await ensure_database(url)
         created.append(url)
         return url
@@ -53,13 +101,3 @@ async def fresh_database(postgres_server: str) -> AsyncIterator[Callable[[str], 
     yield create
     for url in created:
         await drop_database(url)
-
-
-@pytest.fixture
-def fresh_broker() -> Iterator[EmbeddedBroker]:
-    broker = EmbeddedBroker()
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()

@@ -1,4 +1,4 @@
-"""The platform's services as the platform command runs them."""
+"""The platform's services, as the platform command runs them: one database, one API and one worker each."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PlatformService:
+    """``python -m {package}.entrypoints.api`` / ``.worker``, configured by ``{env_prefix}*`` variables."""
+
     name: str
     package: str
     env_prefix: str
@@ -14,14 +16,16 @@ class PlatformService:
 
     @property
     def database_name(self) -> str:
+        """``pathfinder_`` + the name, with ``-`` as ``_`` (e.g. ``pathfinder_health_advice``)."""
         return "pathfinder_" + self.name.replace("-", "_")
 
     @property
     def migrations(self) -> str:
+        """The Alembic script location inside the package."""
         return f"{self.package}:migrations"
 
 
-SERVICES = (
+SERVICES: tuple[PlatformService, ...] = (
     PlatformService("notifications", "pathfinder.notifications", "PATHFINDER_NOTIFICATIONS_", 8001),
     PlatformService("ehcp", "pathfinder.ehcp", "PATHFINDER_EHCP_", 8002),
     PlatformService("health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003),

@@ -1,0 +1,32 @@
+"""The catalogue the platform command runs."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from pathfinder.devstack.services import SERVICES, PlatformService
+
+
+def test_catalogue() -> None:
+    assert [(s.name, s.http_port) for s in SERVICES] == [
+        ("notifications", 8001),
+        ("ehcp", 8002),
+        ("health-advice", 8003),
+        ("identity", 8004),
+    ]
+    health = PlatformService("health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003)
+    assert health in SERVICES
+    assert health.database_name == "pathfinder_health_advice"
+    assert health.migrations == "pathfinder.health_advice:migrations"
+    assert len({s.database_name for s in SERVICES}) == len({s.env_prefix for s in SERVICES}) == len(SERVICES)
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_every_service_has_what_the_platform_starts(service: PlatformService) -> None:
+    for module in (f"{service.package}.entrypoints.api", f"{service.package}.entrypoints.worker"):
+        assert importlib.util.find_spec(module) is not None, module
+    package = importlib.util.find_spec(service.package)
+    assert package is not None and package.submodule_search_locations
+    assert any((Path(path) / "migrations" / "env.py").exists() for path in package.submodule_search_locations)
