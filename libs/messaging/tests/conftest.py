@@ -40,6 +40,8 @@ def notification_event(person_id: UUID | None = None, la: str = "841") -> EarlyY
         notification_id=uuid4(),
         notifying_organisation="RR8",
         opinion_formed_on=date(2026, 11, 2),
+        submission_format="json",
+        source_message_id=None,
         received_at=datetime.now(UTC),
     )
 

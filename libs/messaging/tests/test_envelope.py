@@ -3,25 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 from pathfinder.contracts import EarlyYearsNotificationReceived
+from pathfinder.contracts.notifications import EarlyYearsNotificationRejected, NotificationRejectionReason
 from pathfinder.messaging.delivery import DeadLetterReason, read_record
 from pathfinder.messaging.envelope import EventEnvelope, MalformedEvent
 from pathfinder.messaging.outbox import decode_headers, encode_headers, message_for_event
-
-
-@dataclass
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    headers: list[tuple[str, bytes]]
-    value: bytes | None
+from pathfinder.messaging.records import KafkaRecord
 
 
 def event() -> EarlyYearsNotificationReceived:
@@ -31,12 +22,14 @@ def event() -> EarlyYearsNotificationReceived:
         notification_id=uuid4(),
         notifying_organisation="RH8",
         opinion_formed_on=date(2026, 9, 30),
+        submission_format="json",
+        source_message_id=None,
         received_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
     )
 
 
-def record_of(headers: list[tuple[str, bytes]], value: bytes | None) -> Record:
-    return Record("pathfinder.notifications.early-years", 0, 7, b"k", headers, value)
+def record_of(headers: list[tuple[str, bytes]], value: bytes | None) -> KafkaRecord:
+    return KafkaRecord("pathfinder.notifications.early-years", 0, 7, b"k", headers, value)
 
 
 def test_binary_mode_headers_carry_every_attribute() -> None:
@@ -44,7 +37,7 @@ def test_binary_mode_headers_carry_every_attribute() -> None:
     message = message_for_event(original, source="/pathfinder/notifications", correlation_id="corr-1")
     headers = dict(message.headers)
     assert headers["ce_specversion"] == b"1.0"
-    assert headers["ce_type"] == b"pathfinder.notifications.early-years-notification-received.v1"
+    assert headers["ce_type"] == b"pathfinder.notifications.early-years-notification-received.v2"
     assert headers["ce_subject"] == str(original.person_id).encode()
     assert headers["ce_lacode"] == b"878"
     assert headers["ce_correlationid"] == b"corr-1"
@@ -85,6 +78,11 @@ def test_a_readable_record_becomes_its_contract_event() -> None:
             DeadLetterReason.MALFORMED,
             "disagrees",
         ),
+        (
+            lambda h, v: ([(n, x) for n, x in h if n != "ce_lacode"], v),
+            DeadLetterReason.MALFORMED,
+            "disagrees",
+        ),
     ],
 )
 def test_unreadable_records_say_why(change, reason, words) -> None:
@@ -94,6 +92,23 @@ def test_unreadable_records_say_why(change, reason, words) -> None:
     assert delivery.rejection == reason
     assert words in (delivery.problem or "")
     assert delivery.event is None
+
+
+def test_an_event_for_no_la_travels_without_an_la_code() -> None:
+    rejected = EarlyYearsNotificationRejected(
+        notification_id=uuid4(),
+        notifying_organisation="RR8",
+        rejected_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+        reasons=(NotificationRejectionReason.PARENT_NOT_INFORMED,),
+    )
+    message = message_for_event(rejected, source="/tests")
+    assert "ce_lacode" not in dict(message.headers)
+    assert message.key == str(rejected.notification_id)
+    delivery = read_record(record_of(list(message.headers), message.payload))
+    assert delivery.rejection is None
+    assert delivery.event == rejected
+    forged = [*message.headers, ("ce_lacode", b"841")]
+    assert read_record(record_of(forged, message.payload)).rejection == DeadLetterReason.MALFORMED
 
 
 def test_unreadable_ids_get_a_stable_synthetic_id() -> None:

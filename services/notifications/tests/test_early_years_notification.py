@@ -39,7 +39,10 @@ def test_an_accepted_notification_raises_a_thin_received_event() -> None:
         "notifying_organisation",
         "opinion_formed_on",
         "received_at",
+        "submission_format",
+        "source_message_id",
     }
+    assert event.submission_format == "json"
 
 
 @pytest.mark.parametrize(

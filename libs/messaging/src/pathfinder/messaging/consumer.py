@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pathfinder.contracts import ContractEvent
+from pathfinder.contracts.consumers import ConsumerContract
 from pathfinder.messaging import inbox, metrics
 from pathfinder.messaging.broker import new_consumer
 from pathfinder.messaging.dead_letter import dead_letter_message, dead_letter_topic
@@ -58,6 +59,10 @@ class Subscription(Generic[UoW]):
 
     def handler_for(self, event: ContractEvent) -> Handler[UoW] | None:
         return self.handlers.get(type(event))
+
+    def contract(self, service: str) -> ConsumerContract:
+        """What this subscription reads, declared for the consumer-driven contract tests."""
+        return ConsumerContract(service=service, group=f"{service}.{self.name}", reads=tuple(self.handlers))
 
 
 class EventConsumer(Generic[UoW]):

@@ -10,16 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from pathfinder.contracts.wire import DEAD_LETTER_PREFIX as DLT_PREFIX
+from pathfinder.contracts.wire import EPOCH_HEADER, SEQUENCE_EXTENSION, dead_letter_topic
 from pathfinder.messaging.delivery import DeadLetterReason, Delivery
-from pathfinder.messaging.envelope import EPOCH_HEADER, SEQUENCE_EXTENSION
 from pathfinder.messaging.outbox import OutboxMessage
 
-DLT_PREFIX = "pathfinder_dlt_"
+__all__ = ["DLT_PREFIX", "dead_letter_message", "dead_letter_topic"]
 _RELAY_HEADERS = {EPOCH_HEADER, f"ce_{SEQUENCE_EXTENSION}"}
-
-
-def dead_letter_topic(consumer_group: str) -> str:
-    return f"{consumer_group}.dead-letter"
 
 
 def dead_letter_message(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pathfinder.contracts import ContractEvent, UnknownEventType, event_class
+from pathfinder.contracts import ContractEvent, UnknownEventType
+from pathfinder.contracts.upcasting import NotReadable, read_event
 from pathfinder.messaging.envelope import EventEnvelope, MalformedEvent
 from pydantic import ValidationError
 
@@ -62,11 +63,11 @@ def read_record(record: Any) -> Delivery:
     except MalformedEvent as error:
         return Delivery(**base, rejection=DeadLetterReason.MALFORMED, problem=str(error))
     try:
-        cls = event_class(envelope.type)
+        event = read_event(envelope.type, envelope.data)
     except UnknownEventType as error:
         return Delivery(**base, envelope=envelope, rejection=DeadLetterReason.UNKNOWN_EVENT_TYPE, problem=str(error))
-    try:
-        event = cls.model_validate_json(envelope.data)
+    except NotReadable as error:
+        return Delivery(**base, envelope=envelope, rejection=DeadLetterReason.UNKNOWN_EVENT_TYPE, problem=str(error))
     except ValidationError as error:
         return Delivery(
             **base,
@@ -74,7 +75,7 @@ def read_record(record: Any) -> Delivery:
             rejection=DeadLetterReason.MALFORMED,
             problem=describe_validation(error),
         )
-    if str(event.person_id) != envelope.subject or event.responsible_la != envelope.la_code:
+    if event.subject != envelope.subject or event.audience_la != envelope.la_code:
         return Delivery(
             **base,
             envelope=envelope,

@@ -12,17 +12,31 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-SPEC_VERSION = "1.0"
-CONTENT_TYPE = "application/json"
+from pathfinder.contracts.wire import (
+    CONTENT_TYPE,
+    CORRELATION_EXTENSION,
+    EPOCH_HEADER,
+    LA_CODE_EXTENSION,
+    SEQUENCE_EXTENSION,
+    SPEC_VERSION,
+    TRACEPARENT,
+    TRACESTATE,
+)
 
-# Extension attribute names: lower-case alphanumerics only (CloudEvents 1.0, "Attribute Naming Convention").
-LA_CODE_EXTENSION = "lacode"
-CORRELATION_EXTENSION = "correlationid"
-SEQUENCE_EXTENSION = "sequence"  # the CloudEvents "sequence" extension: producer order, as a padded string
-TRACEPARENT = "traceparent"
-TRACESTATE = "tracestate"
-# The relay's broker epoch: changes when the broker lost its log and the outbox was published again.
-EPOCH_HEADER = "pathfinder_epoch"
+__all__ = [
+    "CONTENT_TYPE",
+    "CORRELATION_EXTENSION",
+    "EPOCH_HEADER",
+    "LA_CODE_EXTENSION",
+    "SEQUENCE_EXTENSION",
+    "SPEC_VERSION",
+    "TRACEPARENT",
+    "TRACESTATE",
+    "EventEnvelope",
+    "Headers",
+    "MalformedEvent",
+    "header_value",
+]
 
 Headers = list[tuple[str, bytes]]
 
@@ -38,7 +52,7 @@ class EventEnvelope:
     type: str
     time: datetime
     subject: str
-    la_code: str
+    la_code: str | None  # None: no LA may receive the event
     correlation_id: str
     data: bytes
     sequence: str | None = None
@@ -54,10 +68,11 @@ class EventEnvelope:
             ("ce_type", self.type.encode()),
             ("ce_time", _format_time(self.time).encode()),
             ("ce_subject", self.subject.encode()),
-            (f"ce_{LA_CODE_EXTENSION}", self.la_code.encode()),
             (f"ce_{CORRELATION_EXTENSION}", self.correlation_id.encode()),
             ("content-type", CONTENT_TYPE.encode()),
         ]
+        if self.la_code is not None:
+            headers.append((f"ce_{LA_CODE_EXTENSION}", self.la_code.encode()))
         if self.sequence is not None:
             headers.append((f"ce_{SEQUENCE_EXTENSION}", self.sequence.encode()))
         if self.traceparent is not None:
@@ -87,7 +102,7 @@ class EventEnvelope:
             type=_required(found, "ce_type"),
             time=_parse_time(_required(found, "ce_time")),
             subject=_required(found, "ce_subject"),
-            la_code=_required(found, f"ce_{LA_CODE_EXTENSION}"),
+            la_code=found.get(f"ce_{LA_CODE_EXTENSION}"),
             correlation_id=_required(found, f"ce_{CORRELATION_EXTENSION}"),
             data=value,
             sequence=found.get(f"ce_{SEQUENCE_EXTENSION}"),

@@ -76,6 +76,8 @@ class EarlyYearsNotification:
                 notification_id=notification_id,
                 notifying_organisation=notifying_organisation,
                 opinion_formed_on=opinion_formed_on,
+                submission_format="json",
+                source_message_id=None,
                 received_at=received_at,
             )
         )

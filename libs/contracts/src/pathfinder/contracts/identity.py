@@ -1,0 +1,78 @@
+"""Events of the person index, produced by identity. They say that identifiers were linked, merged or erased,
+never what the identifiers are: values stay in identity, behind its authorised, audited API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pathfinder.contracts.base import ChildEvent, UtcInstant
+from pydantic import Field
+
+IDENTITY_TOPIC = "pathfinder.identity.persons"
+
+
+class IdentifierKind(StrEnum):
+    NHS_NUMBER = "nhs-number"
+    UPN = "upn"  # unique pupil number
+    ULN = "uln"  # unique learner number, 16+
+    LA_CASE_ID = "la-case-id"
+
+
+class IdentityEvent(ChildEvent):
+    topic: ClassVar[str] = IDENTITY_TOPIC
+    producer: ClassVar[str] = "identity"
+
+
+class PersonLinked(IdentityEvent):
+    """An agency's identifier was linked to the person, by a certain match or by a person's decision."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.person-linked.v1"
+
+    link_id: UUID = Field(description="Platform id of the link, for audit and unlinking")
+    identifier_kind: IdentifierKind = Field(description="Which kind of identifier (never its value)")
+    linked_by: Literal["deterministic-match", "reviewed-possible-match", "manual"] = Field(
+        description="How: an exact NHS number match, a reviewer confirming a possible match, or a manual link"
+    )
+    linked_at: UtcInstant = Field(description="Instant of the link")
+
+
+class PersonUnlinked(IdentityEvent):
+    """A link was found wrong and removed."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.person-unlinked.v1"
+
+    link_id: UUID = Field(description="The link removed")
+    identifier_kind: IdentifierKind = Field(description="Which kind of identifier (never its value)")
+    unlinked_at: UtcInstant = Field(description="Instant of the unlink")
+
+
+class PersonsMerged(IdentityEvent):
+    """Two person ids turned out to be one child: ``merged_person_id`` is retired and its records now belong to
+    ``person_id``. Consumers re-key what they hold under the retired id."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.persons-merged.v1"
+
+    merge_id: UUID = Field(description="Platform id of the merge, for audit and unmerging")
+    merged_person_id: UUID = Field(description="The retired person id")
+    merged_at: UtcInstant = Field(description="Instant of the merge")
+
+
+class PersonsUnmerged(IdentityEvent):
+    """A merge was wrong: ``restored_person_id`` exists again beside ``person_id``."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.persons-unmerged.v1"
+
+    merge_id: UUID = Field(description="The merge undone")
+    restored_person_id: UUID = Field(description="The person id restored")
+    unmerged_at: UtcInstant = Field(description="Instant of the unmerge")
+
+
+class PersonErased(IdentityEvent):
+    """The person's details were erased (their key destroyed). Every consumer deletes what it holds about the
+    person beyond what the law requires it to keep."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.person-erased.v1"
+
+    erased_at: UtcInstant = Field(description="Instant of the erasure")
