@@ -84,3 +84,17 @@ def _string(node: dict[str, Any]) -> st.SearchStrategy[str]:
     if "pattern" in node:
         return st.from_regex(node["pattern"], fullmatch=True)
     raise UnsupportedSchema("an unconstrained string: events carry no free text")
+
+
+JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=10,
+)
+"""Any JSON value, small: for feeding parsers what they were not built for."""
+
+
+def element_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON document (the root first), to pick an element to delete or corrupt."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    return [prefix] + [path for key, child in children for path in element_paths(child, (*prefix, key))]

@@ -16,11 +16,11 @@ class AdviceKind(StrEnum):
     HEALTH = "health"  # reg 6(1)(c): a health care professional identified by the responsible commissioning body
     EDUCATIONAL_PSYCHOLOGY = "educational-psychology"  # reg 6(1)(d)
     SOCIAL_CARE = "social-care"  # reg 6(1)(e): in relation to social care
-    PREPARATION_FOR_ADULTHOOD = "preparation-for-adulthood"  # reg 6(1)(f): from year 9 onwards
-    REQUESTED_BY_PARENT = "requested-by-parent"  # reg 6(1)(g): any person the parent reasonably requests
-    OTHER = "other"  # reg 6(1)(h): any other person the LA thinks appropriate
-    # reg 6: where the child is visually or hearing impaired, educational advice must be given after
-    # consultation with a qualified teacher of such children
+    PREPARATION_FOR_ADULTHOOD = "preparation-for-adulthood"  # reg 6(1)(g): in or beyond year 9
+    REQUESTED_BY_PARENT = "requested-by-parent"  # reg 6(1)(h): any person the parent reasonably requests
+    OTHER = "other"  # reg 6(1)(f): any other person the LA thinks appropriate
+    # reg 6(2): where the child is visually or hearing impaired, educational advice must be given after
+    # consultation with a suitably qualified teacher
     SENSORY_IMPAIRMENT = "sensory-impairment"
 
 

@@ -1,1 +1,46 @@
-"""FHIR R4 (UK Core) mappings between NHS systems and the platform, through fhir.resources.R4B."""
+"""FHIR R4 (UK Core) mappings between NHS systems and the platform, through fhir.resources.R4B.
+
+- in: s23 early-years notifications, as a message Bundle or a bare Communication (:mod:`.early_years`);
+- out: advice requests as ServiceRequest + Task (:mod:`.advice_request`), advice back as DocumentReference or
+  QuestionnaireResponse (:mod:`.advice`), platform events as Subscriptions Backport notification Bundles
+  (:mod:`.subscription_notification`);
+- errors: OperationOutcome with NHS Spine codes and no personal data in diagnostics (:mod:`.outcome`).
+"""
+
+from pathfinder.contracts.fhir.advice import SubmittedAdvice, parse_submitted_advice, submitted_advice_resource
+from pathfinder.contracts.fhir.advice_request import AdviceRequestView, advice_request_resources, parse_advice_request
+from pathfinder.contracts.fhir.early_years import (
+    EarlyYearsNotificationSubmission,
+    early_years_communication,
+    early_years_message_bundle,
+    parse_early_years_notification,
+)
+from pathfinder.contracts.fhir.nhs_number import is_valid_nhs_number, normalise_nhs_number
+from pathfinder.contracts.fhir.outcome import FhirInputRejected, OutcomeIssue, SpineErrorCode, operation_outcome
+from pathfinder.contracts.fhir.subscription_notification import (
+    NotificationEvent,
+    read_subscription_notification,
+    subscription_notification_bundle,
+)
+
+__all__ = [
+    "AdviceRequestView",
+    "EarlyYearsNotificationSubmission",
+    "FhirInputRejected",
+    "NotificationEvent",
+    "OutcomeIssue",
+    "SpineErrorCode",
+    "SubmittedAdvice",
+    "advice_request_resources",
+    "early_years_communication",
+    "early_years_message_bundle",
+    "is_valid_nhs_number",
+    "normalise_nhs_number",
+    "operation_outcome",
+    "parse_advice_request",
+    "parse_early_years_notification",
+    "parse_submitted_advice",
+    "read_subscription_notification",
+    "submitted_advice_resource",
+    "subscription_notification_bundle",
+]
