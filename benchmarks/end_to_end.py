@@ -25,6 +25,8 @@ from uuid import uuid4
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pathfinder.auth import OrganisationRole, Scope
+from pathfinder.auth.testing import principal, token_mint
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.persistence.database import asyncpg_dsn
@@ -93,7 +95,7 @@ async def raw_kafka_rate(bootstrap: str, *, records: int = 50_000) -> float:
 
 
 async def end_to_end(
-    env: dict[str, str], ehcp_url: str, *, events: int, concurrency: int
+    env: dict[str, str], ehcp_url: str, *, events: int, concurrency: int, headers: dict[str, str]
 ) -> tuple[float, float, float, float]:
     def spawn(module: str) -> asyncio.Future[asyncio.subprocess.Process]:
         return asyncio.ensure_future(
@@ -113,7 +115,7 @@ async def end_to_end(
         await spawn("pathfinder.ehcp.entrypoints.worker"),
     ]
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=30) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=30, headers=headers) as client:
             for _ in range(300):
                 try:
                     if (await client.get("/health/ready")).status_code == 200:
@@ -188,8 +190,15 @@ async def main() -> None:
             for name, url in urls.items():
                 await ensure_database(url)
                 await upgrade_to_head(f"pathfinder.{name}:migrations", url)
+            # A trust's real signed access token, verified by the API against the JWKS given in its settings.
+            tokens = token_mint()
+            trust = principal(OrganisationRole.NHS_TRUST, "RH8", Scope.NOTIFICATIONS_SUBMIT)
+            auth = tokens.auth_settings()
             env = {
                 **os.environ,
+                "PATHFINDER_AUTH_ISSUER": auth.issuer,
+                "PATHFINDER_AUTH_AUDIENCE": auth.audience,
+                "PATHFINDER_AUTH_JWKS_JSON": auth.jwks_json or "",
                 "PATHFINDER_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
                 "PATHFINDER_KAFKA_PROFILE": "embedded",
                 "PATHFINDER_TELEMETRY_EXPORTER": "none",
@@ -199,7 +208,7 @@ async def main() -> None:
                 "PATHFINDER_EHCP_DATABASE_URL": urls["ehcp"],
             }
             accept_rate, rate, p50, p99 = await end_to_end(
-                env, urls["ehcp"], events=args.events, concurrency=args.concurrency
+                env, urls["ehcp"], events=args.events, concurrency=args.concurrency, headers=tokens.headers_for(trust)
             )
         finally:
             postgres.stop()

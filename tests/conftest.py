@@ -12,6 +12,8 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
+from pathfinder.auth import OrganisationRole, Scope
+from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.ehcp.adapters.tables import early_years_notice
 from pathfinder.ehcp.bootstrap import EhcpService
@@ -42,11 +44,27 @@ FAST_RECOVERY_ENV = {
 }
 
 
+@pytest.fixture(scope="session")
+def tokens() -> TokenMint:
+    """Real signed access tokens, trusted by every service the tests build (the JWKS given in settings)."""
+    return token_mint()
+
+
 @dataclass
 class TwoServices:
     broker: EmbeddedBroker
     notifications: NotificationsService
     ehcp: EhcpService
+    tokens: TokenMint
+
+    def trust_headers(self, ods_code: str) -> dict[str, str]:
+        """What an NHS trust's system sends: a token for its own organisation, allowed to submit and read."""
+        trust = principal(OrganisationRole.NHS_TRUST, ods_code, Scope.NOTIFICATIONS_SUBMIT, Scope.NOTIFICATIONS_READ)
+        return self.tokens.headers_for(trust)
+
+    def la_headers(self, la_code: str) -> dict[str, str]:
+        la = principal(OrganisationRole.LOCAL_AUTHORITY, la_code, Scope.NOTIFICATIONS_READ, Scope.CASES_READ)
+        return self.tokens.headers_for(la)
 
     def worker_env(self, faults: str = "") -> dict[str, str]:
         env = {
@@ -108,7 +126,7 @@ class TwoServices:
 
 @pytest.fixture
 async def two_services(
-    fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]]
+    fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]], tokens: TokenMint
 ) -> AsyncIterator[TwoServices]:
     notifications_url = await fresh_database("notifications")
     ehcp_url = await fresh_database("ehcp")
@@ -118,13 +136,17 @@ async def two_services(
     outbox = OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2)
     services = TwoServices(
         broker=fresh_broker,
-        notifications=bootstrap_notifications(NotificationsSettings(database_url=notifications_url), kafka, outbox),
+        notifications=bootstrap_notifications(
+            NotificationsSettings(database_url=notifications_url), kafka, outbox, auth=tokens.auth_settings()
+        ),
         ehcp=bootstrap_ehcp(
             EhcpSettings(database_url=ehcp_url),
             kafka,
             outbox,
             ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
+            auth=tokens.auth_settings(),
         ),
+        tokens=tokens,
     )
     try:
         yield services

@@ -34,13 +34,14 @@ def spans() -> Iterator[InMemorySpanExporter]:
 async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_services, spans) -> None:
     app = two_services.notifications.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
+        trust = two_services.trust_headers("RTD")
         accepted = await client.post(
-            "/early-years-notifications", json=SUBMISSION, headers={"X-Correlation-ID": "trust-retry-key-1"}
+            "/early-years-notifications", json=SUBMISSION, headers={**trust, "X-Correlation-ID": "trust-retry-key-1"}
         )
         assert accepted.status_code == 202, accepted.text
         body = accepted.json()
         assert accepted.headers["x-correlation-id"] == "trust-retry-key-1"
-        status = await client.get(body["status_url"])
+        status = await client.get(body["status_url"], headers=trust)
         assert status.status_code == 200
         assert status.json()["status"] == "received"
 
@@ -58,7 +59,11 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
     assert await two_services.inbox_rows() == 1
     ehcp_app = two_services.ehcp.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ehcp_app), base_url="http://ehcp") as client:
-        case = await client.get(f"/children/{SUBMISSION['person_id']}")
+        case = await client.get(f"/children/{SUBMISSION['person_id']}", headers=two_services.la_headers("805"))
+        elsewhere = await client.get(f"/children/{SUBMISSION['person_id']}", headers=two_services.la_headers("841"))
+        anonymous = await client.get(f"/children/{SUBMISSION['person_id']}")
+    assert elsewhere.status_code == 403, "another LA's child is refused"
+    assert anonymous.status_code == 401
     assert case.status_code == 200
     assert case.json()["responsible_la"] == "805"
     assert [notice["notification_id"] for notice in case.json()["early_years_notices"]] == [body["id"]]
@@ -81,8 +86,19 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
 async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(two_services) -> None:
     app = two_services.notifications.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
-        rejected = await client.post("/early-years-notifications", json={**SUBMISSION, "parent_informed": False})
-        invalid = await client.post("/early-years-notifications", json={**SUBMISSION, "responsible_la": "Devon"})
+        trust = two_services.trust_headers("RTD")
+        rejected = await client.post(
+            "/early-years-notifications", json={**SUBMISSION, "parent_informed": False}, headers=trust
+        )
+        invalid = await client.post(
+            "/early-years-notifications", json={**SUBMISSION, "responsible_la": "Devon"}, headers=trust
+        )
+        impersonating = await client.post(
+            "/early-years-notifications", json=SUBMISSION, headers=two_services.trust_headers("RR8")
+        )
+        anonymous = await client.post("/early-years-notifications", json=SUBMISSION)
+    assert impersonating.status_code == 403, "a trust notifies only as itself"
+    assert anonymous.status_code == 401
     assert rejected.status_code == 422
     assert rejected.headers["content-type"] == "application/problem+json"
     assert "parent must be informed" in rejected.json()["detail"]

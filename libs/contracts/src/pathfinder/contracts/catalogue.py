@@ -7,6 +7,7 @@ from types import ModuleType
 
 from pathfinder.contracts import assessment, health_advice, identity, notifications, plans
 from pathfinder.contracts.base import ContractEvent
+from pathfinder.contracts.superseded import identity as superseded_identity
 from pathfinder.contracts.superseded import notifications as superseded_notifications
 
 # Domains in the order the catalogue page lists them, each with the modules defining its events.
@@ -15,7 +16,7 @@ DOMAINS: dict[str, tuple[ModuleType, ...]] = {
     "EHC needs assessment": (assessment,),
     "EHC plans": (plans,),
     "Health advice": (health_advice,),
-    "Identity": (identity,),
+    "Identity": (identity, superseded_identity),
 }
 
 

@@ -26,14 +26,18 @@ class IdentityEvent(ChildEvent):
 
 
 class PersonLinked(IdentityEvent):
-    """An agency's identifier was linked to the person, by a certain match or by a person's decision."""
+    """An agency's identifier was linked to the person: with the record that created the person, by a match,
+    or by a person's decision."""
 
-    event_type: ClassVar[str] = "pathfinder.identity.person-linked.v1"
+    event_type: ClassVar[str] = "pathfinder.identity.person-linked.v2"
 
     link_id: UUID = Field(description="Platform id of the link, for audit and unlinking")
     identifier_kind: IdentifierKind = Field(description="Which kind of identifier (never its value)")
-    linked_by: Literal["deterministic-match", "reviewed-possible-match", "manual"] = Field(
-        description="How: an exact NHS number match, a reviewer confirming a possible match, or a manual link"
+    linked_by: Literal[
+        "registered", "deterministic-match", "probabilistic-match", "reviewed-possible-match", "manual"
+    ] = Field(
+        description="How: it came with the record that created the person, an exact verified NHS number match, "
+        "a probabilistic match above the match threshold, a reviewer confirming a possible match, or a manual link"
     )
     linked_at: UtcInstant = Field(description="Instant of the link")
 

@@ -42,7 +42,7 @@ async def upgrade_to_head(script_location: str, url: str) -> None:
 
 def _upgrade(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")  # a service may carry independent branches until they are merged
+    command.upgrade(config, "head")
 
 
 def run_alembic_env(target_metadata: MetaData | Sequence[MetaData]) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pathfinder.auth import AccessTokenVerifier, AuthSettings, install_access_control
 from pathfinder.ehcp.entrypoints.http import router
 from pathfinder.ehcp.handlers import EARLY_YEARS_INTAKE
 from pathfinder.ehcp.settings import SERVICE, EhcpSettings
@@ -21,6 +22,8 @@ class EhcpService(ServiceRuntime):
     title = "Pathfinder EHC needs assessments and plans"
     description = "The EHC needs assessment and plan lifecycle with its statutory clock."
 
+    auth: AuthSettings = field(default_factory=AuthSettings)
+
     def unit_of_work(self) -> EhcpUnitOfWork:
         return EhcpUnitOfWork(self.sessions, source=self.source)
 
@@ -29,6 +32,7 @@ class EhcpService(ServiceRuntime):
 
     def configure_app(self, app: FastAPI) -> None:
         app.state.unit_of_work = self.unit_of_work
+        install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
 
     def consumers(self) -> list[EventConsumer[Any]]:
         return [
@@ -48,10 +52,12 @@ def bootstrap(
     kafka: KafkaSettings | None = None,
     outbox: OutboxSettings | None = None,
     consumer: ConsumerSettings | None = None,
+    auth: AuthSettings | None = None,
 ) -> EhcpService:
     return EhcpService(
         settings=settings or EhcpSettings(),
         kafka=kafka or KafkaSettings(),
         outbox=outbox or OutboxSettings(),
         consumer=consumer or ConsumerSettings(),
+        auth=auth or AuthSettings(),
     )

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import APIRouter, FastAPI
+from pathfinder.auth import AuthSettings
+from pathfinder.identity.access.composition import Access, install_access
+from pathfinder.identity.access.settings import AccessSettings
+from pathfinder.identity.entrypoints.access_http import access_routers
+from pathfinder.identity.entrypoints.persons_http import install_person_index
+from pathfinder.identity.entrypoints.persons_http import router as persons_router
 from pathfinder.identity.settings import SERVICE, IdentitySettings
 from pathfinder.web.runtime import ServiceRuntime
 
@@ -14,6 +21,13 @@ class IdentityService(ServiceRuntime):
     service = SERVICE
     title = "Pathfinder identity"
     description = "Organisations, API clients and the child across agencies behind a pseudonymous id."
+
+    def routers(self) -> list[APIRouter]:
+        return [*access_routers(), persons_router]
+
+    def configure_app(self, app: FastAPI) -> None:
+        install_access(app, Access(self.sessions, self.source, AccessSettings(), AuthSettings()))
+        install_person_index(app, sessions=self.sessions, source=self.source)
 
 
 def bootstrap(settings: IdentitySettings | None = None) -> IdentityService:

@@ -7,12 +7,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from pathfinder.auth import Principal, Scope, ensure_la_may_see, require_scopes
 from pathfinder.ehcp import handlers
 from pathfinder.ehcp.unit_of_work import EhcpUnitOfWork
 from pathfinder.web.problems import Problem
 from pydantic import BaseModel
 
-router = APIRouter(prefix="/children", tags=["child cases"])
+router = APIRouter(prefix="/children", tags=["child cases", "person-data"])
 
 
 class EarlyYearsNoticeView(BaseModel):
@@ -33,11 +34,19 @@ def unit_of_work(request: Request) -> EhcpUnitOfWork:
     return uow
 
 
+NOT_FOUND = Problem(404, "Not Found", "No case is held for that person id.")
+
+
 @router.get("/{person_id}", response_model=ChildCaseView, summary="A child's case, by pseudonymous person id")
-async def child_case(person_id: UUID, uow: Annotated[EhcpUnitOfWork, Depends(unit_of_work)]) -> ChildCaseView:
+async def child_case(
+    person_id: UUID,
+    uow: Annotated[EhcpUnitOfWork, Depends(unit_of_work)],
+    principal: Annotated[Principal, Depends(require_scopes(Scope.CASES_READ))],
+) -> ChildCaseView:
     case = await handlers.child_case(person_id, uow)
     if case is None:
-        raise Problem(404, "Not Found", "No case is held for that person id.")
+        raise NOT_FOUND
+    ensure_la_may_see(principal, case.responsible_la)
     return ChildCaseView(
         person_id=case.person_id,
         responsible_la=case.responsible_la,

@@ -1,4 +1,6 @@
+from pathfinder.identity.adapters.access_tables import access_metadata
+from pathfinder.identity.adapters.person_tables import person_metadata
 from pathfinder.messaging.schema import messaging_metadata
 from pathfinder.persistence.migrations import run_alembic_env
 
-run_alembic_env([messaging_metadata])
+run_alembic_env([messaging_metadata, access_metadata, person_metadata])

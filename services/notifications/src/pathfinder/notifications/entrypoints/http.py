@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
+from pathfinder.auth import AccessDenied, OrganisationRole, Principal, Scope, ensure_la_may_see, require_scopes
 from pathfinder.contracts import LaCode, OdsCode
 from pathfinder.notifications import handlers
 from pathfinder.notifications.domain.early_years_notification import NotificationRejected
@@ -50,10 +51,27 @@ def unit_of_work(request: Request) -> NotificationsUnitOfWork:
 UnitOfWork = Annotated[NotificationsUnitOfWork, Depends(unit_of_work)]
 
 
+NOT_FOUND = Problem(404, "Not Found", "No early-years notification has that id.")
+NHS_BODIES = frozenset({OrganisationRole.ICB, OrganisationRole.NHS_TRUST})
+
+
+def may_act_for(principal: Principal, notifying_organisation: str) -> bool:
+    """An NHS body acts only for itself; the platform (backfills, operators) for any."""
+    if principal.role is OrganisationRole.PLATFORM:
+        return True
+    return principal.role in NHS_BODIES and principal.organisation == notifying_organisation
+
+
 @router.post("", status_code=202, response_model=NotificationAccepted, summary="Submit an early-years notification")
 async def submit(
-    submission: EarlyYearsNotificationSubmission, uow: UnitOfWork, request: Request, response: Response
+    submission: EarlyYearsNotificationSubmission,
+    uow: UnitOfWork,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.NOTIFICATIONS_SUBMIT))],
 ) -> NotificationAccepted:
+    if not may_act_for(principal, submission.notifying_organisation):
+        raise AccessDenied("notifying_organisation is not the caller's organisation")
     try:
         notification = await handlers.submit_early_years_notification(
             handlers.SubmitEarlyYearsNotification(**submission.model_dump()), uow
@@ -65,11 +83,19 @@ async def submit(
     return NotificationAccepted(id=notification.id, status=notification.status.value, status_url=status_url)
 
 
-@router.get("/{notification_id}", response_model=NotificationStatusView, name="notification_status")
-async def status(notification_id: UUID, uow: UnitOfWork) -> NotificationStatusView:
+@router.get(
+    "/{notification_id}", response_model=NotificationStatusView, name="notification_status", tags=["person-data"]
+)
+async def status(
+    notification_id: UUID,
+    uow: UnitOfWork,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.NOTIFICATIONS_READ))],
+) -> NotificationStatusView:
     notification = await handlers.early_years_notification(notification_id, uow)
     if notification is None:
-        raise Problem(404, "Not Found", "No early-years notification has that id.")
+        raise NOT_FOUND
+    if not may_act_for(principal, notification.notifying_organisation):
+        ensure_la_may_see(principal, notification.responsible_la)
     return NotificationStatusView(
         id=notification.id,
         status=notification.status.value,

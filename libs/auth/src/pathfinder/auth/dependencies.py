@@ -1,0 +1,109 @@
+"""FastAPI side of authorisation: who is calling (401) and may they (403), as problem+json.
+
+A service calls :func:`install_access_control` once when it builds its app, then guards routes with
+``principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_READ))]``.
+
+The token comes from ``Authorization: Bearer``; browser pages that have no header use the session cookie
+identity sets at sign-in (HttpOnly, Secure, SameSite=Strict, host-only: other sites never send it, which is the
+defence against cross-site request forgery). A request that has an Authorization header is judged by that
+header alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pathfinder.auth.keys import JwksUnavailable
+from pathfinder.auth.principal import Principal, Scope
+from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
+from pathfinder.web.problems import Problem, problem_response
+
+SESSION_COOKIE = "__Host-pathfinder-session"
+REALM = "pathfinder"
+
+# Only for the OpenAPI description; the header is read below so that a wrong scheme is a 401, not a fallback.
+_bearer_scheme = HTTPBearer(auto_error=False, scheme_name="accessToken", description="An access token from identity")
+
+
+class NotAuthenticated(Problem):
+    def __init__(self, description: str) -> None:
+        super().__init__(401, "Unauthorized", description)
+        self.description = description
+
+
+class InsufficientScope(Problem):
+    def __init__(self, missing: Collection[str]) -> None:
+        super().__init__(403, "Forbidden", "The access token lacks a scope this request needs.")
+        self.missing = sorted(missing)
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'")
+
+
+async def _not_authenticated(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotAuthenticated)
+    response = problem_response(401, exc.title, exc.description, error="invalid_token")
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer realm="{REALM}", error="invalid_token", error_description="{_quoted(exc.description)}"'
+    )
+    return response
+
+
+async def _insufficient_scope(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InsufficientScope)
+    response = problem_response(403, exc.title, exc.detail, error="insufficient_scope", required_scopes=exc.missing)
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer realm="{REALM}", error="insufficient_scope", scope="{" ".join(exc.missing)}"'
+    )
+    return response
+
+
+def install_access_control(app: FastAPI, verifier: AccessTokenVerifier) -> None:
+    """Give the app its verifier and the handlers that add ``WWW-Authenticate`` to 401 and 403 answers."""
+    app.state.access_tokens = verifier
+    app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(InsufficientScope, _insufficient_scope)
+
+
+def presented_token(request: Request) -> str | None:
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("Use 'Authorization: Bearer <access token>'.")
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def require_scopes(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that answers 401 unless a valid access token is presented and 403 unless it holds every one
+    of ``scopes`` (none: any authenticated caller)."""
+    required = frozenset(scope.value for scope in scopes)
+
+    async def authorised_principal(
+        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
+    ) -> Principal:
+        verifier: AccessTokenVerifier | None = getattr(request.app.state, "access_tokens", None)
+        if verifier is None:
+            raise RuntimeError("the app has no access-token verifier: call install_access_control() when building it")
+        token = presented_token(request)
+        if token is None:
+            raise NotAuthenticated("An access token is required.")
+        try:
+            principal = await verifier.verify(token)
+        except InvalidAccessToken as invalid:
+            raise NotAuthenticated(invalid.description) from None
+        except JwksUnavailable:
+            raise Problem(503, "Service Unavailable", "Access tokens cannot be checked just now.") from None
+        missing = required - principal.scopes
+        if missing:
+            raise InsufficientScope(missing)
+        request.state.principal = principal
+        return principal
+
+    return authorised_principal

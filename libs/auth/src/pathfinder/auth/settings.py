@@ -1,0 +1,33 @@
+"""``PATHFINDER_AUTH_*``: how every service verifies access tokens, and how identity issues them."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATHFINDER_AUTH_", extra="ignore")
+
+    issuer: str = Field(
+        default="http://127.0.0.1:8004",
+        description="Public base URL of the identity service; the 'iss' of every access token",
+    )
+    audience: str = Field(default="pathfinder-api", description="The 'aud' of every access token")
+    jwks_url: str | None = Field(
+        default=None, description="Where identity publishes its signing keys (default: <issuer>/.well-known/jwks.json)"
+    )
+    jwks_json: str | None = Field(
+        default=None, description="A JWKS document to trust instead of fetching jwks_url (tests, air-gapped setups)"
+    )
+    token_lifetime_seconds: int = Field(default=600, ge=60, le=3600)
+    clock_skew_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_cache_seconds: float = Field(default=300, gt=0, description="How long fetched keys are used unchecked")
+    jwks_min_refresh_seconds: float = Field(
+        default=30, ge=0, description="Least time between two fetches caused by an unknown key id"
+    )
+    jwks_fetch_timeout_seconds: float = Field(default=5, gt=0)
+
+    @property
+    def effective_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.issuer.rstrip('/')}/.well-known/jwks.json"

@@ -1,0 +1,298 @@
+"""Storing persons: sealing their details on the way in, opening them on the way out, keeping the blind
+indexes in step, and shredding it all on erasure."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from uuid import UUID
+
+from pathfinder.contracts.identity import IdentifierKind
+from pathfinder.identity.adapters.person_lookup import PersonLookup
+from pathfinder.identity.adapters.person_tables import (
+    person,
+    person_blocking_key,
+    person_key,
+    person_link,
+    person_merge,
+    person_record,
+)
+from pathfinder.identity.adapters.person_vault import DataKey, PersonVault
+from pathfinder.identity.domain.demographics import Demographics
+from pathfinder.identity.domain.matching_profile import MatchProfile, blocking_keys
+from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
+from pathfinder.identity.domain.person_index import (
+    IdentifierLink,
+    LinkMethod,
+    Merge,
+    Person,
+    PersonStatus,
+    SourceRecord,
+)
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_MEMBERS = text(
+    "WITH RECURSIVE members(person_id) AS (SELECT CAST(:root AS uuid) UNION "
+    "SELECT p.person_id FROM person p JOIN members m ON p.merged_into = m.person_id AND p.status = 'merged') "
+    "SELECT person_id FROM members"
+)
+
+
+def _record_label(organisation: str) -> str:
+    return f"record|{organisation}"
+
+
+def _link_label(link_id: UUID) -> str:
+    return f"link|{link_id}"
+
+
+class PersonRepository(PersonLookup):
+    def __init__(self, session: AsyncSession, vault: PersonVault) -> None:
+        super().__init__(session, vault)
+        self._keys: dict[UUID, DataKey] = {}
+        self._persons: dict[UUID, tuple[PersonStatus, UUID | None]] = {}
+        self._records: dict[tuple[UUID, str], datetime] = {}
+        self._links: dict[UUID, datetime | None] = {}
+        self._merges: dict[UUID, datetime | None] = {}
+        self.seen: list[Person] = []
+
+    async def get(self, person_id: UUID, *, lock: bool = True) -> Person | None:
+        query = select(person).where(person.c.person_id == person_id)
+        row = (await self._session.execute(query.with_for_update() if lock else query)).one_or_none()
+        if row is None:
+            return None
+        members = list((await self._session.execute(_MEMBERS, {"root": person_id})).scalars())
+        if lock:
+            await self._session.execute(
+                select(person.c.person_id).where(person.c.person_id.in_(members)).with_for_update()
+            )
+        await self._load_keys(members)
+        found = Person(
+            person_id=row.person_id,
+            responsible_la=row.responsible_la,
+            status=PersonStatus(row.status),
+            created_at=row.created_at,
+            merged_into=row.merged_into,
+            members=set(members),
+            links=await self._load_links(members),
+            records=await self._load_records(members),
+            merges=await self._load_merges(person_id),
+            erased_at=row.erased_at,
+        )
+        self._persons[found.person_id] = (found.status, found.merged_into)
+        self.seen.append(found)
+        return found
+
+    async def _load_keys(self, owners: list[UUID]) -> None:
+        rows = await self._session.execute(select(person_key).where(person_key.c.person_id.in_(owners)))
+        for row in rows:
+            if row.person_id not in self._keys:
+                self._keys[row.person_id] = self._vault.unwrap(row.person_id, row.wrapped_key)
+
+    async def _load_links(self, owners: list[UUID]) -> list[IdentifierLink]:
+        rows = await self._session.execute(
+            select(person_link).where(person_link.c.person_id.in_(owners)).order_by(person_link.c.linked_at)
+        )
+        links = []
+        for row in rows:
+            identifier = None
+            if row.sealed_value is not None:
+                value = self._vault.open(self._keys[row.person_id], _link_label(row.link_id), row.sealed_value)
+                identifier = AgencyIdentifier(IdentifierKind(row.kind), value.decode(), row.issuer)
+            links.append(
+                IdentifierLink(
+                    row.link_id,
+                    row.person_id,
+                    IdentifierKind(row.kind),
+                    row.issuer,
+                    identifier,
+                    LinkMethod(row.method),
+                    row.source_organisation,
+                    row.linked_at,
+                    row.unlinked_at,
+                )
+            )
+            self._links[row.link_id] = row.unlinked_at
+        return links
+
+    async def _load_records(self, owners: list[UUID]) -> list[SourceRecord]:
+        rows = await self._session.execute(
+            select(person_record)
+            .where(person_record.c.person_id.in_(owners))
+            .order_by(person_record.c.last_supplied_at)
+        )
+        records = []
+        for row in rows:
+            sealed = self._vault.open(
+                self._keys[row.person_id], _record_label(row.source_organisation), row.sealed_demographics
+            )
+            records.append(
+                SourceRecord(
+                    row.person_id,
+                    row.source_organisation,
+                    row.source_role,
+                    Demographics.from_dict(json.loads(sealed)),
+                    frozenset(IdentifierKind(kind) for kind in row.identifier_kinds),
+                    row.first_supplied_at,
+                    row.last_supplied_at,
+                )
+            )
+            self._records[(row.person_id, row.source_organisation)] = row.last_supplied_at
+        return records
+
+    async def _load_merges(self, person_id: UUID) -> list[Merge]:
+        rows = await self._session.execute(select(person_merge).where(person_merge.c.person_id == person_id))
+        merges = [Merge(r.merge_id, r.person_id, r.merged_person_id, r.merged_at, r.unmerged_at) for r in rows]
+        self._merges.update({merge.merge_id: merge.unmerged_at for merge in merges})
+        return merges
+
+    async def add(self, new: Person) -> None:
+        key, wrapped = self._vault.new_data_key(new.person_id)
+        self._keys[new.person_id] = key
+        await self._session.execute(
+            insert(person).values(
+                person_id=new.person_id,
+                responsible_la=new.responsible_la,
+                status=new.status.value,
+                merged_into=new.merged_into,
+                created_at=new.created_at,
+            )
+        )
+        await self._session.execute(
+            insert(person_key).values(
+                person_id=new.person_id, master_key_id=self._vault.master_key_id, wrapped_key=wrapped
+            )
+        )
+        self._persons[new.person_id] = (new.status, new.merged_into)
+        self.seen.append(new)
+        await self.save(new)
+
+    async def save(self, changed: Person) -> None:
+        if changed.status is PersonStatus.ERASED and self._persons[changed.person_id][0] is not PersonStatus.ERASED:
+            await self._shred(changed)
+            return
+        if self._persons[changed.person_id] != (changed.status, changed.merged_into):
+            await self._session.execute(
+                update(person)
+                .where(person.c.person_id == changed.person_id)
+                .values(status=changed.status.value, merged_into=changed.merged_into)
+            )
+            self._persons[changed.person_id] = (changed.status, changed.merged_into)
+        touched: set[UUID] = set()
+        for record in changed.records:
+            if self._records.get((record.owner_id, record.organisation)) != record.last_supplied_at:
+                await self._save_record(record)
+                touched.add(record.owner_id)
+        for link in changed.links:
+            if link.link_id not in self._links:
+                await self._insert_link(link)
+                touched.add(link.owner_id)
+            elif self._links[link.link_id] != link.unlinked_at:
+                await self._session.execute(
+                    update(person_link)
+                    .where(person_link.c.link_id == link.link_id)
+                    .values(unlinked_at=link.unlinked_at)
+                )
+                self._links[link.link_id] = link.unlinked_at
+                touched.add(link.owner_id)
+        for merge in changed.merges:
+            await self._save_merge(merge)
+        for owner in touched:
+            await self._reindex(changed, owner)
+
+    async def _save_record(self, record: SourceRecord) -> None:
+        sealed = self._vault.seal(
+            self._keys[record.owner_id],
+            _record_label(record.organisation),
+            json.dumps(record.demographics.as_dict(), sort_keys=True).encode(),
+        )
+        values = {
+            "source_role": record.role,
+            "identifier_kinds": sorted(kind.value for kind in record.identifier_kinds),
+            "sealed_demographics": sealed,
+            "last_supplied_at": record.last_supplied_at,
+        }
+        statement = pg_insert(person_record).values(
+            person_id=record.owner_id,
+            source_organisation=record.organisation,
+            first_supplied_at=record.first_supplied_at,
+            **values,
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["person_id", "source_organisation"], set_=values)
+        )
+        self._records[(record.owner_id, record.organisation)] = record.last_supplied_at
+
+    async def _insert_link(self, link: IdentifierLink) -> None:
+        assert link.identifier is not None
+        await self._session.execute(
+            insert(person_link).values(
+                link_id=link.link_id,
+                person_id=link.owner_id,
+                kind=link.kind.value,
+                issuer=link.issuer,
+                value_digest=self._vault.blind_index(link.identifier.index_text) if link.active else None,
+                sealed_value=self._vault.seal(
+                    self._keys[link.owner_id], _link_label(link.link_id), link.identifier.value.encode()
+                ),
+                method=link.method.value,
+                source_organisation=link.source_organisation,
+                linked_at=link.linked_at,
+                unlinked_at=link.unlinked_at,
+            )
+        )
+        self._links[link.link_id] = link.unlinked_at
+
+    async def _save_merge(self, merge: Merge) -> None:
+        if merge.merge_id not in self._merges:
+            await self._session.execute(
+                insert(person_merge).values(
+                    merge_id=merge.merge_id,
+                    person_id=merge.person_id,
+                    merged_person_id=merge.merged_person_id,
+                    merged_at=merge.merged_at,
+                    unmerged_at=merge.unmerged_at,
+                )
+            )
+        elif self._merges[merge.merge_id] != merge.unmerged_at:
+            await self._session.execute(
+                update(person_merge)
+                .where(person_merge.c.merge_id == merge.merge_id)
+                .values(unmerged_at=merge.unmerged_at)
+            )
+        self._merges[merge.merge_id] = merge.unmerged_at
+
+    async def _reindex(self, changed: Person, owner: UUID) -> None:
+        """Rebuild the blocking keys of one person id from its own records and active identifiers."""
+        identifiers = frozenset(
+            link.identifier for link in changed.active_links if link.owner_id == owner and link.identifier
+        )
+        keys: set[str] = {f"identifier|{identifier.index_text}" for identifier in identifiers}
+        for record in changed.records:
+            if record.owner_id == owner:
+                keys |= blocking_keys(MatchProfile.of(record.demographics))
+        await self._session.execute(delete(person_blocking_key).where(person_blocking_key.c.person_id == owner))
+        digests = self.digests(keys)
+        if digests:
+            await self._session.execute(
+                insert(person_blocking_key), [{"digest": digest, "person_id": owner} for digest in digests]
+            )
+
+    async def _shred(self, erased: Person) -> None:
+        """Destroy the data keys, sealed details and blind indexes of every id the person stands for."""
+        members = sorted(erased.members)
+        for table in (person_key, person_record, person_blocking_key):
+            await self._session.execute(delete(table).where(table.c.person_id.in_(members)))
+        await self._session.execute(
+            update(person_link).where(person_link.c.person_id.in_(members)).values(value_digest=None, sealed_value=None)
+        )
+        await self._session.execute(
+            update(person)
+            .where(person.c.person_id.in_(members))
+            .values(status=PersonStatus.ERASED.value, merged_into=None, erased_at=erased.erased_at)
+        )
+        for member in members:
+            self._keys.pop(member, None)
+            self._persons[member] = (PersonStatus.ERASED, None)

@@ -1,0 +1,1 @@
+"""The identity domain: rules only, no I/O."""

@@ -1,0 +1,241 @@
+"""Identity's HTTP API for access: the OAuth token endpoint, the JWKS, people signing in, and reading the
+organisation registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pathfinder.auth import SESSION_COOKIE, IssuedAccessToken, Principal, Scope, require_scopes
+from pathfinder.identity.access import admin
+from pathfinder.identity.access.client_credentials import OAuthError, TokenRequest, grant_client_credentials
+from pathfinder.identity.access.composition import Access
+from pathfinder.identity.access.sign_in import SIGN_IN_REFUSED, PasswordSignIn, SignInRefused
+from pathfinder.web.problems import Problem
+from pydantic import BaseModel
+
+_MAX_FORM_BYTES = 16_384
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_FORM = "application/x-www-form-urlencoded"
+
+
+def access(request: Request) -> Access:
+    found: Access = request.app.state.access
+    return found
+
+
+AccessDep = Annotated[Access, Depends(access)]
+Anyone = Annotated[Principal, Depends(require_scopes())]
+Manager = Annotated[Principal, Depends(require_scopes(Scope.ORGANISATIONS_MANAGE))]
+
+oauth_router = APIRouter(tags=["access tokens"])
+people_router = APIRouter(prefix="/people", tags=["people"])
+organisations_router = APIRouter(tags=["organisations"])
+
+
+class AccessTokenView(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    scope: str
+
+
+def _token_body(issued: IssuedAccessToken) -> dict[str, Any]:
+    return AccessTokenView(access_token=issued.token, expires_in=issued.expires_in, scope=issued.scope).model_dump()
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """One value per name (RFC 6749 §3.2: a parameter is sent at most once)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != _FORM:
+        raise OAuthError("invalid_request", f"Send the request as {_FORM}.")
+    body = await request.body()
+    if len(body) > _MAX_FORM_BYTES:
+        raise OAuthError("invalid_request", "The request is too large.")
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        raise OAuthError("invalid_request", "The form cannot be read.") from None
+    if any(len(values) > 1 for values in fields.values()):
+        raise OAuthError("invalid_request", "A parameter is repeated.")
+    return {name: values[0] for name, values in fields.items()}
+
+
+_TOKEN_FORM_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            _FORM: {
+                "schema": {
+                    "type": "object",
+                    "required": ["grant_type", "client_assertion_type", "client_assertion"],
+                    "properties": {
+                        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                        "client_assertion_type": {
+                            "type": "string",
+                            "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"],
+                        },
+                        "client_assertion": {"type": "string", "description": "JWT signed RS512 with the client's key"},
+                        "scope": {"type": "string", "description": "Space-separated; at most the scopes granted"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@oauth_router.post(
+    "/oauth2/token",
+    summary="An access token for an API client (client credentials, signed JWT assertion)",
+    response_model=AccessTokenView,
+    openapi_extra=_TOKEN_FORM_DOC,
+)
+async def token(request: Request, access: AccessDep) -> JSONResponse:
+    # OAuth clients read RFC 6749 §5.2 errors ({"error", "error_description"}), so this endpoint answers in
+    # OAuth's own format rather than problem+json.
+    try:
+        form = await _form(request)
+        issued = await grant_client_credentials(
+            TokenRequest(
+                grant_type=form.get("grant_type"),
+                client_assertion_type=form.get("client_assertion_type"),
+                client_assertion=form.get("client_assertion"),
+                scope=form.get("scope"),
+            ),
+            uow=access.unit_of_work(),
+            rules=access.assertion_rules,
+            issuer=access.token_issuer,
+            now=access.now(),
+        )
+    except OAuthError as error:
+        body = {"error": error.error, "error_description": error.description}
+        return JSONResponse(body, status_code=error.status, headers=_NO_STORE)
+    return JSONResponse(_token_body(issued), headers=_NO_STORE)
+
+
+@oauth_router.get("/.well-known/jwks.json", summary="Identity's public signing keys (current and previous)")
+async def jwks(access: AccessDep) -> JSONResponse:
+    return JSONResponse(await access.key_ring.jwks(), headers={"Cache-Control": "public, max-age=60"})
+
+
+class SignIn(BaseModel):
+    username: str
+    password: str
+
+
+async def _sign_in_form(request: Request) -> SignIn:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            body = await request.body()
+            if len(body) > _MAX_FORM_BYTES:
+                raise ValueError("too large")
+            return SignIn.model_validate_json(body)
+        if kind == _FORM:
+            return SignIn.model_validate(await _form(request))
+    except (ValueError, OAuthError):
+        raise Problem(400, "Bad Request", "Send a username and a password.") from None
+    raise Problem(415, "Unsupported Media Type", f"Send JSON or {_FORM}.")
+
+
+@people_router.post(
+    "/sign-in",
+    summary="Sign a person in: an access token, and the same token in a session cookie for browser pages",
+    response_model=AccessTokenView,
+)
+async def sign_in(request: Request, access: AccessDep) -> JSONResponse:
+    form = await _sign_in_form(request)
+    try:
+        principal = await access.people.authenticate(PasswordSignIn(form.username, form.password))
+    except SignInRefused:
+        raise Problem(401, "Sign-in failed", SIGN_IN_REFUSED) from None
+    issued = (await access.token_issuer()).issue(principal, now=access.now())
+    response = JSONResponse(_token_body(issued), headers=_NO_STORE)
+    response.set_cookie(
+        SESSION_COOKIE, issued.token, max_age=issued.expires_in, path="/", secure=True, httponly=True, samesite="strict"
+    )
+    return response
+
+
+@people_router.post("/sign-out", status_code=204, summary="Forget the session cookie in this browser")
+async def sign_out() -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+class PrincipalView(BaseModel):
+    subject: str
+    kind: str
+    organisation: str
+    role: str
+    scopes: list[str]
+
+
+@organisations_router.get("/me", response_model=PrincipalView, summary="Who the access token says you are")
+async def me(principal: Anyone) -> PrincipalView:
+    return PrincipalView(
+        subject=principal.subject,
+        kind=principal.kind,
+        organisation=principal.organisation,
+        role=principal.role.value,
+        scopes=sorted(principal.scopes),
+    )
+
+
+class OrganisationView(BaseModel):
+    code: str
+    name: str
+    role: str
+    active: bool
+
+
+@organisations_router.get("/organisations", response_model=list[OrganisationView], summary="The registry")
+async def organisations(_principal: Anyone, access: AccessDep) -> list[OrganisationView]:
+    found = await admin.organisations(access.unit_of_work())
+    return [OrganisationView(code=org.code, name=org.name, role=org.role.value, active=org.active) for org in found]
+
+
+@organisations_router.get("/organisations/{code}", response_model=OrganisationView, summary="One organisation")
+async def organisation(code: str, _principal: Anyone, access: AccessDep) -> OrganisationView:
+    org = await admin.organisation(code, access.unit_of_work())
+    if org is None:
+        raise Problem(404, "Not Found", "No organisation is registered under that code.")
+    return OrganisationView(code=org.code, name=org.name, role=org.role.value, active=org.active)
+
+
+class ClientKeyView(BaseModel):
+    kid: str
+    added_at: datetime
+    revoked_at: datetime | None
+
+
+class ClientView(BaseModel):
+    client_id: str
+    name: str
+    scopes: list[str]
+    active: bool
+    keys: list[ClientKeyView]
+
+
+@organisations_router.get(
+    "/organisations/{code}/clients", response_model=list[ClientView], summary="An organisation's API clients"
+)
+async def clients(code: str, _manager: Manager, access: AccessDep) -> list[ClientView]:
+    return [
+        ClientView(
+            client_id=client.client_id,
+            name=client.name,
+            scopes=sorted(scope.value for scope in client.scopes),
+            active=client.active,
+            keys=[ClientKeyView(kid=k.kid, added_at=k.added_at, revoked_at=k.revoked_at) for k in client.keys.values()],
+        )
+        for client in await admin.clients_of(code, access.unit_of_work())
+    ]
+
+
+def access_routers() -> list[APIRouter]:
+    return [oauth_router, people_router, organisations_router]

@@ -1,0 +1,313 @@
+"""The person index's HTTP API. Every route that exposes a person carries the tag ``person-data``.
+
+Reads must say why (``purpose`` query parameter or ``X-Purpose`` header, from a fixed list); every call is
+authorised per person and audited, refusals included.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from pathfinder.auth import Principal, Scope, require_scopes
+from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
+from pathfinder.contracts.identity import IdentifierKind
+from pathfinder.identity.adapters.person_vault import PersonVault
+from pathfinder.identity.domain.demographics import Demographics
+from pathfinder.identity.domain.person_audit import Purpose
+from pathfinder.identity.domain.person_identifiers import AgencyIdentifier, InvalidIdentifier
+from pathfinder.identity.domain.person_index import Merge
+from pathfinder.identity.domain.person_review import IncomingRecord
+from pathfinder.identity.entrypoints.persons_views import (
+    ActorOut,
+    AuditEventOut,
+    AuditEventsOut,
+    CandidateOut,
+    DecisionIn,
+    ErasureOut,
+    IdentifierIn,
+    IdentifiersOut,
+    IncomingOut,
+    LinkIn,
+    LinkOut,
+    MatchIn,
+    MatchOut,
+    MergeIn,
+    MergeOut,
+    PersonOut,
+    ReviewOut,
+    ReviewsOut,
+    SourceRecordOut,
+)
+from pathfinder.identity.persons import changes, matching, reading
+from pathfinder.identity.persons.access import Caller
+from pathfinder.identity.unit_of_work import IdentityUnitOfWork
+from pathfinder.telemetry.correlation import current_correlation_id
+from pathfinder.web.problems import Problem
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+PERSON_DATA = "person-data"
+router = APIRouter(tags=[PERSON_DATA])
+
+
+def install_person_index(
+    app: FastAPI, *, sessions: async_sessionmaker[AsyncSession], source: str, vault: PersonVault | None = None
+) -> None:
+    """Put what the routes depend on into ``app.state``: the vault (master key from settings) and units of work."""
+    chosen = vault or PersonVault.from_settings()
+    app.state.person_vault = chosen
+    app.state.person_unit_of_work = lambda: IdentityUnitOfWork(sessions, source=source, vault=chosen)
+
+
+def unit_of_work(request: Request) -> IdentityUnitOfWork:
+    uow: IdentityUnitOfWork = request.app.state.person_unit_of_work()
+    return uow
+
+
+UnitOfWork = Annotated[IdentityUnitOfWork, Depends(unit_of_work)]
+PurposeQuery = Annotated[Purpose | None, Query(description="Why the caller acts (or the X-Purpose header)")]
+PurposeHeader = Annotated[Purpose | None, Header(alias="X-Purpose")]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stated_purpose(purpose: PurposeQuery = None, x_purpose: PurposeHeader = None) -> Purpose:
+    stated = purpose or x_purpose
+    if stated is None:
+        raise Problem(400, "Bad Request", "Say why: a 'purpose' query parameter or X-Purpose header is required.")
+    return stated
+
+
+def caller(principal: Principal, purpose: Purpose) -> Caller:
+    return Caller(principal, purpose, current_correlation_id())
+
+
+def _identifier(given: IdentifierIn) -> AgencyIdentifier:
+    try:
+        return AgencyIdentifier.parse(given.kind, given.value, given.issuer)
+    except InvalidIdentifier as invalid:
+        raise Problem(422, "Request is not valid", str(invalid)) from None
+
+
+def _incoming(body: MatchIn, principal: Principal) -> IncomingRecord:
+    given = body.demographics
+    try:
+        demographics = Demographics(
+            given_names=tuple(given.given_names),
+            family_name=given.family_name,
+            birth_date=given.birth_date,
+            sex=given.sex,
+            postcode=given.postcode,
+            address_lines=tuple(given.address_lines),
+        )
+    except ValueError:
+        raise Problem(422, "Request is not valid", "demographics.postcode: not a UK postcode") from None
+    if demographics.birth_date is not None and demographics.birth_date > now().date():
+        raise Problem(422, "Request is not valid", "demographics.birth_date: in the future")
+    identifiers = frozenset(_identifier(identifier) for identifier in body.identifiers)
+    if not identifiers and not (demographics.birth_date and demographics.family_name):
+        raise Problem(422, "Request is not valid", "Give an identifier, or at least a family name and date of birth.")
+    verified = body.nhs_number_verification is NhsNumberVerificationStatus.PRESENT_AND_VERIFIED
+    if verified and not any(identifier.kind is IdentifierKind.NHS_NUMBER for identifier in identifiers):
+        raise Problem(422, "Request is not valid", "A verification status belongs to an NHS number.")
+    return IncomingRecord(
+        demographics=demographics,
+        identifiers=identifiers,
+        source_organisation=principal.organisation,
+        source_role=principal.role.value,
+        responsible_la=body.responsible_la,
+        nhs_number_verified=verified,
+    )
+
+
+def _match_out(result: matching.MatchResult) -> MatchOut:
+    return MatchOut(
+        outcome=result.outcome.value,
+        person_id=result.person_id,
+        review_id=result.review_id,
+        identifiers_held_elsewhere=list(result.held_elsewhere),
+    )
+
+
+@router.post("/persons/$match", response_model=MatchOut, summary="Find or create the person a record is about")
+async def match_person(
+    body: MatchIn,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_MATCH))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+    x_request_id: Annotated[str | None, Header(alias="X-Request-ID", max_length=200)] = None,
+) -> MatchOut:
+    incoming = _incoming(body, principal)
+    stated = purpose or Purpose.RECORD_LINKAGE
+    result = await matching.match_person(incoming, caller(principal, stated), uow, now=now(), request_id=x_request_id)
+    return _match_out(result)
+
+
+@router.get("/persons/{person_id}", response_model=PersonOut, summary="A person's details, as the caller may see them")
+async def person_details(
+    person_id: UUID,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_READ))],
+    purpose: Annotated[Purpose, Depends(stated_purpose)],
+    uow: UnitOfWork,
+) -> PersonOut:
+    details = await reading.person_details(person_id, caller(principal, purpose), uow, now=now())
+    return PersonOut(
+        person_id=details.person_id,
+        responsible_la=details.responsible_la,
+        records=[SourceRecordOut.of(record) for record in details.records],
+    )
+
+
+@router.get("/persons/{person_id}/identifiers", response_model=IdentifiersOut, summary="Identifiers linked to a person")
+async def person_identifiers(
+    person_id: UUID,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_READ))],
+    purpose: Annotated[Purpose, Depends(stated_purpose)],
+    uow: UnitOfWork,
+) -> IdentifiersOut:
+    links = await reading.person_identifiers(person_id, caller(principal, purpose), uow, now=now())
+    return IdentifiersOut(person_id=person_id, identifiers=[LinkOut.of(link) for link in links])
+
+
+@router.get("/match-reviews", response_model=ReviewsOut, summary="Possible matches waiting for a decision")
+async def match_reviews(
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_REVIEW))],
+    purpose: Annotated[Purpose, Depends(stated_purpose)],
+    uow: UnitOfWork,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ReviewsOut:
+    views = await reading.match_reviews(caller(principal, purpose), uow, now=now(), limit=limit)
+    return ReviewsOut(
+        reviews=[
+            ReviewOut(
+                review_id=view.review.review_id,
+                responsible_la=view.review.responsible_la,
+                source_organisation=view.review.source_organisation,
+                created_at=view.review.created_at,
+                incoming=IncomingOut.of(view.incoming) if view.incoming else None,
+                candidates=[CandidateOut.of(candidate) for candidate in view.candidates],
+                hidden_candidates=view.hidden_candidates,
+            )
+            for view in views
+        ]
+    )
+
+
+@router.post("/match-reviews/{review_id}/decision", response_model=MatchOut, summary="Decide a possible match")
+async def decide_review(
+    review_id: UUID,
+    body: DecisionIn,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_REVIEW))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+) -> MatchOut:
+    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    result = await matching.decide_review(review_id, body.decision, body.person_id, stated, uow, now=now())
+    return _match_out(result)
+
+
+@router.post("/persons/{person_id}/links", response_model=LinkOut, status_code=201, summary="Link an identifier")
+async def link_identifier(
+    person_id: UUID,
+    body: LinkIn,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+) -> LinkOut:
+    identifier = _identifier(body)
+    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    return LinkOut.of(await changes.link_identifier(person_id, identifier, stated, uow, now=now()))
+
+
+@router.delete("/persons/{person_id}/links/{link_id}", status_code=204, summary="Remove a wrong link")
+async def unlink_identifier(
+    person_id: UUID,
+    link_id: UUID,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+) -> Response:
+    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    await changes.unlink_identifier(person_id, link_id, stated, uow, now=now())
+    return Response(status_code=204)
+
+
+def _merge_out(merge: Merge) -> MergeOut:
+    return MergeOut(
+        merge_id=merge.merge_id,
+        person_id=merge.person_id,
+        merged_person_id=merge.merged_person_id,
+        merged_at=merge.merged_at,
+        unmerged_at=merge.unmerged_at,
+    )
+
+
+@router.post("/persons/{person_id}/merges", response_model=MergeOut, status_code=201, summary="Merge two persons")
+async def merge_persons(
+    person_id: UUID,
+    body: MergeIn,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+) -> MergeOut:
+    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    return _merge_out(await changes.merge_persons(person_id, body.merged_person_id, stated, uow, now=now()))
+
+
+@router.delete("/persons/{person_id}/merges/{merge_id}", response_model=MergeOut, summary="Undo a merge")
+async def unmerge_persons(
+    person_id: UUID,
+    merge_id: UUID,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+) -> MergeOut:
+    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    return _merge_out(await changes.unmerge_persons(person_id, merge_id, stated, uow, now=now()))
+
+
+@router.post("/persons/{person_id}/$erase", response_model=ErasureOut, summary="Erase a person (crypto-shredding)")
+async def erase_person(
+    person_id: UUID,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_ERASE))],
+    uow: UnitOfWork,
+    purpose: PurposeQuery = None,
+) -> ErasureOut:
+    stated = caller(principal, purpose or Purpose.ERASURE_REQUEST)
+    erased_at = await changes.erase_person(person_id, stated, uow, now=now())
+    return ErasureOut(person_id=person_id, erased_at=erased_at)
+
+
+@router.get("/audit-events", response_model=AuditEventsOut, summary="Who touched which child's details, and why")
+async def audit_events(
+    principal: Annotated[Principal, Depends(require_scopes(Scope.AUDIT_READ))],
+    purpose: Annotated[Purpose, Depends(stated_purpose)],
+    uow: UnitOfWork,
+    person_id: UUID | None = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditEventsOut:
+    stored = await reading.audit_events(
+        person_id, caller(principal, purpose), uow, now=now(), before=before, limit=limit
+    )
+    events = [
+        AuditEventOut(
+            audit_id=item.audit_id,
+            occurred_at=item.entry.occurred_at,
+            actor=ActorOut(**vars(item.entry.actor)),
+            action=item.entry.action.value,
+            outcome=item.entry.outcome.value,
+            purpose=item.entry.purpose.value,
+            person_id=item.entry.person_id,
+            review_id=item.entry.review_id,
+            responsible_la=item.entry.responsible_la,
+            correlation_id=item.entry.correlation_id,
+            detail=dict(item.entry.detail),
+        )
+        for item in stored
+    ]
+    return AuditEventsOut(events=events, next_before=stored[-1].audit_id if len(stored) == limit else None)

@@ -1,0 +1,225 @@
+"""What the person index's HTTP API accepts and answers. Inputs hide their values from validation errors:
+they are personal data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pathfinder.contracts.base import LaCode
+from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
+from pathfinder.contracts.identity import IdentifierKind
+from pathfinder.identity.domain.demographics import Demographics, Sex
+from pathfinder.identity.domain.person_index import IdentifierLink, SourceRecord
+from pathfinder.identity.domain.person_review import IncomingRecord, ReviewCandidate
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class DemographicsIn(_Input):
+    given_names: list[Name] = Field(default_factory=list, max_length=6)
+    family_name: Name | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    postcode: Annotated[str, StringConstraints(max_length=10)] | None = None
+    address_lines: list[Line] = Field(default_factory=list, max_length=6)
+
+
+class IdentifierIn(_Input):
+    kind: IdentifierKind
+    value: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    issuer: LaCode | None = Field(default=None, description="The LA that issued an LA case id")
+
+
+class MatchIn(_Input):
+    responsible_la: LaCode
+    demographics: DemographicsIn = Field(default_factory=DemographicsIn)
+    identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=10)
+    nhs_number_verification: NhsNumberVerificationStatus | None = Field(
+        default=None, description="'01' (present and verified) makes an NHS number match decisive"
+    )
+
+
+class MatchOut(BaseModel):
+    outcome: Literal["match", "possible-match", "no-match"]
+    person_id: UUID | None = None
+    review_id: UUID | None = None
+    identifiers_held_elsewhere: list[IdentifierKind] = Field(
+        default_factory=list, description="Supplied but not linked: already linked to another person"
+    )
+
+
+class DemographicsOut(BaseModel):
+    given_names: list[str]
+    family_name: str | None
+    birth_date: date | None
+    sex: Sex | None
+    postcode: str | None
+    address_lines: list[str]
+
+    @classmethod
+    def of(cls, demographics: Demographics) -> DemographicsOut:
+        return cls(
+            given_names=list(demographics.given_names),
+            family_name=demographics.family_name,
+            birth_date=demographics.birth_date,
+            sex=demographics.sex,
+            postcode=demographics.postcode,
+            address_lines=list(demographics.address_lines),
+        )
+
+
+class SourceRecordOut(BaseModel):
+    source_organisation: str
+    source_role: str
+    identifier_kinds: list[IdentifierKind]
+    first_supplied_at: datetime
+    last_supplied_at: datetime
+    demographics: DemographicsOut
+
+    @classmethod
+    def of(cls, record: SourceRecord) -> SourceRecordOut:
+        return cls(
+            source_organisation=record.organisation,
+            source_role=record.role,
+            identifier_kinds=sorted(record.identifier_kinds),
+            first_supplied_at=record.first_supplied_at,
+            last_supplied_at=record.last_supplied_at,
+            demographics=DemographicsOut.of(record.demographics),
+        )
+
+
+class PersonOut(BaseModel):
+    person_id: UUID
+    responsible_la: str
+    records: list[SourceRecordOut]
+
+
+class LinkOut(BaseModel):
+    link_id: UUID
+    kind: IdentifierKind
+    value: str
+    issuer: str | None
+    linked_by: str
+    source_organisation: str
+    linked_at: datetime
+
+    @classmethod
+    def of(cls, link: IdentifierLink) -> LinkOut:
+        assert link.identifier is not None
+        return cls(
+            link_id=link.link_id,
+            kind=link.kind,
+            value=link.identifier.value,
+            issuer=link.issuer,
+            linked_by=link.method.value,
+            source_organisation=link.source_organisation,
+            linked_at=link.linked_at,
+        )
+
+
+class IdentifiersOut(BaseModel):
+    person_id: UUID
+    identifiers: list[LinkOut]
+
+
+class CandidateOut(BaseModel):
+    person_id: UUID
+    score: float
+    levels: dict[str, str] = Field(description="How each field agreed, e.g. birth_date: exact, surname: part")
+
+    @classmethod
+    def of(cls, candidate: ReviewCandidate) -> CandidateOut:
+        return cls(
+            person_id=candidate.person_id,
+            score=candidate.score,
+            levels={field: level.value for field, level in candidate.levels.items()},
+        )
+
+
+class IncomingOut(BaseModel):
+    demographics: DemographicsOut
+    identifiers: list[dict[str, str | None]]
+
+    @classmethod
+    def of(cls, incoming: IncomingRecord) -> IncomingOut:
+        return cls(
+            demographics=DemographicsOut.of(incoming.demographics),
+            identifiers=[
+                {"kind": i.kind.value, "value": i.value, "issuer": i.issuer}
+                for i in sorted(incoming.identifiers, key=lambda i: i.index_text)
+            ],
+        )
+
+
+class ReviewOut(BaseModel):
+    review_id: UUID
+    responsible_la: str
+    source_organisation: str
+    created_at: datetime
+    incoming: IncomingOut | None = Field(description="Shown to the responsible LA only")
+    candidates: list[CandidateOut]
+    hidden_candidates: int = Field(description="Candidates held for other LAs, counted but not shown")
+
+
+class ReviewsOut(BaseModel):
+    reviews: list[ReviewOut]
+
+
+class DecisionIn(_Input):
+    decision: Literal["same-person", "new-person"]
+    person_id: UUID | None = Field(default=None, description="The candidate chosen, for 'same-person'")
+
+
+class LinkIn(IdentifierIn):
+    pass
+
+
+class MergeIn(_Input):
+    merged_person_id: UUID
+
+
+class MergeOut(BaseModel):
+    merge_id: UUID
+    person_id: UUID
+    merged_person_id: UUID
+    merged_at: datetime
+    unmerged_at: datetime | None
+
+
+class ErasureOut(BaseModel):
+    person_id: UUID
+    erased_at: datetime
+
+
+class ActorOut(BaseModel):
+    subject: str
+    kind: str
+    organisation: str
+    role: str
+
+
+class AuditEventOut(BaseModel):
+    audit_id: int
+    occurred_at: datetime
+    actor: ActorOut
+    action: str
+    outcome: str
+    purpose: str
+    person_id: UUID | None
+    review_id: UUID | None
+    responsible_la: str | None
+    correlation_id: str | None
+    detail: dict[str, str]
+
+
+class AuditEventsOut(BaseModel):
+    events: list[AuditEventOut]
+    next_before: int | None = Field(description="Pass as 'before' for the next, older page")

@@ -1,0 +1,162 @@
+"""Who may do what to a person, and the audit entry every attempt leaves, allowed or not.
+
+Refusals follow one path: undo whatever the transaction did, write the audit entry, commit it, raise. So a
+denied or failed attempt is in the log, and nothing else of it is in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NoReturn
+from uuid import UUID
+
+from pathfinder.auth import AccessDenied, OrganisationRole, Principal, ensure_la_may_see
+from pathfinder.identity.domain.person_audit import Actor, AuditAction, AuditEntry, AuditOutcome, Purpose
+from pathfinder.identity.domain.person_disclosure import Disclosure, NotEntitled
+from pathfinder.identity.domain.person_index import Person, PersonStatus
+from pathfinder.identity.unit_of_work import IdentityUnitOfWork
+from pathfinder.web.problems import Problem
+
+NHS_ROLES = frozenset({OrganisationRole.ICB, OrganisationRole.NHS_TRUST})
+
+
+class PersonNotFound(Problem):
+    def __init__(self) -> None:
+        super().__init__(404, "Not Found", "No person is held under that id.")
+
+
+class PersonErased(Problem):
+    """The same answer for every caller: the person's details no longer exist anywhere in the index."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            410, "Gone", "This person's details have been erased.", type_="urn:pathfinder:problem:person-erased"
+        )
+
+
+class PersonMerged(Problem):
+    def __init__(self, survivor: UUID) -> None:
+        super().__init__(
+            410,
+            "Gone",
+            f"This person id was merged into {survivor}: use that id.",
+            type_="urn:pathfinder:problem:person-merged",
+        )
+
+
+class ReviewNotFound(Problem):
+    def __init__(self) -> None:
+        super().__init__(404, "Not Found", "No match review is held under that id.")
+
+
+class Conflict(Problem):
+    def __init__(self, detail: str) -> None:
+        super().__init__(409, "Conflict", detail)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A request's principal, and why it is acting (every read must say)."""
+
+    principal: Principal
+    purpose: Purpose
+    correlation_id: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        p = self.principal
+        return Actor(subject=p.subject, kind=p.kind, organisation=p.organisation, role=p.role.value)
+
+    @property
+    def is_nhs(self) -> bool:
+        return self.principal.role in NHS_ROLES
+
+
+@dataclass
+class Attempt:
+    """One audited action on the person index."""
+
+    uow: IdentityUnitOfWork
+    caller: Caller
+    action: AuditAction
+    at: datetime
+    person_id: UUID | None = None
+    review_id: UUID | None = None
+    responsible_la: str | None = None
+    detail: dict[str, str] = field(default_factory=dict)
+
+    def entry(self, outcome: AuditOutcome, detail: Mapping[str, str] | None = None) -> AuditEntry:
+        return AuditEntry(
+            actor=self.caller.actor,
+            action=self.action,
+            outcome=outcome,
+            purpose=self.caller.purpose,
+            occurred_at=self.at,
+            person_id=self.person_id,
+            review_id=self.review_id,
+            responsible_la=self.responsible_la,
+            correlation_id=self.caller.correlation_id,
+            detail={**self.detail, **(detail or {})},
+        )
+
+    async def allowed(self, **detail: str) -> None:
+        await self.uow.audit.record(self.entry(AuditOutcome.ALLOWED, detail))
+
+    async def refuse(self, error: Exception, outcome: AuditOutcome, **detail: str) -> NoReturn:
+        await self.uow.rollback()
+        await self.uow.audit.record(self.entry(outcome, detail))
+        await self.uow.commit()
+        raise error
+
+    async def deny(self, reason: str) -> NoReturn:
+        await self.refuse(AccessDenied(reason), AuditOutcome.DENIED)
+
+    async def person(self, person_id: UUID, *, lock: bool, reading: bool = False) -> Person:
+        """The person under ``person_id``, if it is one a caller can act on: refused (and audited) if unknown,
+        erased or merged into another (the survivor is named only to a caller allowed to see it).
+        Authorisation on the person returned is the caller's next step."""
+        self.person_id = person_id
+        found = await self.uow.persons.get(person_id, lock=lock)
+        if found is None:
+            await self.refuse(PersonNotFound(), AuditOutcome.NOT_FOUND)
+        self.responsible_la = found.responsible_la
+        if found.status is PersonStatus.ERASED:
+            await self.refuse(PersonErased(), AuditOutcome.GONE)
+        if found.status is PersonStatus.MERGED:
+            roots = await self.uow.persons.active_roots([person_id])
+            survivor = await self.uow.persons.get(next(iter(roots)), lock=False) if roots else None
+            if survivor is None:
+                await self.refuse(PersonErased(), AuditOutcome.GONE)
+            if reading:
+                await self.disclosure(survivor)
+            else:
+                await self.may_act_on(survivor)
+            await self.refuse(
+                PersonMerged(survivor.person_id), AuditOutcome.NOT_FOUND, merged_into=str(survivor.person_id)
+            )
+        return found
+
+    async def disclosure(self, person: Person) -> Disclosure:
+        """What of ``person`` the caller may read: refused for platform principals (they match, not read)."""
+        principal = self.caller.principal
+        if principal.role is OrganisationRole.LOCAL_AUTHORITY:
+            await self.may_act_on(person)
+            return Disclosure.for_responsible_la(principal.organisation)
+        if principal.role in NHS_ROLES:
+            try:
+                return Disclosure.for_nhs_body(principal.organisation, person)
+            except NotEntitled as refused:
+                await self.deny(refused.reason)
+        await self.deny("platform principals match persons; they do not read their details")
+
+    async def may_act_on(self, person: Person) -> None:
+        """Only the responsible LA (or the platform, for changes) acts on a person."""
+        await self.may_act_for(person.responsible_la)
+
+    async def may_act_for(self, responsible_la: str) -> None:
+        try:
+            ensure_la_may_see(self.caller.principal, responsible_la)
+        except AccessDenied as refused:
+            await self.deny(refused.reason)

@@ -1,0 +1,273 @@
+# mypy: disallow-untyped-defs=False, disallow-incomplete-defs=False, disallow-any-generics=False
+"""The authorisation matrix of the whole platform: every route of every service that exposes a person, called by
+another LA, by an NHS body that has nothing to do with the child, and by the responsible LA.
+
+Routes are found from the running apps by their ``person-data`` tag, and a route whose path names a person or a
+notification must carry the tag, so a new endpoint without an entry here fails the coverage test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pathfinder.auth import OrganisationRole, Principal
+from pathfinder.auth.testing import principal
+from pathfinder.ehcp.bootstrap import bootstrap as bootstrap_ehcp
+from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice
+from pathfinder.ehcp.settings import EhcpSettings
+from pathfinder.health_advice.bootstrap import bootstrap as bootstrap_health_advice
+from pathfinder.health_advice.settings import HealthAdviceSettings
+from pathfinder.identity.adapters.person_tables import person_audit_event
+from pathfinder.identity.bootstrap import bootstrap as bootstrap_identity
+from pathfinder.identity.domain.organisations import GRANTABLE_SCOPES
+from pathfinder.identity.persons.testing import (
+    TEST_ENVIRONMENT,
+    PersonIndexUnderTest,
+    child,
+    la,
+    nhs,
+    nhs_number,
+    platform,
+    running_person_index,
+    trust,
+    upn,
+)
+from pathfinder.identity.settings import IdentitySettings
+from pathfinder.messaging.settings import KafkaSettings, OutboxSettings
+from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notifications
+from pathfinder.notifications.settings import NotificationsSettings
+from pathfinder.persistence.migrations import upgrade_to_head
+
+PERSON_DATA = "person-data"
+Route = tuple[str, str, str]  # service, method, path
+
+
+@dataclass
+class World:
+    """Darlington's (841) child, known to every service; the callers come from elsewhere."""
+
+    index: PersonIndexUnderTest
+    notifications: httpx.AsyncClient
+    ehcp: httpx.AsyncClient
+    person_id: str
+    link_id: str
+    review_id: str
+    other_person_id: str
+    notification_id: str
+
+    def headers(self, caller: Principal) -> dict[str, str]:
+        return self.index.headers(caller, purpose="ehc-needs-assessment")
+
+
+def any_la(code: str) -> Principal:
+    """An LA client holding every scope an LA can ever be granted: refusals come from the boundary, not scopes."""
+    role = OrganisationRole.LOCAL_AUTHORITY
+    return principal(role, code, *GRANTABLE_SCOPES[role])
+
+
+def any_trust(ods: str) -> Principal:
+    role = OrganisationRole.NHS_TRUST
+    return principal(role, ods, *GRANTABLE_SCOPES[role])
+
+
+Call = Callable[[World, Principal], Awaitable[httpx.Response]]
+
+MATRIX: dict[Route, Call] = {
+    ("notifications", "GET", "/early-years-notifications/{notification_id}"): lambda w, caller: w.notifications.get(
+        f"/early-years-notifications/{w.notification_id}", headers=w.headers(caller)
+    ),
+    ("ehcp", "GET", "/children/{person_id}"): lambda w, caller: w.ehcp.get(
+        f"/children/{w.person_id}", headers=w.headers(caller)
+    ),
+    ("identity", "POST", "/persons/$match"): lambda w, caller: w.index.http.post(
+        "/persons/$match", json=child(), headers=w.headers(caller)
+    ),
+    ("identity", "GET", "/persons/{person_id}"): lambda w, caller: w.index.http.get(
+        f"/persons/{w.person_id}", headers=w.headers(caller)
+    ),
+    ("identity", "GET", "/persons/{person_id}/identifiers"): lambda w, caller: w.index.http.get(
+        f"/persons/{w.person_id}/identifiers", headers=w.headers(caller)
+    ),
+    ("identity", "GET", "/match-reviews"): lambda w, caller: w.index.http.get(
+        "/match-reviews", headers=w.headers(caller)
+    ),
+    ("identity", "POST", "/match-reviews/{review_id}/decision"): lambda w, caller: w.index.http.post(
+        f"/match-reviews/{w.review_id}/decision", json={"decision": "new-person"}, headers=w.headers(caller)
+    ),
+    ("identity", "POST", "/persons/{person_id}/links"): lambda w, caller: w.index.http.post(
+        f"/persons/{w.person_id}/links", json={"kind": "uln", "value": "9276308686"}, headers=w.headers(caller)
+    ),
+    ("identity", "DELETE", "/persons/{person_id}/links/{link_id}"): lambda w, caller: w.index.http.delete(
+        f"/persons/{w.person_id}/links/{w.link_id}", headers=w.headers(caller)
+    ),
+    ("identity", "POST", "/persons/{person_id}/merges"): lambda w, caller: w.index.http.post(
+        f"/persons/{w.person_id}/merges", json={"merged_person_id": w.other_person_id}, headers=w.headers(caller)
+    ),
+    ("identity", "DELETE", "/persons/{person_id}/merges/{merge_id}"): lambda w, caller: w.index.http.delete(
+        f"/persons/{w.person_id}/merges/{w.other_person_id}", headers=w.headers(caller)
+    ),
+    ("identity", "POST", "/persons/{person_id}/$erase"): lambda w, caller: w.index.http.post(
+        f"/persons/{w.person_id}/$erase", headers=w.headers(caller)
+    ),
+    ("identity", "GET", "/audit-events"): lambda w, caller: w.index.http.get(
+        "/audit-events", params={"person_id": w.person_id}, headers=w.headers(caller)
+    ),
+}
+# Routes that list what the caller may see: another LA gets an empty list rather than a refusal.
+LISTS = {("identity", "GET", "/match-reviews")}
+# Reads the responsible LA must be able to make: the positive control of every refusal above.
+READS = {route for route in MATRIX if route[1] == "GET"}
+PERSON_PATH_PARAMETERS = ("{person_id}", "{notification_id}", "{review_id}", "{case_id}", "{advice_request_id}")
+
+
+def service_apps() -> dict[str, FastAPI]:
+    """Each service's API as its composition root builds it (nothing connects until a request arrives)."""
+    url = "postgresql://pathfinder@127.0.0.1:1/unused"
+    return {
+        "notifications": bootstrap_notifications(NotificationsSettings(database_url=url)).app(),
+        "ehcp": bootstrap_ehcp(EhcpSettings(database_url=url)).app(),
+        "health-advice": bootstrap_health_advice(HealthAdviceSettings(database_url=url)).app(),
+        "identity": bootstrap_identity(IdentitySettings(database_url=url)).app(),
+    }
+
+
+def person_routes(service: str, app: FastAPI) -> tuple[set[Route], set[Route]]:
+    """(tagged person-data, untagged routes whose path names a person or a notification), from the app's
+    OpenAPI document: exactly the surface a caller can reach."""
+    tagged: set[Route] = set()
+    untagged: set[Route] = set()
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            key = (service, method.upper(), path)
+            if PERSON_DATA in operation.get("tags", ()):
+                tagged.add(key)
+            elif any(parameter in path for parameter in PERSON_PATH_PARAMETERS):
+                untagged.add(key)
+    return tagged, untagged
+
+
+def test_every_route_that_exposes_a_person_is_tagged_and_in_the_matrix(monkeypatch) -> None:
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    apps = service_apps()
+    assert set(apps) == {"notifications", "ehcp", "health-advice", "identity"}
+    tagged: set[Route] = set()
+    untagged: set[Route] = set()
+    for service, app in apps.items():
+        found, missed = person_routes(service, app)
+        tagged |= found
+        untagged |= missed
+    assert untagged == set(), "a route naming a person must be tagged person-data"
+    assert tagged == set(MATRIX), "every person-data route needs an entry in MATRIX"
+
+
+@pytest.fixture
+async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    notifications_url, ehcp_url = await fresh_database("matrix_notifications"), await fresh_database("matrix_ehcp")
+    await upgrade_to_head("pathfinder.notifications:migrations", notifications_url)
+    await upgrade_to_head("pathfinder.ehcp:migrations", ehcp_url)
+    async with running_person_index(await fresh_database("matrix_identity")) as index:
+        registered = await index.match(trust("RR8"), child(identifiers=[nhs(nhs_number())], verified=True))
+        person_id = registered["person_id"]
+        made = await index.http.post(
+            f"/persons/{person_id}/links", json={"kind": "upn", "value": upn()}, headers=index.headers(la("841"))
+        )
+        review = await index.match(trust("RR8"), child(given=["Millie"]))
+        other = await index.match(trust("RR8"), child(given=["Oliver"], born="2014-01-01", sex="male"))
+
+        auth = index.mint.auth_settings()
+        kafka, outbox = KafkaSettings(), OutboxSettings()
+        notifications = bootstrap_notifications(
+            NotificationsSettings(database_url=notifications_url), kafka, outbox, auth=auth
+        )
+        ehcp = bootstrap_ehcp(EhcpSettings(database_url=ehcp_url), kafka, outbox, auth=auth)
+        notification_id = await _notify(notifications.app(), index, person_id)
+        await _open_case(ehcp, person_id, notification_id)
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications.app()), base_url="http://n") as n,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=ehcp.app()), base_url="http://e") as e,
+        ):
+            yield World(
+                index, n, e, person_id, made.json()["link_id"], review["review_id"], other["person_id"], notification_id
+            )
+        await notifications.engine.dispose()
+        await ehcp.engine.dispose()
+
+
+async def _notify(app: FastAPI, index: PersonIndexUnderTest, person_id: str) -> str:
+    submission = {
+        "person_id": person_id,
+        "responsible_la": "841",
+        "notifying_organisation": "RR8",
+        "opinion_formed_on": "2026-11-02",
+        "parent_informed": True,
+        "discussion_offered": True,
+    }
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client:
+        response = await client.post(
+            "/early-years-notifications", json=submission, headers=index.headers(any_trust("RR8"))
+        )
+    assert response.status_code == 202, response.text
+    notification_id: str = response.json()["id"]
+    return notification_id
+
+
+async def _open_case(ehcp: Any, person_id: str, notification_id: str) -> None:
+    case = ChildCase(person_id=UUID(person_id), responsible_la="841")
+    notice = EarlyYearsNotice(UUID(notification_id), "RR8", date(2026, 11, 2), datetime.now(UTC))
+    case.record_early_years_notice(notice, responsible_la="841")
+    async with ehcp.unit_of_work() as uow:
+        await uow.cases.save(case)
+        await uow.commit()
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
+async def test_another_la_is_refused_on_every_route_that_exposes_a_person(world, route) -> None:
+    response = await MATRIX[route](world, any_la("805"))
+    if route in LISTS:
+        assert response.status_code == 200, response.text
+        assert all(not value for value in response.json().values()), "another LA's children are not listed"
+        return
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    refused_by_scope = "required_scopes" in response.json()  # e.g. erasure: only the platform may erase
+    if route[0] == "identity" and not refused_by_scope:
+        denied = await world.index.rows(
+            person_audit_event,
+            person_audit_event.c.outcome == "denied",
+            person_audit_event.c.actor_organisation == "805",
+        )
+        assert [row.responsible_la for row in denied] == ["841"], "the refusal is in the audit log"
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
+async def test_an_nhs_body_with_nothing_to_do_with_the_child_sees_nothing(world, route) -> None:
+    response = await MATRIX[route](world, any_trust("RX9"))
+    if route == ("identity", "POST", "/persons/$match"):
+        assert response.status_code == 200  # matching answers with an id, never with another body's details
+        return
+    assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize("route", sorted(READS), ids=" ".join)
+async def test_the_responsible_la_can_read_what_others_are_refused(world, route) -> None:
+    response = await MATRIX[route](world, any_la("841"))
+    assert response.status_code == 200, response.text
+    assert world.person_id in response.text or world.notification_id in response.text
+
+
+async def test_the_sender_reads_its_notification_but_the_platform_reads_no_details(world) -> None:
+    status = await MATRIX[("notifications", "GET", "/early-years-notifications/{notification_id}")](
+        world, any_trust("RR8")
+    )
+    assert status.status_code == 200
+    assert (await MATRIX[("identity", "GET", "/persons/{person_id}")](world, platform())).status_code == 403
