@@ -24,6 +24,7 @@ from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from pathfinder.devstack.broker import EmbeddedBroker
+from pathfinder.devstack.dev_secrets import dev_secrets
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.devstack.processes import child_env, port_is_free
 from pathfinder.devstack.services import SERVICES, PlatformService
@@ -77,7 +78,12 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
             return 0
         stack.callback(children.stop_all, timeout=options.stop_timeout)  # first to stop: before the servers
         for service in options.services:
-            env = child_env(_service_env(service, urls[service.name], bootstrap, profile))
+            env = child_env(
+                {
+                    **_service_env(service, urls[service.name], bootstrap, profile),
+                    **dev_secrets(options.state_dir, service.dev_secrets),
+                }
+            )
             for role in ("api", "worker"):
                 argv = [sys.executable, "-m", f"{service.package}.entrypoints.{role}"]
                 children.spawn(f"{service.name}-{role}", argv, env=env)

@@ -13,6 +13,8 @@ class PlatformService:
     package: str
     env_prefix: str
     http_port: int
+    # Settings holding keys that must survive a restart of the platform (see pathfinder.devstack.dev_secrets).
+    dev_secrets: tuple[str, ...] = ()
 
     @property
     def database_name(self) -> str:
@@ -29,5 +31,11 @@ SERVICES: tuple[PlatformService, ...] = (
     PlatformService("notifications", "pathfinder.notifications", "PATHFINDER_NOTIFICATIONS_", 8001),
     PlatformService("ehcp", "pathfinder.ehcp", "PATHFINDER_EHCP_", 8002),
     PlatformService("health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003),
-    PlatformService("identity", "pathfinder.identity", "PATHFINDER_IDENTITY_", 8004),
+    PlatformService(
+        "identity",
+        "pathfinder.identity",
+        "PATHFINDER_IDENTITY_",
+        8004,
+        dev_secrets=("PATHFINDER_IDENTITY_KEY_ENCRYPTION_KEY", "PATHFINDER_IDENTITY_MASTER_KEY"),
+    ),
 )
