@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from pathfinder.auth import OrganisationRole, Principal
 from pathfinder.auth.testing import principal
+from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.ehcp.bootstrap import bootstrap as bootstrap_ehcp
 from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice
 from pathfinder.ehcp.settings import EhcpSettings
@@ -40,10 +41,16 @@ from pathfinder.identity.persons.testing import (
     upn,
 )
 from pathfinder.identity.settings import IdentitySettings
+from pathfinder.messaging.delivery import read_record
+from pathfinder.messaging.outbox import decode_headers
+from pathfinder.messaging.records import KafkaRecord
+from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import KafkaSettings, OutboxSettings
 from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notifications
+from pathfinder.notifications.delivery.la_delivery import deliver_to_la
 from pathfinder.notifications.settings import NotificationsSettings
 from pathfinder.persistence.migrations import upgrade_to_head
+from sqlalchemy import select
 
 PERSON_DATA = "person-data"
 Route = tuple[str, str, str]  # service, method, path
@@ -80,8 +87,22 @@ def any_trust(ods: str) -> Principal:
 Call = Callable[[World, Principal], Awaitable[httpx.Response]]
 
 MATRIX: dict[Route, Call] = {
+    ("notifications", "POST", "/early-years-notifications/{notification_id}/acknowledgement"): lambda w, caller: (
+        w.notifications.post(
+            f"/early-years-notifications/{w.notification_id}/acknowledgement", headers=w.headers(caller)
+        )
+    ),
+    ("notifications", "GET", "/subscriptions/{subscription_id}/deliveries"): lambda w, caller: _la_subscription_read(
+        w, caller, "webhook", "/subscriptions/{id}/deliveries"
+    ),
+    ("notifications", "GET", "/fhir/Subscription/{subscription_id}/$events"): lambda w, caller: _la_subscription_read(
+        w, caller, "fhir-rest-hook", "/fhir/Subscription/{id}/$events"
+    ),
     ("notifications", "GET", "/early-years-notifications/{notification_id}"): lambda w, caller: w.notifications.get(
         f"/early-years-notifications/{w.notification_id}", headers=w.headers(caller)
+    ),
+    ("notifications", "GET", "/fhir/early-years-notifications/{notification_id}"): lambda w, caller: (
+        w.notifications.get(f"/fhir/early-years-notifications/{w.notification_id}", headers=w.headers(caller))
     ),
     ("ehcp", "GET", "/children/{person_id}"): lambda w, caller: w.ehcp.get(
         f"/children/{w.person_id}", headers=w.headers(caller)
@@ -238,7 +259,9 @@ async def test_another_la_is_refused_on_every_route_that_exposes_a_person(world,
         assert all(not value for value in response.json().values()), "another LA's children are not listed"
         return
     assert response.status_code == 403, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+    # FHIR routes refuse with an OperationOutcome, the others with problem+json.
+    fhir = route[2].startswith("/fhir/")
+    assert response.headers["content-type"] == ("application/fhir+json" if fhir else "application/problem+json")
     refused_by_scope = "required_scopes" in response.json()  # e.g. erasure: only the platform may erase
     if route[0] == "identity" and not refused_by_scope:
         denied = await world.index.rows(
@@ -271,3 +294,22 @@ async def test_the_sender_reads_its_notification_but_the_platform_reads_no_detai
     )
     assert status.status_code == 200
     assert (await MATRIX[("identity", "GET", "/persons/{person_id}")](world, platform())).status_code == 403
+
+
+async def _la_subscription_read(w: World, caller: Principal, channel: str, path: str) -> httpx.Response:
+    """Darlington subscribes, the notification's event is delivered to it, then ``caller`` reads ``path``."""
+    received = EarlyYearsNotificationReceived.event_type
+    terms: dict[str, Any] = {"channel": channel, "event_types": [received], "endpoint": "https://la841.example/in"}
+    if channel == "webhook":
+        terms["secrets"] = ["whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"]
+    made = await w.notifications.post("/subscriptions", json=terms, headers=w.headers(any_la("841")))
+    assert made.status_code == 201, made.text
+    app = w.notifications._transport.app  # type: ignore[attr-defined]
+    async with app.state.unit_of_work() as uow:
+        row = (await uow.session.execute(select(outbox).where(outbox.c.event_type == received))).first()
+        record = KafkaRecord(row.topic, 0, 0, row.key.encode(), decode_headers(row.headers), row.payload)
+        delivery = read_record(record)
+        assert delivery.event is not None and delivery.envelope is not None
+        await deliver_to_la(delivery.event, uow, delivery.envelope, api_base_url=app.state.la_delivery.api_base_url)
+        await uow.commit()
+    return await w.notifications.get(path.format(id=made.json()["id"]), headers=w.headers(caller))

@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
+from pathfinder.notifications.inbound_handlers import record_acknowledgement, record_delivery, record_received
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
+
+__all__ = [
+    "SubmitEarlyYearsNotification",
+    "early_years_notification",
+    "record_acknowledgement",
+    "record_delivery",
+    "submit_early_years_notification",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ async def submit_early_years_notification(
             received_at=now or datetime.now(UTC),
         )
         await uow.notifications.add(notification)
+        await record_received(notification, session=uow.session)
         await uow.commit()
     return notification
 

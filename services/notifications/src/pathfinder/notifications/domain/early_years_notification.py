@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,8 @@ class EarlyYearsNotification:
         parent_informed: bool,
         discussion_offered: bool,
         received_at: datetime,
+        submission_format: Literal["json", "fhir-message", "fhir-communication", "bulk"] = "json",
+        source_message_id: str | None = None,
     ) -> EarlyYearsNotification:
         # s23(2): the parent is informed and given the chance to discuss the opinion *before* the NHS body
         # brings it to the LA's attention.
@@ -76,8 +79,8 @@ class EarlyYearsNotification:
                 notification_id=notification_id,
                 notifying_organisation=notifying_organisation,
                 opinion_formed_on=opinion_formed_on,
-                submission_format="json",
-                source_message_id=None,
+                submission_format=submission_format,
+                source_message_id=source_message_id,
                 received_at=received_at,
             )
         )

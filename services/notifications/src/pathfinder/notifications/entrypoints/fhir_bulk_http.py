@@ -1,0 +1,111 @@
+"""``POST /fhir/$process-message/bulk``: many notifications at once, for backfills.
+
+The body is NDJSON (``application/x-ndjson``: one message Bundle or Communication a line) or a FHIR ``batch``
+Bundle whose entries are those resources. Each entry is judged and kept like a single submission, idempotent on
+its message id and on ``X-Request-ID`` plus its position; identity names the children afterwards, from the
+worker. The answer has one outcome per entry, in order: NDJSON lines (``index``, ``http_status``, then the single
+answer's fields or ``outcome``), or a ``batch-response`` Bundle.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pathfinder.auth import Principal, Scope
+from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
+from pathfinder.notifications.entrypoints.fhir_http import RequestId, components, submit_one
+from pathfinder.notifications.entrypoints.inbound_input import (
+    FHIR_JSON,
+    NDJSON,
+    FhirError,
+    fhir_principal,
+    fhir_response,
+    media_type,
+    parse_json,
+    read_body,
+)
+
+router = APIRouter(prefix="/fhir", tags=["early-years notifications (FHIR)"])
+Outcome = tuple[int, dict[str, Any], str]
+
+
+@router.post("/$process-message/bulk", summary="Submit many s23 notifications (backfills)")
+async def process_messages(request: Request, x_request_id: RequestId = None) -> Response:
+    state = components(request)
+    principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
+    state.limiter.admit(principal.subject)
+    given = media_type(request, frozenset({NDJSON, FHIR_JSON, "application/json"}))
+    body = await read_body(request, state.max_bulk_body_bytes)
+    if given == NDJSON:
+        lines = [line for line in body.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        _within_limit(len(lines), state.max_bulk_entries)
+        outcomes = [
+            await _entry(request, principal, line, index, x_request_id, state.max_json_depth)
+            for index, line in enumerate(lines)
+        ]
+        text = "".join(json.dumps(_line(index, outcome)) + "\n" for index, outcome in enumerate(outcomes))
+        return Response(text, media_type=NDJSON)
+    resources = _batch_resources(parse_json(body, state.max_json_depth), state.max_bulk_entries)
+    outcomes = [
+        await _entry(request, principal, resource, index, x_request_id, None)
+        for index, resource in enumerate(resources)
+    ]
+    return fhir_response(200, _batch_response(outcomes))
+
+
+async def _entry(
+    request: Request, principal: Principal, given: Any, index: int, request_id: str | None, max_depth: int | None
+) -> Outcome:
+    try:
+        document = parse_json(given, max_depth, where=f"Line {index + 1}") if max_depth is not None else given
+        entry_request_id = f"{request_id}:{index}" if request_id is not None else None
+        return await submit_one(request, principal, document, entry_request_id, "bulk")
+    except FhirError as refused:
+        return refused.status, operation_outcome(refused.issues), ""
+
+
+def _within_limit(count: int, limit: int) -> None:
+    if count > limit:
+        diagnostics = f"At most {limit} notifications in one bulk submission"
+        raise FhirError.one(413, "too-costly", diagnostics, SpineErrorCode.TOO_MANY_VALUES_SUBMITTED)
+
+
+def _batch_resources(document: Any, limit: int) -> list[Any]:
+    if not isinstance(document, dict) or document.get("resourceType") != "Bundle" or document.get("type") != "batch":
+        diagnostics = "A JSON bulk submission is a Bundle of type batch"
+        raise FhirError.one(400, "structure", diagnostics, SpineErrorCode.INVALID_RESOURCE)
+    entries = document.get("entry") or []
+    if not isinstance(entries, list):
+        raise FhirError.one(400, "structure", "Bundle.entry must be a list", SpineErrorCode.INVALID_RESOURCE)
+    _within_limit(len(entries), limit)
+    return [entry.get("resource") if isinstance(entry, dict) else None for entry in entries]
+
+
+def _line(index: int, outcome: Outcome) -> dict[str, Any]:
+    status, answer, url = outcome
+    if status == 202:
+        return {"index": index, "http_status": status, **answer}
+    line: dict[str, Any] = {"index": index, "http_status": status, "outcome": answer}
+    if url:
+        line["status_url"] = url
+    return line
+
+
+def _batch_response(outcomes: list[Outcome]) -> dict[str, Any]:
+    entries = []
+    for status, answer, url in outcomes:
+        response: dict[str, Any] = {"status": str(status)}
+        if url:
+            response["location"] = url
+        if status == 202:
+            information = f"Notification {answer['id']} is {answer['status']}"
+            response["outcome"] = operation_outcome(
+                [OutcomeIssue("informational", information, severity="information")]
+            )
+        else:
+            response["outcome"] = answer
+        entries.append({"response": response})
+    return {"resourceType": "Bundle", "type": "batch-response", "entry": entries}

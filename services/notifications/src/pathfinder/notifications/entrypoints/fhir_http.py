@@ -1,0 +1,208 @@
+"""The FHIR API for NHS bodies: ``POST /fhir/$process-message`` (one s23 notification, a message Bundle or a
+bare Communication), ``POST /fhir/$process-message/bulk`` (backfills) and the status a sender queries.
+
+Accepted: 202 with ``{"id", "status", "status_url"}`` and Location. Rejected for a statutory reason: 422
+OperationOutcome (business-rule issues, then an information issue naming the status URL) and Location; the
+rejection is kept as the notification's status. Every other error is an OperationOutcome too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pathfinder.auth import OrganisationRole, Principal, Scope
+from pathfinder.contracts.fhir import (
+    FhirInputRejected,
+    OutcomeIssue,
+    SpineErrorCode,
+    operation_outcome,
+    parse_early_years_notification,
+)
+from pathfinder.notifications.domain.identity_client import IdentityClient
+from pathfinder.notifications.domain.inbound_notification import InboundNotification, InboundStatus, SubmissionFormat
+from pathfinder.notifications.domain.statutory_checks import EXPLANATIONS
+from pathfinder.notifications.entrypoints.http import may_act_for
+from pathfinder.notifications.entrypoints.inbound_input import (
+    FhirError,
+    RateLimiter,
+    access_denied,
+    body_hash,
+    fhir_principal,
+    fhir_response,
+    media_type,
+    parse_json,
+    read_body,
+)
+from pathfinder.notifications.inbound_handlers import (
+    DuplicateSubmission,
+    InboundSubmission,
+    PostcodeLookup,
+    SubmissionResult,
+    inbound_notification,
+    submit_inbound_notification,
+)
+from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
+from pydantic import BaseModel
+
+router = APIRouter(prefix="/fhir", tags=["early-years notifications (FHIR)"])
+RequestId = Annotated[str | None, Header(alias="X-Request-ID")]
+# What an LA may see: notifications brought to its attention, never those rejected or still being resolved.
+SEEN_BY_LA = frozenset({InboundStatus.RECEIVED, InboundStatus.DELIVERED, InboundStatus.ACKNOWLEDGED})
+
+
+@dataclass
+class InboundComponents:
+    unit_of_work: Callable[[], NotificationsUnitOfWork]
+    postcodes: PostcodeLookup
+    identity: IdentityClient
+    limiter: RateLimiter
+    max_body_bytes: int
+    max_bulk_body_bytes: int
+    max_json_depth: int
+    max_bulk_entries: int
+
+
+class InboundStatusView(BaseModel):
+    id: UUID
+    status: str
+    notifying_organisation: str
+    responsible_la: str | None
+    received_at: str
+    reasons: list[str]
+    delivered_at: str | None
+    delivery_channel: str | None
+    acknowledged_at: str | None
+    la_reference: str | None
+
+
+def components(request: Request) -> InboundComponents:
+    found: InboundComponents = request.app.state.inbound
+    return found
+
+
+def status_url(request: Request, notification_id: UUID) -> str:
+    return str(request.url_for("inbound_notification_status", notification_id=str(notification_id)))
+
+
+def submission_keys(principal: Principal, sender: str, message_id: str, request_id: str | None) -> tuple[str, ...]:
+    keys = [f"message:{sender}:{message_id}"]
+    if request_id is not None:
+        if not 0 < len(request_id) <= 200:
+            raise FhirError.one(
+                400, "value", "X-Request-ID must have 1 to 200 characters", SpineErrorCode.INVALID_VALUE
+            )
+        keys.append(f"request:{principal.organisation}:{request_id}")
+    return tuple(keys)
+
+
+async def submit_one(
+    request: Request,
+    principal: Principal,
+    document: Any,
+    request_id: str | None,
+    submission_format: SubmissionFormat | None,
+) -> tuple[int, dict[str, Any], str]:
+    """(status code, answer, status URL or "") for one notification; FhirError for input refused outright."""
+    state = components(request)
+    try:
+        submission = parse_early_years_notification(document)
+    except FhirInputRejected as rejected:
+        raise FhirError(400, list(rejected.issues)) from None
+    if not may_act_for(principal, submission.notifying_organisation):
+        raise access_denied()
+    if submission.child.nhs_number is None and submission.child.family_name is None:
+        diagnostics = "The child needs an NHS number or a family name to be identified"
+        raise FhirError.one(422, "required", diagnostics, SpineErrorCode.MISSING_VALUE)
+    command = InboundSubmission(
+        submission=submission,
+        body_hash=body_hash(document),
+        keys=submission_keys(principal, submission.notifying_organisation, submission.message_id, request_id),
+        submission_format=submission_format or submission.submission_format,
+    )
+    try:
+        result = await submit_inbound_notification(
+            command,
+            uow=state.unit_of_work(),
+            postcodes=state.postcodes,
+            identity=None if submission_format == "bulk" else state.identity,
+        )
+    except DuplicateSubmission:
+        diagnostics = "This message id or X-Request-ID was used before with a different body"
+        raise FhirError.one(409, "duplicate", diagnostics, SpineErrorCode.DUPLICATE_REJECTED) from None
+    return _answer(result, status_url(request, result.notification.id))
+
+
+def _answer(result: SubmissionResult, url: str) -> tuple[int, dict[str, Any], str]:
+    notification = result.notification
+    if result.accepted:
+        return 202, {"id": str(notification.id), "status": notification.status.value, "status_url": url}, url
+    return 422, rejection_outcome(notification, url), url
+
+
+def rejection_outcome(notification: InboundNotification, url: str) -> dict[str, Any]:
+    issues = [
+        OutcomeIssue("business-rule", EXPLANATIONS[reason], SpineErrorCode.INVALID_VALUE, ("Communication",))
+        for reason in notification.reasons
+    ]
+    recorded = f"Notification {notification.id} is recorded as rejected with these reasons; its status: {url}"
+    issues.append(OutcomeIssue("informational", recorded, None, severity="information"))
+    return operation_outcome(issues)
+
+
+@router.post("/$process-message", status_code=202, summary="Submit an s23 early-years notification (FHIR message)")
+async def process_message(request: Request, x_request_id: RequestId = None) -> JSONResponse:
+    state = components(request)
+    principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
+    state.limiter.admit(principal.subject)
+    media_type(request, frozenset({"application/fhir+json", "application/json"}))
+    document = parse_json(await read_body(request, state.max_body_bytes), state.max_json_depth)
+    status, answer, url = await submit_one(request, principal, document, x_request_id, None)
+    if status == 202:
+        return JSONResponse(answer, status_code=202, headers={"Location": url})
+    return fhir_response(status, answer, {"Location": url})
+
+
+@router.get(
+    "/early-years-notifications/{notification_id}",
+    name="inbound_notification_status",
+    tags=["person-data"],
+    response_model=InboundStatusView,
+    summary="What became of a notification: received, delivered, acknowledged or rejected with reasons",
+)
+async def notification_status(notification_id: str, request: Request) -> InboundStatusView:
+    principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
+    not_found = FhirError.one(
+        404, "not-found", "No early-years notification has that id", SpineErrorCode.RESOURCE_NOT_FOUND
+    )
+    try:
+        wanted = UUID(notification_id)
+    except ValueError:
+        raise not_found from None
+    notification = await inbound_notification(wanted, uow=components(request).unit_of_work())
+    if notification is None:
+        raise not_found
+    if not _may_read(principal, notification):
+        raise access_denied()
+    return InboundStatusView(
+        id=notification.id,
+        status=notification.status.value,
+        notifying_organisation=notification.notifying_organisation,
+        responsible_la=notification.responsible_la,
+        received_at=notification.received_at.isoformat(),
+        reasons=[reason.value for reason in notification.reasons],
+        delivered_at=notification.delivered_at.isoformat() if notification.delivered_at else None,
+        delivery_channel=notification.delivery_channel,
+        acknowledged_at=notification.acknowledged_at.isoformat() if notification.acknowledged_at else None,
+        la_reference=notification.la_reference,
+    )
+
+
+def _may_read(principal: Principal, notification: InboundNotification) -> bool:
+    if principal.role is not OrganisationRole.LOCAL_AUTHORITY:
+        return may_act_for(principal, notification.notifying_organisation)
+    return principal.organisation == notification.responsible_la and notification.status in SEEN_BY_LA

@@ -1,0 +1,1 @@
+"""LA subscriptions: the commands and queries behind the subscription API."""

@@ -1,0 +1,199 @@
+# mypy: disallow-untyped-defs=False, disallow-incomplete-defs=False, disallow-any-generics=False
+"""Webhook and rest-hook delivery against a real HTTP receiver on 127.0.0.1 and a real PostgreSQL database:
+faults, order per child, parking and redelivery, signatures, gap-free rest-hook event numbers and $events."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from pathfinder.contracts.fhir.subscription_notification import NotificationType, read_subscription_notification
+from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
+from pathfinder.notifications.adapters.subscription_tables import la_delivery
+from pathfinder.notifications.delivery.settings import LaDeliverySettings
+from pathfinder.notifications.delivery.testing import LaDeliveryUnderTest, la_delivery_service, running_receiver
+from sqlalchemy import func, select
+
+RECEIVED = EarlyYearsNotificationReceived.event_type
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+def received(person_id: UUID, la_code: str = "841") -> EarlyYearsNotificationReceived:
+    return EarlyYearsNotificationReceived(
+        person_id=person_id,
+        responsible_la=la_code,
+        notification_id=uuid4(),
+        notifying_organisation="RR8",
+        opinion_formed_on=date(2026, 10, 1),
+        received_at=datetime.now(UTC),
+        submission_format="json",
+        source_message_id=None,
+    )
+
+
+def fast_delivery(**overrides) -> LaDeliverySettings:
+    values = {
+        "allow_loopback_http": True,
+        "retry_initial_seconds": 0.05,
+        "retry_max_seconds": 0.2,
+        "retry_budget": 100,
+        "connect_timeout_seconds": 0.5,
+        "request_timeout_seconds": 0.5,
+        "poll_interval_seconds": 0.05,
+        "dispatchers": 3,
+    }
+    return LaDeliverySettings(**{**values, **overrides})
+
+
+@pytest.fixture
+async def la_delivery_under_test(fresh_database, request) -> AsyncIterator[LaDeliveryUnderTest]:
+    overrides = getattr(request, "param", {})
+    async with la_delivery_service(await fresh_database("notifications_out"), fast_delivery(**overrides)) as world:
+        yield world
+
+
+async def states(world: LaDeliveryUnderTest) -> dict[str, int]:
+    async with world.service.engine.connect() as connection:
+        rows = await connection.execute(select(la_delivery.c.state, func.count()).group_by(la_delivery.c.state))
+        return {state: count for state, count in rows}
+
+
+async def wait_until(condition, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_through_faults_every_event_arrives_once_in_order_per_child(la_delivery_under_test) -> None:
+    world = la_delivery_under_test
+    secret = new_secret()
+    with running_receiver(secret) as receiver:
+        await world.subscribe("841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret])
+        receiver.stop()  # down: connection refused
+        children = [uuid4() for _ in range(3)]
+        events = [received(child) for _ in range(4) for child in children]
+        await world.publish(*events)
+        stop = asyncio.Event()
+        dispatching = asyncio.create_task(world.service.dispatcher().run(stop))
+        try:
+            await asyncio.sleep(0.4)
+            receiver.mode, receiver.slow_seconds = "slow", 0.8  # answers after the sender's timeout
+            receiver.start()
+            await asyncio.sleep(1.2)
+            receiver.mode = "fail"
+            await asyncio.sleep(0.4)
+            receiver.mode = "ok"
+            await wait_until(lambda: _all_delivered(world, len(events)))
+        finally:
+            stop.set()
+            await dispatching
+    assert len(receiver.accepted) == len(events)
+    for child in children:
+        sent = [e.notification_id for e in events if e.person_id == child]
+        arrived = [
+            UUID(item.body["data"]["notification_id"])
+            for item in receiver.accepted
+            if item.body["subject"] == str(child)
+        ]
+        assert arrived == sent, "each child's events arrive in the order they happened"
+    assert receiver.bad_signatures == 0
+    assert receiver.attempts > len(events), "faults caused retries"
+
+
+async def _all_delivered(world: LaDeliveryUnderTest, expected: int) -> bool:
+    return (await states(world)).get("delivered", 0) == expected
+
+
+@pytest.mark.parametrize("la_delivery_under_test", [{"retry_budget": 3}], indirect=True)
+async def test_after_the_retry_budget_the_subscription_pauses_and_redelivery_resumes_it(la_delivery_under_test) -> None:
+    world = la_delivery_under_test
+    secret = new_secret()
+    with running_receiver(secret) as receiver:
+        receiver.mode = "fail"
+        made = await world.subscribe(
+            "841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret]
+        )
+        child, other = uuid4(), uuid4()
+        started = datetime.now(UTC) - timedelta(seconds=1)
+        await world.publish(received(child), received(child), received(other))
+        dispatcher = world.service.dispatcher()
+        while (await states(world)).get("parked", 0) == 0:
+            if not await dispatcher.dispatch_once():
+                await asyncio.sleep(0.05)
+        shown = await world.api.get(f"/subscriptions/{made['id']}", headers=world.headers("841"))
+        assert shown.json()["status"] == "paused"
+        await world.publish(received(uuid4()))  # later events queue while the subscription is paused
+        assert not await dispatcher.dispatch_once()
+        log = (await world.api.get(f"/subscriptions/{made['id']}/deliveries", headers=world.headers("841"))).json()
+        parked = [entry for entry in log if entry["state"] == "parked"]
+        assert parked and parked[0]["response_status"] == 500 and parked[0]["last_error"] == "answered 500"
+        assert parked[0]["attempts"] == 3
+
+        receiver.mode = "ok"
+        until = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+        again = await world.api.post(
+            f"/subscriptions/{made['id']}/deliveries/$redeliver",
+            json={"since": started.isoformat(), "until": until},
+            headers=world.headers("841"),
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["queued"] == 4
+        while await dispatcher.dispatch_once():
+            pass
+    assert await states(world) == {"delivered": 4}
+    assert len(receiver.accepted) == 4 and receiver.duplicates == 0
+
+
+async def test_rest_hook_numbers_have_no_gaps_and_missed_events_can_be_fetched(la_delivery_under_test) -> None:
+    world = la_delivery_under_test
+    with running_receiver() as receiver:
+        made = await world.subscribe(
+            "841",
+            channel="fhir-rest-hook",
+            event_types=[RECEIVED],
+            endpoint=receiver.url,
+            headers={"Authorization": "Bearer la-token"},
+            heartbeat_seconds=3600,
+        )
+        await world.publish(*(received(uuid4()) for _ in range(5)))
+        await world.publish(received(uuid4(), la_code="805"))  # another LA's child: never numbered here
+        dispatcher = world.service.dispatcher()
+        while await dispatcher.dispatch_once():
+            pass
+        numbers: list[int] = []
+        for item in receiver.accepted:
+            notification = read_subscription_notification(item.body)
+            assert notification.notification_type is NotificationType.EVENT_NOTIFICATION
+            numbers.extend(event.event_number for event in notification.events)
+            assert item.headers["authorization"] == "Bearer la-token"
+        assert sorted(numbers) == [1, 2, 3, 4, 5]
+
+        missed = await world.api.get(
+            f"/fhir/Subscription/{made['id']}/$events",
+            params={"eventsSinceNumber": 2, "eventsUntilNumber": 4},
+            headers=world.headers("841"),
+        )
+        assert missed.status_code == 200, missed.text
+        bundle = read_subscription_notification(missed.json())
+        assert bundle.notification_type is NotificationType.QUERY_EVENT
+        assert [event.event_number for event in bundle.events] == [2, 3, 4]
+        assert all("/early-years-notifications/" in event.focus_url for event in bundle.events)
+
+        status = read_subscription_notification(
+            (await world.api.get(f"/fhir/Subscription/{made['id']}/$status", headers=world.headers("841"))).json()
+        )
+        assert status.events_since_subscription_start == 5
+
+        assert await dispatcher.send_heartbeats(now=datetime.now(UTC) + timedelta(hours=2)) == 1
+        heartbeat = read_subscription_notification(receiver.accepted[-1].body)
+        assert heartbeat.notification_type is NotificationType.HEARTBEAT
+        assert heartbeat.events_since_subscription_start == 5

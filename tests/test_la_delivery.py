@@ -1,0 +1,133 @@
+# mypy: disallow-untyped-defs=False, disallow-incomplete-defs=False, disallow-any-generics=False
+"""Three LAs subscribe on Kafka and by webhook; on the real embedded broker and PostgreSQL each receives
+exactly its own children's events, on both channels, through the notifications worker's la-delivery consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from contextlib import ExitStack
+from datetime import date
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer
+from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa, EarlyYearsNotificationReceived
+from pathfinder.messaging.envelope import header_value
+from pathfinder.messaging.schema import outbox
+from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
+from pathfinder.notifications.bootstrap import bootstrap
+from pathfinder.notifications.delivery.settings import LaDeliverySettings
+from pathfinder.notifications.delivery.testing import la_delivery_service, running_receiver
+from pathfinder.notifications.domain.subscription import la_topic
+from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
+from sqlalchemy import func, select
+
+LAS = ("841", "805", "806")
+PER_LA = 4
+RECEIVED = EarlyYearsNotificationReceived.event_type
+
+
+def secret() -> str:
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+async def read_topic(bootstrap_servers: str, topic: str, expected: int, timeout: float = 30.0) -> list:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            for batch in batches.values():
+                records.extend(batch)
+        await asyncio.sleep(0.5)  # anything beyond what was expected would show up here
+        for batch in (await consumer.getmany(timeout_ms=500)).values():
+            records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_webhooks(
+    fresh_broker, fresh_database
+) -> None:
+    delivery = LaDeliverySettings(allow_loopback_http=True, retry_initial_seconds=0.05, poll_interval_seconds=0.05)
+    async with la_delivery_service(await fresh_database("la_delivery"), delivery) as world:
+        kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3)
+        service = bootstrap(
+            world.service.settings,
+            kafka,
+            OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
+            auth=world.mint.auth_settings(),
+            consumer=ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
+            delivery=LaDeliverySettings(**{**delivery.model_dump(), "topic_check_interval_seconds": 0.2}),
+        )
+        with ExitStack() as stack:
+            receivers = {}
+            for la_code in LAS:
+                key = secret()
+                receivers[la_code] = stack.enter_context(running_receiver(key))
+                await world.subscribe(la_code, channel="kafka", event_types=[RECEIVED])
+                await world.subscribe(
+                    la_code, channel="webhook", event_types=[RECEIVED], endpoint=receivers[la_code].url, secrets=[key]
+                )
+            children = {la_code: await notify(service, la_code) for la_code in LAS}
+            stop = asyncio.Event()
+            workers = [asyncio.create_task(worker(stop)) for worker in service.workers()]
+            try:
+                topics = await asyncio.gather(
+                    *(read_topic(kafka.bootstrap_servers, la_topic(la), PER_LA) for la in LAS)
+                )
+                await wait_for(lambda: all(len(r.accepted) >= PER_LA for r in receivers.values()))
+                await wait_for(lambda: delivered_to_la_events(service, expected=2 * PER_LA * len(LAS)))
+            finally:
+                stop.set()
+                await asyncio.gather(*workers, return_exceptions=True)
+            await service.engine.dispose()
+
+        for la_code, records in zip(LAS, topics, strict=True):
+            assert len(records) == PER_LA, la_code
+            assert {record.key.decode() for record in records} == children[la_code]
+            assert {header_value(record.headers, "ce_lacode") for record in records} == {la_code}
+            for record in records:
+                link = header_value(record.headers, "ce_dataref") or ""
+                assert link.endswith(f"/early-years-notifications/{json.loads(record.value)['notification_id']}")
+        for la_code, receiver in receivers.items():
+            assert len(receiver.accepted) == PER_LA and receiver.bad_signatures == 0
+            assert {item.body["subject"] for item in receiver.accepted} == children[la_code]
+            assert {item.body["lacode"] for item in receiver.accepted} == {la_code}
+
+
+async def notify(service, la_code: str) -> set[str]:
+    children = set()
+    for _ in range(PER_LA):
+        person_id = uuid4()
+        await submit_early_years_notification(
+            SubmitEarlyYearsNotification(person_id, la_code, "RR8", date(2026, 10, 1), True, True),
+            service.unit_of_work(),
+        )
+        children.add(str(person_id))
+    return children
+
+
+async def delivered_to_la_events(service, *, expected: int) -> bool:
+    async with service.engine.connect() as connection:
+        query = select(func.count()).where(outbox.c.event_type == EarlyYearsNotificationDeliveredToLa.event_type)
+        return int((await connection.execute(query)).scalar_one()) == expected
+
+
+async def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)
