@@ -119,7 +119,7 @@ async def test_rotating_and_revoking_keys_and_clients(database: str, tmp_path: P
     assert (await cli(database, "client", "add-key", "--client", client_id, "--jwks", str(jwks)))[0] == 0
     _, listed = await cli(database, "client", "list", "--org", "841")
     assert field(made, "kid") in listed and "active" in listed
-    code, _ = await cli(database, "client", "revoke-key", "--client", client_id, "--kid", field(made, "kid"))
+    code, _ = await cli(database, "client", "revoke-key", "--client", client_id, f"--kid={field(made, 'kid')}")
     assert code == 0
     assert (await cli(database, "client", "revoke", "--client", client_id))[0] == 0
     _, listed = await cli(database, "client", "list", "--org", "841")

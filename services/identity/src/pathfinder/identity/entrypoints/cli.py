@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     add_key.add_argument("--jwks", required=True, type=Path)
     revoke_key = client.add_parser("revoke-key", help="stop accepting one key of a client")
     revoke_key.add_argument("--client", required=True)
-    revoke_key.add_argument("--kid", required=True)
+    # A thumbprint kid may start with "-": give it as --kid=VALUE.
+    revoke_key.add_argument("--kid", required=True, help="the key id, as --kid=VALUE")
     revoke = client.add_parser("revoke", help="stop accepting a client altogether")
     revoke.add_argument("--client", required=True)
     assertion = client.add_parser("assertion", help="print a signed client assertion, to try the token endpoint")
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     key_commands = keys.add_subparsers(dest="command", required=True)
     key_commands.add_parser("rotate", help="add a key; it signs once verifiers have had time to fetch it")
     retire = key_commands.add_parser("retire", help="stop publishing a key once its tokens have expired")
-    retire.add_argument("--kid", required=True)
+    retire.add_argument("--kid", required=True, help="the key id, as --kid=VALUE")
     key_commands.add_parser("new-kek", help="print a new value for PATHFINDER_IDENTITY_KEY_ENCRYPTION_KEY")
     return parser
 
