@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.dev_secrets import dev_secrets
+from pathfinder.devstack.platform_client import PlatformClientFailed, ensure_platform_client
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.devstack.processes import child_env, port_is_free
 from pathfinder.devstack.services import SERVICES, PlatformService
@@ -76,12 +77,14 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         asyncio.run(_migrate(options.services, urls, say))
         if stopping.is_set():
             return 0
+        extra = _notifications_env(options, urls, say)
         stack.callback(children.stop_all, timeout=options.stop_timeout)  # first to stop: before the servers
         for service in options.services:
             env = child_env(
                 {
                     **_service_env(service, urls[service.name], bootstrap, profile),
                     **dev_secrets(options.state_dir, service.dev_secrets),
+                    **extra.get(service.name, {}),
                 }
             )
             for role in ("api", "worker"):
@@ -177,6 +180,47 @@ def _service_env(service: PlatformService, database_url: str, bootstrap: str, pr
         f"{service.env_prefix}DATABASE_URL": database_url,
         f"{service.env_prefix}HTTP_HOST": HOST,
         f"{service.env_prefix}HTTP_PORT": str(service.http_port),
+    }
+
+
+def _notifications_env(
+    options: PlatformOptions, urls: dict[str, str], say: Callable[[str], None]
+) -> dict[str, dict[str, str]]:
+    """Notifications' settings for this machine: identity's person index through the platform's own client,
+    and webhooks to LA systems on loopback over plain http (development only)."""
+    by_name = {service.name: service for service in options.services}
+    if "notifications" not in by_name or "identity" not in by_name:
+        return {}
+    prefix = by_name["notifications"].env_prefix
+    delivery = {
+        "PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP": os.environ.get(
+            "PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP", "true"
+        ),
+        "PATHFINDER_LA_DELIVERY_API_BASE_URL": os.environ.get(
+            "PATHFINDER_LA_DELIVERY_API_BASE_URL", f"http://{HOST}:{by_name['notifications'].http_port}"
+        ),
+    }
+    if os.environ.get(f"{prefix}IDENTITY_CLIENT_ID"):
+        return {"notifications": delivery}  # configured by whoever runs the platform
+    identity = by_name["identity"]
+    env = child_env(
+        {
+            f"{identity.env_prefix}DATABASE_URL": urls["identity"],
+            **dev_secrets(options.state_dir, identity.dev_secrets),
+        }
+    )
+    try:
+        client_id, key = ensure_platform_client(options.state_dir, env)
+    except PlatformClientFailed as error:
+        raise PlatformFailed(f"registering the platform's identity client failed: {error}") from error
+    say(f"identity client for notifications: {client_id}")
+    return {
+        "notifications": {
+            f"{prefix}IDENTITY_URL": f"http://{HOST}:{identity.http_port}",
+            f"{prefix}IDENTITY_CLIENT_ID": client_id,
+            f"{prefix}IDENTITY_CLIENT_KEY_FILE": str(key.resolve()),
+            **delivery,
+        }
     }
 
 
