@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import importlib
 import json
 import os
 import random
 import re
 import statistics
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,18 +38,12 @@ from pathfinder.auth import OrganisationRole, Scope, SigningKey
 from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
-from pathfinder.devstack.broker import EmbeddedBroker
+from pathfinder.devstack.benchmarking import benchmark_servers, print_figures, service_processes, wait_until_ready
 from pathfinder.devstack.demo_setup import message, unissued_nhs_number
-from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.notifications.delivery.testing import WebhookReceiver
 from pathfinder.notifications.domain.subscription import la_topic
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
-
-# The raw limits, measured exactly as the end-to-end benchmark (a sibling script) measures them.
-_end_to_end = importlib.import_module("end_to_end")
-raw_postgres_rate: Callable[[str], Awaitable[float]] = _end_to_end.raw_postgres_rate
-raw_kafka_rate: Callable[[str], Awaitable[float]] = _end_to_end.raw_kafka_rate
 
 API_PORT = 18011
 KAFKA_LA, WEBHOOK_LA = "841", "805"
@@ -143,13 +135,6 @@ async def kafka_latencies(bootstrap: str, sent: dict[str, float], expected: int,
 
 
 async def run(env: dict[str, str], mint: TokenMint, bootstrap: str, events: int, concurrency: int) -> list[float]:
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"pathfinder.notifications.entrypoints.{role}", env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        )
-        for role in ("api", "worker")
-    ]  # fmt: skip
     trust = {
         "Content-Type": "application/fhir+json",
         **mint.headers_for(principal(OrganisationRole.NHS_TRUST, "RH8", Scope.NOTIFICATIONS_SUBMIT)),
@@ -157,16 +142,11 @@ async def run(env: dict[str, str], mint: TokenMint, bootstrap: str, events: int,
     secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
     sent: dict[str, float] = {}
     rng = random.Random(7)
-    try:
+    modules = [f"pathfinder.notifications.entrypoints.{role}" for role in ("api", "worker")]
+    async with service_processes(modules, env):
         with TimedReceiver.running(secret) as receiver:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=30, trust_env=False) as api:
-                for _ in range(300):
-                    try:
-                        if (await api.get("/health/ready")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
+                await wait_until_ready(api)
                 scopes = (Scope.SUBSCRIPTIONS_MANAGE,)
                 for la, terms in (
                     (KAFKA_LA, {"channel": "kafka"}),
@@ -208,10 +188,6 @@ async def run(env: dict[str, str], mint: TokenMint, bootstrap: str, events: int,
                     kafka_lat = []
                 webhook_lat = arrival_latencies(receiver, sent)
         return [accept_rate, *quantiles_ms(webhook_lat), *quantiles_ms(kafka_lat), len(webhook_lat), len(kafka_lat)]
-    finally:
-        for process in processes:
-            process.terminate()
-        await asyncio.gather(*(process.wait() for process in processes))
 
 
 async def main() -> None:
@@ -220,46 +196,30 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     identity = StubIdentity()
-    with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
-        broker = EmbeddedBroker(port=19093, log_dir=Path(state))
-        broker.start()
-        postgres = EmbeddedPostgres(Path(state) / "postgres")
-        postgres.start()
-        try:
-            bench_url = postgres.url("bench_raw")
-            await ensure_database(bench_url)
-            pg_rate = await raw_postgres_rate(bench_url)
-            kafka_rate = await raw_kafka_rate(broker.bootstrap_servers)
-            url = postgres.url("bench_notifications")
-            await ensure_database(url)
-            await upgrade_to_head("pathfinder.notifications:migrations", url)
-            key = Path(state) / "identity-client.pem"
-            key.write_bytes(SigningKey.generate(bits=2048).private_pem())
-            mint = token_mint()
-            auth = mint.auth_settings()
-            env = {
-                **os.environ,
-                "PATHFINDER_AUTH_ISSUER": auth.issuer,
-                "PATHFINDER_AUTH_AUDIENCE": auth.audience,
-                "PATHFINDER_AUTH_JWKS_JSON": auth.jwks_json or "",
-                "PATHFINDER_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                "PATHFINDER_KAFKA_PROFILE": "embedded",
-                "PATHFINDER_TELEMETRY_EXPORTER": "none",
-                "PATHFINDER_TELEMETRY_LOG_LEVEL": "WARNING",
-                "PATHFINDER_NOTIFICATIONS_DATABASE_URL": url,
-                "PATHFINDER_NOTIFICATIONS_HTTP_PORT": str(API_PORT),
-                "PATHFINDER_NOTIFICATIONS_IDENTITY_URL": identity.url,
-                "PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_ID": "benchmark",
-                "PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_KEY_FILE": str(key),
-                "PATHFINDER_NOTIFICATIONS_INBOUND_RATE_PER_SECOND": "1000000",
-                "PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST": "1000000",
-                "PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP": "true",
-            }
-            figures = await run(env, mint, broker.bootstrap_servers, args.events, args.concurrency)
-        finally:
-            postgres.stop()
-            broker.stop()
-            identity.shutdown()
+    try:
+        with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
+            async with benchmark_servers(Path(state), broker_port=19093) as servers:
+                url = servers.postgres.url("bench_notifications")
+                await ensure_database(url)
+                await upgrade_to_head("pathfinder.notifications:migrations", url)
+                key = Path(state) / "identity-client.pem"
+                key.write_bytes(SigningKey.generate(bits=2048).private_pem())
+                mint = token_mint()
+                env = servers.environment(
+                    **mint.environment(),
+                    PATHFINDER_NOTIFICATIONS_DATABASE_URL=url,
+                    PATHFINDER_NOTIFICATIONS_HTTP_PORT=str(API_PORT),
+                    PATHFINDER_NOTIFICATIONS_IDENTITY_URL=identity.url,
+                    PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_ID="benchmark",
+                    PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_KEY_FILE=str(key),
+                    PATHFINDER_NOTIFICATIONS_INBOUND_RATE_PER_SECOND="1000000",
+                    PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST="1000000",
+                    PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP="true",
+                )
+                figures = await run(env, mint, servers.broker.bootstrap_servers, args.events, args.concurrency)
+    finally:
+        identity.shutdown()
+    pg_rate, kafka_rate = servers.raw_postgres_rate, servers.raw_kafka_rate
     accept_rate, web50, web99, kafka50, kafka99, webhooks, records = figures
     rows = [
         ("raw PostgreSQL transactions/s (16 connections, 2 inserts)", f"{pg_rate:,.0f}"),
@@ -273,9 +233,7 @@ async def main() -> None:
         ("submission to LA Kafka consumer latency p50 (ms)", f"{kafka50:,.1f}"),
         ("submission to LA Kafka consumer latency p99 (ms)", f"{kafka99:,.1f}"),
     ]
-    print(f"{'measure':<62} {'figure':>12}")
-    for label, figure in rows:
-        print(f"{label:<62} {figure:>12}")
+    print_figures(rows)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,15 @@ class TokenMint:
             token_lifetime_seconds=self.issuer.lifetime_seconds,
         )
 
+    def environment(self) -> dict[str, str]:
+        """The same trust as ``auth_settings``, as the environment of a service process."""
+        settings = self.auth_settings()
+        return {
+            "PATHFINDER_AUTH_ISSUER": settings.issuer,
+            "PATHFINDER_AUTH_AUDIENCE": settings.audience,
+            "PATHFINDER_AUTH_JWKS_JSON": settings.jwks_json or "",
+        }
+
     def verifier(self) -> AccessTokenVerifier:
         return AccessTokenVerifier(StaticJwks(self.jwks()), issuer=self.issuer.issuer, audience=self.issuer.audience)
 

@@ -1,0 +1,148 @@
+"""What the benchmark scripts share: embedded servers, the raw limits measured on them in the same run, the
+services under test as separate processes, and the printed table of figures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pathfinder.devstack.broker import EmbeddedBroker
+from pathfinder.devstack.postgres import EmbeddedPostgres
+from pathfinder.persistence.database import asyncpg_dsn
+from pathfinder.persistence.provisioning import ensure_database
+
+
+@dataclass(frozen=True)
+class BenchmarkServers:
+    broker: EmbeddedBroker
+    postgres: EmbeddedPostgres
+    raw_postgres_rate: float  # transactions/s, 16 connections, two 300-byte inserts each
+    raw_kafka_rate: float  # produce-to-consume records/s, 300-byte records
+
+    def environment(self, **settings: str) -> dict[str, str]:
+        """The environment of a service process on these servers, plus ``settings``."""
+        return {
+            **os.environ,
+            "PATHFINDER_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers,
+            "PATHFINDER_KAFKA_PROFILE": "embedded",
+            "PATHFINDER_TELEMETRY_EXPORTER": "none",
+            "PATHFINDER_TELEMETRY_LOG_LEVEL": "WARNING",
+            **settings,
+        }
+
+
+@asynccontextmanager
+async def benchmark_servers(state: Path, *, broker_port: int | None = None) -> AsyncIterator[BenchmarkServers]:
+    """The embedded broker and PostgreSQL in ``state``, with their raw limits measured before anything else."""
+    broker = EmbeddedBroker(port=broker_port, log_dir=state)
+    broker.start()
+    postgres = EmbeddedPostgres(state / "postgres")
+    try:
+        postgres.start()
+        raw_url = postgres.url("bench_raw")
+        await ensure_database(raw_url)
+        pg_rate = await raw_postgres_rate(raw_url)
+        kafka_rate = await raw_kafka_rate(broker.bootstrap_servers)
+        yield BenchmarkServers(broker, postgres, pg_rate, kafka_rate)
+    finally:
+        postgres.stop()
+        broker.stop()
+
+
+async def raw_postgres_rate(url: str, *, seconds: float = 5.0, connections: int = 16) -> float:
+    dsn = asyncpg_dsn(url)
+    setup = await asyncpg.connect(dsn)
+    await setup.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, body text)")
+    await setup.close()
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        nonlocal done
+        connection = await asyncpg.connect(dsn)
+        try:
+            while time.perf_counter() < deadline:
+                async with connection.transaction():
+                    await connection.execute("INSERT INTO bench_raw (body) VALUES ($1)", "x" * 300)
+                    await connection.execute("INSERT INTO bench_raw (body) VALUES ($1)", "y" * 300)
+                done += 1
+        finally:
+            await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    return done / (time.perf_counter() - started)
+
+
+async def raw_kafka_rate(bootstrap: str, *, records: int = 50_000) -> float:
+    topic = f"bench-raw-{uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, linger_ms=5)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await producer.start()
+    await consumer.start()
+    value = b"v" * 300
+    try:
+        started = time.perf_counter()
+
+        async def produce() -> None:
+            futures = [await producer.send(topic, value, key=str(i % 97).encode()) for i in range(records)]
+            await asyncio.gather(*futures)
+
+        async def consume() -> None:
+            seen = 0
+            while seen < records:
+                batch = await consumer.getmany(timeout_ms=500)
+                seen += sum(len(r) for r in batch.values())
+
+        await asyncio.gather(produce(), consume())
+        return records / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+@asynccontextmanager
+async def service_processes(modules: Sequence[str], env: Mapping[str, str]) -> AsyncIterator[None]:
+    """``python -m <module>`` for each module, output discarded; terminated and reaped on exit."""
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, env=dict(env),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        for module in modules
+    ]  # fmt: skip
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        await asyncio.gather(*(process.wait() for process in processes))
+
+
+async def wait_until_ready(api: httpx.AsyncClient, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if (await api.get("/health/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{api.base_url} was not ready after {timeout:.0f} s")
+
+
+def print_figures(rows: Sequence[tuple[str, str]]) -> None:
+    width = max(len(label) for label, _ in rows) + 2
+    print(f"{'measure':<{width}} {'figure':>14}")
+    for label, figure in rows:
+        print(f"{label:<{width}} {figure:>14}")
