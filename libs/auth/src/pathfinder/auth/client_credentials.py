@@ -14,6 +14,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,27 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_SECONDS = 300
 # Renew this long before expiry, so that a token is never presented in its last seconds.
 REFRESH_MARGIN_SECONDS = 60.0
+
+
+def make_client_assertion(
+    key: SigningKey,
+    *,
+    client_id: str,
+    token_url: str,
+    now: datetime | None = None,
+    lifetime: timedelta = timedelta(seconds=ASSERTION_LIFETIME_SECONDS),
+) -> str:
+    """A signed private_key_jwt client assertion for ``token_url``, single use (a fresh ``jti``)."""
+    issued_at = now or datetime.now(UTC)
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_url,
+        "jti": str(uuid.uuid4()),
+        "iat": int(issued_at.timestamp()),
+        "exp": int((issued_at + lifetime).timestamp()),
+    }
+    return jwt.encode(claims, key.private_key, algorithm=SIGNATURE_ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
 
 
 class TokenUnavailable(Exception):
@@ -58,17 +80,8 @@ class ClientCredentialsTokens:
         return cls(token_url, client_id, SigningKey.from_pem(key_file.read_bytes()), http, scope=scope)
 
     def assertion(self) -> str:
-        now = int(self._clock())
-        claims = {
-            "iss": self.client_id,
-            "sub": self.client_id,
-            "aud": self.token_url,
-            "jti": str(uuid.uuid4()),
-            "iat": now,
-            "exp": now + ASSERTION_LIFETIME_SECONDS,
-        }
-        headers = {"kid": self._key.kid, "typ": "JWT"}
-        return jwt.encode(claims, self._key.private_key, algorithm=SIGNATURE_ALGORITHM, headers=headers)
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        return make_client_assertion(self._key, client_id=self.client_id, token_url=self.token_url, now=now)
 
     async def access_token(self) -> str:
         async with self._lock:

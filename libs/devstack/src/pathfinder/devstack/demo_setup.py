@@ -13,10 +13,10 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
-from pathfinder.auth import SigningKey
+from pathfinder.auth.client_credentials import ClientCredentialsTokens, TokenUnavailable
 from pathfinder.contracts.fhir import EarlyYearsNotificationSubmission, early_years_message_bundle
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
-from pathfinder.identity.access.assertions import make_client_assertion
+from pathfinder.contracts.fhir.nhs_number import nhs_number_check_digit
 from pathfinder.identity.entrypoints.cli import run as identity_cli
 
 IDENTITY = "http://127.0.0.1:8004"
@@ -72,21 +72,11 @@ async def seed(database_url: str, folder: Path, wanted: dict[str, tuple[str, ...
 
 async def token(http: httpx.AsyncClient, client: Client) -> dict[str, str]:
     """Authorization header from identity's token endpoint, for a signed client assertion (private_key_jwt)."""
-    token_url = f"{IDENTITY}/oauth2/token"
-    assertion = make_client_assertion(
-        SigningKey.from_pem(client.key_file.read_bytes()), client_id=client.client_id, token_url=token_url
-    )
-    response = await http.post(
-        token_url,
-        data={
-            "grant_type": "client_credentials",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": assertion,
-        },
-    )
-    if response.status_code != 200:
-        raise DemoFailed(f"token for {client.org}: {response.status_code} {response.text}")
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    tokens = ClientCredentialsTokens.from_key_file(f"{IDENTITY}/oauth2/token", client.client_id, client.key_file, http)
+    try:
+        return {"Authorization": f"Bearer {await tokens.access_token()}"}
+    except TokenUnavailable as error:
+        raise DemoFailed(f"token for {client.org}: {error}") from None
 
 
 async def resubscribe(http: httpx.AsyncClient, headers: dict[str, str], **terms: Any) -> dict[str, Any]:
@@ -105,12 +95,10 @@ async def resubscribe(http: httpx.AsyncClient, headers: dict[str, str], **terms:
 def unissued_nhs_number(rng: random.Random) -> str:
     """A valid NHS number (Modulus 11) in the 999 range, never issued to a person."""
     while True:
-        digits = [9, 9, 9, *(rng.randrange(10) for _ in range(6))]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
-        if check == 11:
-            check = 0
-        if check != 10:
-            return "".join(map(str, digits)) + str(check)
+        first_nine = "999" + "".join(str(rng.randrange(10)) for _ in range(6))
+        check = nhs_number_check_digit(first_nine)
+        if check is not None:
+            return f"{first_nine}{check}"
 
 
 def message(trust: str, la_code: str, child: ChildDemographics) -> dict[str, Any]:

@@ -1,38 +1,15 @@
-"""Client assertions as JWTs: making one (what a client does, and the CLI for trying a client out), and reading
-and checking the signature of one at the token endpoint."""
+"""Client assertions as JWTs, as the token endpoint reads them and checks their signatures. Making one is the
+client's side: ``pathfinder.auth.client_credentials.make_client_assertion``."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pathfinder.auth import SigningKey
 from pathfinder.identity.domain.client_assertions import ASSERTION_ALGORITHM, AssertionRefused
 
 _MAX_ASSERTION_LENGTH = 8192
-
-
-def make_client_assertion(
-    key: SigningKey,
-    *,
-    client_id: str,
-    token_url: str,
-    now: datetime | None = None,
-    lifetime: timedelta = timedelta(minutes=5),
-) -> str:
-    issued_at = now or datetime.now(UTC)
-    claims = {
-        "iss": client_id,
-        "sub": client_id,
-        "aud": token_url,
-        "jti": str(uuid.uuid4()),
-        "iat": int(issued_at.timestamp()),
-        "exp": int((issued_at + lifetime).timestamp()),
-    }
-    return jwt.encode(claims, key.private_key, algorithm=ASSERTION_ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
 
 
 def read_unverified(assertion: str) -> tuple[dict[str, Any], dict[str, Any]]:

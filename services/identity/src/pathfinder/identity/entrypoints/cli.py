@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TextIO
 
 from pathfinder.auth import AuthSettings, Scope, SigningKey
+from pathfinder.auth.client_credentials import make_client_assertion
 from pathfinder.auth.keys import jwks_document
 from pathfinder.identity.access import admin
-from pathfinder.identity.access.assertions import make_client_assertion
 from pathfinder.identity.access.composition import Access
 from pathfinder.identity.access.settings import AccessSettings
 from pathfinder.identity.adapters.access_signing_keys import KeyEncryption

@@ -1,6 +1,5 @@
 """For tests of LA delivery: a real HTTP receiver on 127.0.0.1 that verifies Standard Webhooks signatures and
-deduplicates on webhook-id as a careful LA system does, with switchable faults; and migrating a test database
-to every head (the inbound and outbound schema branches before they are merged)."""
+deduplicates on webhook-id as a careful LA system does, with switchable faults."""
 
 from __future__ import annotations
 
@@ -13,29 +12,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from alembic import command
 from pathfinder.notifications.delivery.signing import SignatureMismatch, verify
-from pathfinder.persistence.database import sqlalchemy_url
-from pathfinder.persistence.migrations import alembic_config
-from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from pathfinder.persistence.migrations import upgrade_to_head
 
 Mode = Literal["ok", "fail", "slow", "redirect"]
-
-
-async def migrate_to_heads(url: str) -> None:
-    engine = create_async_engine(sqlalchemy_url(url))
-
-    def upgrade(connection: Connection) -> None:
-        config = alembic_config("pathfinder.notifications:migrations")
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
-
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(upgrade)
-    finally:
-        await engine.dispose()
 
 
 @dataclass
@@ -191,7 +171,7 @@ async def la_delivery_service(url: str, delivery: Any) -> AsyncIterator[LaDelive
     from pathfinder.notifications.bootstrap import bootstrap
     from pathfinder.notifications.settings import NotificationsSettings
 
-    await migrate_to_heads(url)
+    await upgrade_to_head("pathfinder.notifications:migrations", url)
     mint = token_mint()
     service = bootstrap(
         NotificationsSettings(database_url=url),

@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from alembic import command
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.contracts import EarlyYearsNotificationReceived
@@ -23,29 +22,15 @@ from pathfinder.messaging.settings import KafkaSettings
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
 from pathfinder.notifications.domain.identity_client import ChildIdentity, IdentityUnavailable
 from pathfinder.notifications.settings import NotificationsSettings
-from pathfinder.persistence.database import sqlalchemy_url
-from pathfinder.persistence.migrations import alembic_config
-from sqlalchemy import Connection, select
-from sqlalchemy.ext.asyncio import create_async_engine
+from pathfinder.persistence.migrations import upgrade_to_head
+from sqlalchemy import select
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
 FHIR = {"Content-Type": "application/fhir+json"}
 
 
 async def migrated(url: str) -> str:
-    """Every head: the inbound and outbound branches of the schema."""
-    engine = create_async_engine(sqlalchemy_url(url))
-    try:
-        async with engine.begin() as connection:
-            config = alembic_config("pathfinder.notifications:migrations")
-
-            def upgrade(sync_connection: Connection) -> None:
-                config.attributes["connection"] = sync_connection
-                command.upgrade(config, "heads")
-
-            await connection.run_sync(upgrade)
-    finally:
-        await engine.dispose()
+    await upgrade_to_head("pathfinder.notifications:migrations", url)
     return url
 
 
