@@ -37,6 +37,10 @@ EVENT_TYPES: dict[str, type[ContractEvent]] = {
 DOMAIN_OF: dict[str, str] = {
     cls.event_type: domain for domain, modules in DOMAINS.items() for module in modules for cls in _defined_in(module)
 }
+# Every version of each event, oldest first: read on every delivery, so worked out once.
+_VERSIONS: dict[str, list[type[ContractEvent]]] = {}
+for _event in sorted(EVENT_TYPES.values(), key=lambda cls: cls.version()):
+    _VERSIONS.setdefault(_event.family(), []).append(_event)
 
 
 class UnknownEventType(LookupError):
@@ -54,12 +58,12 @@ def event_class(event_type: str) -> type[ContractEvent]:
 
 def versions_of(family: str) -> list[type[ContractEvent]]:
     """Every version of one event, oldest first."""
-    return sorted((cls for cls in EVENT_TYPES.values() if cls.family() == family), key=lambda cls: cls.version())
+    return list(_VERSIONS.get(family, ()))
 
 
 def current_class(family: str) -> type[ContractEvent]:
     """The version producers emit now: the newest."""
-    found = versions_of(family)
+    found = _VERSIONS.get(family)
     if not found:
         raise UnknownEventType(family)
     return found[-1]
