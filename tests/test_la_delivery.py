@@ -5,9 +5,7 @@ exactly its own children's events, on both channels, through the notifications w
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 from contextlib import ExitStack
 from datetime import date
 from uuid import uuid4
@@ -19,7 +17,7 @@ from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.notifications.bootstrap import bootstrap
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import la_delivery_service, running_receiver
+from pathfinder.notifications.delivery.testing import la_delivery_service, new_secret, running_receiver, wait_for
 from pathfinder.notifications.domain.subscription import la_topic
 from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
 from sqlalchemy import func, select
@@ -27,10 +25,6 @@ from sqlalchemy import func, select
 LAS = ("841", "805", "806")
 PER_LA = 4
 RECEIVED = EarlyYearsNotificationReceived.event_type
-
-
-def secret() -> str:
-    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
 async def read_topic(bootstrap_servers: str, topic: str, expected: int, timeout: float = 30.0) -> list:
@@ -70,7 +64,7 @@ async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_we
         with ExitStack() as stack:
             receivers = {}
             for la_code in LAS:
-                key = secret()
+                key = new_secret()
                 receivers[la_code] = stack.enter_context(running_receiver(key))
                 await world.subscribe(la_code, channel="kafka", event_types=[RECEIVED])
                 await world.subscribe(
@@ -119,15 +113,3 @@ async def delivered_to_la_events(service, *, expected: int) -> bool:
     async with service.engine.connect() as connection:
         query = select(func.count()).where(outbox.c.event_type == EarlyYearsNotificationDeliveredToLa.event_type)
         return int((await connection.execute(query)).scalar_one()) == expected
-
-
-async def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.1)

@@ -44,6 +44,7 @@ def read_with_confluent(bootstrap_servers: str, topic: str, expected: int, timeo
             "group.id": f"la-{READER}.reader",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
+            "topic.metadata.refresh.interval.ms": 1000,
         }
     )
     records: list[Message] = []
@@ -57,7 +58,9 @@ def read_with_confluent(bootstrap_servers: str, topic: str, expected: int, timeo
                 continue
             error = message.error()
             if error is not None:
-                assert error.code() == KafkaError._PARTITION_EOF, error
+                # The worker creates the LA's topic moments after it starts: until then librdkafka says so.
+                transient = (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
+                assert error.code() in transient, error
                 continue
             records.append(message)
             if len(records) >= expected and settle_until is None:

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from pathfinder.contracts.identity import PersonLinked
+from pathfinder.contracts.identity import PersonLinked, PossibleMatchResolved
 from pathfinder.identity.adapters.person_tables import match_review, person
 from pathfinder.identity.persons.testing import (
     TEST_ENVIRONMENT,
@@ -24,6 +24,7 @@ from pathfinder.identity.persons.testing import (
 )
 
 LINKED = PersonLinked.event_type
+RESOLVED = PossibleMatchResolved.event_type
 
 
 @pytest.fixture
@@ -186,3 +187,46 @@ async def test_a_record_that_says_too_little_or_is_malformed_is_refused(index) -
         response = await index.http.post("/persons/$match", json=body, headers=index.headers(trust("RR8")))
         assert response.status_code == 422, body
         assert "9990000019" not in response.text and "NOT A POSTCODE" not in response.text
+
+
+async def test_a_decision_is_announced_and_is_the_answer_to_the_request_held_for_it(index) -> None:
+    registered = await index.match(trust("RR8"), child(given=["Amelia"], identifiers=[nhs(nhs_number())]))
+    held_request = {"X-Request-ID": "early-years-notification:held"}
+    millie = child(given=["Millie"])
+    held = await index.match(trust("RR8"), millie, **held_request)
+    assert (held["outcome"], held["person_id"]) == ("possible-match", None)
+    assert await index.events(RESOLVED) == []
+
+    decision = {"decision": "same-person", "person_id": registered["person_id"]}
+    url = f"/match-reviews/{held['review_id']}/decision"
+    assert (await index.http.post(url, json=decision, headers=index.headers(la("841")))).status_code == 200
+
+    [(_, key, announced)] = await index.events(RESOLVED)
+    assert key == registered["person_id"]
+    assert (announced["review_id"], announced["decision"], announced["responsible_la"]) == (
+        held["review_id"],
+        "same-person",
+        "841",
+    )
+    asked_again = await index.match(trust("RR8"), millie, **held_request)
+    assert (asked_again["outcome"], asked_again["person_id"], asked_again["review_id"]) == (
+        "match",
+        registered["person_id"],
+        held["review_id"],
+    )
+
+
+async def test_a_new_person_decision_names_the_new_child_to_the_request_held_for_it(index) -> None:
+    await index.match(trust("RR8"), child(given=["Amelia"], identifiers=[nhs(nhs_number())]))
+    held_request = {"X-Request-ID": "early-years-notification:twin"}
+    isla = child(given=["Isla"], sex="male")
+    held = await index.match(trust("RR8"), isla, **held_request)
+    assert held["outcome"] == "possible-match"
+    url = f"/match-reviews/{held['review_id']}/decision"
+    decided = await index.http.post(url, json={"decision": "new-person"}, headers=index.headers(la("841")))
+    new_person = decided.json()["person_id"]
+
+    [(_, key, announced)] = await index.events(RESOLVED)
+    assert (key, announced["decision"]) == (new_person, "new-person")
+    asked_again = await index.match(trust("RR8"), isla, **held_request)
+    assert (asked_again["outcome"], asked_again["person_id"]) == ("no-match", new_person)

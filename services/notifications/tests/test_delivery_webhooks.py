@@ -5,10 +5,8 @@ faults, order per child, parking and redelivery, signatures, gap-free rest-hook 
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -16,27 +14,16 @@ from pathfinder.contracts.fhir.subscription_notification import NotificationType
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.notifications.adapters.subscription_tables import la_delivery
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import LaDeliveryUnderTest, la_delivery_service, running_receiver
+from pathfinder.notifications.delivery.testing import (
+    LaDeliveryUnderTest,
+    la_delivery_service,
+    new_secret,
+    received_event,
+    running_receiver,
+)
 from sqlalchemy import func, select
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
-
-
-def new_secret() -> str:
-    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
-
-
-def received(person_id: UUID, la_code: str = "841") -> EarlyYearsNotificationReceived:
-    return EarlyYearsNotificationReceived(
-        person_id=person_id,
-        responsible_la=la_code,
-        notification_id=uuid4(),
-        notifying_organisation="RR8",
-        opinion_formed_on=date(2026, 10, 1),
-        received_at=datetime.now(UTC),
-        submission_format="json",
-        source_message_id=None,
-    )
 
 
 def fast_delivery(**overrides) -> LaDeliverySettings:
@@ -80,7 +67,7 @@ async def test_through_faults_every_event_arrives_once_in_order_per_child(la_del
         await world.subscribe("841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret])
         receiver.stop()  # down: connection refused
         children = [uuid4() for _ in range(3)]
-        events = [received(child) for _ in range(4) for child in children]
+        events = [received_event(child) for _ in range(4) for child in children]
         await world.publish(*events)
         stop = asyncio.Event()
         dispatching = asyncio.create_task(world.service.dispatcher().run(stop))
@@ -124,14 +111,14 @@ async def test_after_the_retry_budget_the_subscription_pauses_and_redelivery_res
         )
         child, other = uuid4(), uuid4()
         started = datetime.now(UTC) - timedelta(seconds=1)
-        await world.publish(received(child), received(child), received(other))
+        await world.publish(received_event(child), received_event(child), received_event(other))
         dispatcher = world.service.dispatcher()
         while (await states(world)).get("parked", 0) == 0:
             if not await dispatcher.dispatch_once():
                 await asyncio.sleep(0.05)
         shown = await world.api.get(f"/subscriptions/{made['id']}", headers=world.headers("841"))
         assert shown.json()["status"] == "paused"
-        await world.publish(received(uuid4()))  # later events queue while the subscription is paused
+        await world.publish(received_event(uuid4()))  # later events queue while the subscription is paused
         assert not await dispatcher.dispatch_once()
         log = (await world.api.get(f"/subscriptions/{made['id']}/deliveries", headers=world.headers("841"))).json()
         parked = [entry for entry in log if entry["state"] == "parked"]
@@ -164,8 +151,8 @@ async def test_rest_hook_numbers_have_no_gaps_and_missed_events_can_be_fetched(l
             headers={"Authorization": "Bearer la-token"},
             heartbeat_seconds=3600,
         )
-        await world.publish(*(received(uuid4()) for _ in range(5)))
-        await world.publish(received(uuid4(), la_code="805"))  # another LA's child: never numbered here
+        await world.publish(*(received_event(uuid4()) for _ in range(5)))
+        await world.publish(received_event(uuid4(), la_code="805"))  # another LA's child: never numbered here
         dispatcher = world.service.dispatcher()
         while await dispatcher.dispatch_once():
             pass

@@ -87,3 +87,17 @@ async def test_a_client_over_its_rate_is_told_when_to_come_back(api) -> None:
     assert answers[-1].headers["retry-after"] == "2"
     assert answers[-1].json()["issue"][0]["code"] == "throttled"
     assert (await api.submit({"resourceType": "Patient"}, api.trust("RX2"))).status_code == 400, "per client"
+
+
+async def test_text_the_database_cannot_keep_is_refused_before_it_is_stored(api) -> None:
+    document = message()
+    assert document["entry"][2]["resource"]["name"][0]["family"] == "Smith"
+    document["entry"][2]["resource"]["name"][0]["family"] = "Smi\x00th"
+    with_nul = await api.submit(document)
+    assert (with_nul.status_code, outcome_codes(with_nul)) == (400, ["MESSAGE_NOT_WELL_FORMED"])
+    unpaired_surrogate = json.dumps(message()).replace('"Smith"', '"Smi\\ud800th"')
+    bulk = await api.http.post(
+        "/fhir/$process-message/bulk", content=unpaired_surrogate + "\n", headers={**api.trust(), **NDJSON}
+    )
+    [line] = [json.loads(text) for text in bulk.text.splitlines()]
+    assert (line["http_status"], line["outcome"]["issue"][0]["code"]) == (400, "structure")

@@ -28,8 +28,7 @@ async def identity(fresh_database, monkeypatch) -> AsyncIterator[IdentityUnderTe
 
 
 async def client_for(identity: IdentityUnderTest) -> HttpIdentityClient:
-    registered = await identity.register_client("pathfinder", Scope.PERSONS_MATCH)
-    tokens = ClientCredentialsTokens(access_testing.TOKEN_URL, registered.client_id, registered.key, identity.http)
+    tokens = await identity.client_credentials("pathfinder", Scope.PERSONS_MATCH)
     return HttpIdentityClient(access_testing.ISSUER, tokens, identity.http)
 
 

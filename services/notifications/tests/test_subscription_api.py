@@ -22,7 +22,7 @@ from pathfinder.messaging.schema import outbox
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
 from pathfinder.notifications.delivery.testing import LaDeliveryUnderTest, la_delivery_service
 from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
 SECRET = "whsec_" + base64.b64encode(os.urandom(24)).decode()
@@ -47,6 +47,9 @@ def webhook(**overrides) -> dict:
 async def test_la_805_can_neither_see_nor_change_la_841s_subscriptions(world) -> None:
     made = await world.subscribe("841", **webhook())
     assert made["la_code"] == "841" and made["active_secrets"] == 1 and SECRET not in str(made)
+    async with world.service.engine.connect() as connection:
+        stored = "".join(await connection.scalars(text("SELECT s::text FROM la_subscription s")))
+    assert SECRET not in stored and base64.b64decode(SECRET.removeprefix("whsec_")).hex() not in stored, "sealed"
     path = f"/subscriptions/{made['id']}"
     intruder = world.headers("805")
     since, until = (datetime.now(UTC) - timedelta(days=1)).isoformat(), datetime.now(UTC).isoformat()
@@ -63,7 +66,21 @@ async def test_la_805_can_neither_see_nor_change_la_841s_subscriptions(world) ->
     assert [found["id"] for found in owned.json()] == [made["id"]]
     naming_another = await world.api.post("/subscriptions", json={**webhook(), "la_code": "841"}, headers=intruder)
     assert naming_another.status_code == 403
+    listing_another = await world.api.get("/subscriptions", params={"la_code": "841"}, headers=intruder)
+    assert listing_another.status_code == 403
+
     assert (await world.api.get(path, headers=world.headers("841"))).status_code == 200
+
+
+async def test_the_platform_lists_the_subscriptions_of_the_la_it_names(world) -> None:
+    made = await world.subscribe("841", **webhook())
+    operator = world.mint.headers_for(principal(OrganisationRole.PLATFORM, "pathfinder", Scope.SUBSCRIPTIONS_MANAGE))
+    listed = await world.api.get("/subscriptions", params={"la_code": "841"}, headers=operator)
+    assert [found["id"] for found in listed.json()] == [made["id"]]
+    assert (await world.api.get("/subscriptions", params={"la_code": "805"}, headers=operator)).json() == []
+    unnamed = await world.api.get("/subscriptions", headers=operator)
+    assert (unnamed.status_code, unnamed.headers["content-type"]) == (422, "application/problem+json")
+    assert (await world.api.get(f"/subscriptions/{made['id']}", headers=operator)).status_code == 200
 
 
 async def test_subscriptions_are_checked_and_changed(world) -> None:

@@ -42,6 +42,20 @@ class PersonLinked(IdentityEvent):
     linked_at: UtcInstant = Field(description="Instant of the link")
 
 
+class PossibleMatchResolved(IdentityEvent):
+    """A person decided a possible match the matcher had held for review: the record it was held with is now
+    the child ``person_id``'s, either one of the candidates or a new person. Services that held work for the
+    review (``review_id`` was the answer to their match request) go on with that child."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.possible-match-resolved.v1"
+
+    review_id: UUID = Field(description="The review decided, as the match request's answer named it")
+    decision: Literal["same-person", "new-person"] = Field(
+        description="One of the candidates was the child, or none was and the child is a new person"
+    )
+    resolved_at: UtcInstant = Field(description="Instant of the decision")
+
+
 class PersonUnlinked(IdentityEvent):
     """A link was found wrong and removed."""
 

@@ -76,7 +76,10 @@ class EarlyYearsNotificationDeliveredToLa(_EarlyYearsEvent):
 
     subscription_id: UUID = Field(description="The LA subscription it was delivered on")
     channel: Literal["kafka", "webhook", "fhir-rest-hook"] = Field(description="How it was delivered")
-    delivered_at: UtcInstant = Field(description="Instant the LA's system accepted it (2xx, or Kafka write)")
+    delivered_at: UtcInstant = Field(
+        description="Instant the LA's system accepted it (a 2xx from its endpoint) or, on Kafka, the record for the "
+        "LA's topic was committed (the relay writes it there, at least once)"
+    )
 
 
 class EarlyYearsNotificationAcknowledgedByLa(_EarlyYearsEvent):

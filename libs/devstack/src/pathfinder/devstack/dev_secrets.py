@@ -1,9 +1,11 @@
 """Keys a developer's platform keeps between runs.
 
-A service that seals data with a key from its settings (identity's signing keys and children's details) would
-otherwise make a throwaway key on every start, and data written by one run could not be read by the next. The
-platform command therefore keeps one random value per named secret in ``<state dir>/dev-secrets.env`` (owner
-read/write only), created on first use. A value already in the environment always wins. Never for production.
+A service that seals data with a key from its settings (identity's signing keys and children's details,
+notifications' LA webhook secrets and rest-hook headers) would otherwise make a throwaway key on every start,
+and data written by one run could not be read by the next. The platform command therefore keeps one random
+value per named secret in ``<state dir>/dev-secrets.env`` (owner read/write only), created on first use, and
+gives it to the service's processes and migrations. A value already in the environment always wins. Never for
+production.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +74,7 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         if stopping.is_set():
             return 0
         urls = {service.name: with_database(server_url, service.database_name) for service in options.services}
-        asyncio.run(_migrate(options.services, urls, say))
+        asyncio.run(_migrate(options, urls, say))
         if stopping.is_set():
             return 0
         extra = _notifications_env(options, urls, say)
@@ -158,17 +158,34 @@ def _postgres(options: PlatformOptions) -> Iterator[tuple[str, str]]:
         server.stop()
 
 
-async def _migrate(services: tuple[PlatformService, ...], urls: dict[str, str], say: Callable[[str], None]) -> None:
-    for service in services:
+async def _migrate(options: PlatformOptions, urls: dict[str, str], say: Callable[[str], None]) -> None:
+    for service in options.services:
         url = urls[service.name]
+        # A migration may seal existing data with the service's key, so it sees the keys the service runs with.
+        keys = dev_secrets(options.state_dir, service.dev_secrets)
         try:
             created = await ensure_database(url)
-            await upgrade_to_head(service.migrations, url)
+            with _environment(keys):
+                await upgrade_to_head(service.migrations, url)
         except Exception as error:
             raise PlatformFailed(
                 f"preparing {service.database_name} failed: {type(error).__name__}: {error}"
             ) from error
         say(f"database {service.database_name}: {'created and ' if created else ''}migrated to head")
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _service_env(service: PlatformService, database_url: str, bootstrap: str, profile: str) -> dict[str, str]:

@@ -28,7 +28,13 @@ class PlatformService:
 
 
 SERVICES: tuple[PlatformService, ...] = (
-    PlatformService("notifications", "pathfinder.notifications", "PATHFINDER_NOTIFICATIONS_", 8001),
+    PlatformService(
+        "notifications",
+        "pathfinder.notifications",
+        "PATHFINDER_NOTIFICATIONS_",
+        8001,
+        dev_secrets=("PATHFINDER_LA_DELIVERY_SECRETS_KEY",),
+    ),
     PlatformService("ehcp", "pathfinder.ehcp", "PATHFINDER_EHCP_", 8002),
     PlatformService("health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003),
     PlatformService(

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from alembic import command, context
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from pathfinder.persistence.database import sqlalchemy_url
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
@@ -75,3 +77,15 @@ def _run_on(connection: Connection, /, target_metadata: MetaData | Sequence[Meta
 def run_migrations_process(script_location: str, url: str) -> None:
     """The body of every service's ``entrypoints.migrate`` module."""
     asyncio.run(upgrade_to_head(script_location, url))
+
+
+def schema_differences(connection: Connection, metadata: MetaData) -> list[Any]:
+    """What the migrated database and ``metadata`` disagree on (Alembic's autogenerate comparison), looking
+    only at ``metadata``'s tables: tests show that a service's migrations build what its adapters describe."""
+
+    def described(obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in metadata.tables
+
+    migration_context = MigrationContext.configure(connection, opts={"include_object": described})
+    return list(compare_metadata(migration_context, metadata))

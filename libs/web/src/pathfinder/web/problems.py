@@ -13,6 +13,55 @@ from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; some answers add members (errors, error, required_scopes)",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["location", "message"],
+                "properties": {"location": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "The request is malformed",
+    401: "No valid access token (WWW-Authenticate says why)",
+    403: "The access token lacks a scope, or the caller may not do this",
+    404: "Not found, or not visible to the caller",
+    409: "Conflicts with the current state",
+    422: "The request is not valid (see errors)",
+    503: "Temporarily unavailable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route for the problem+json answers it can give: pass as
+    ``@router.get(..., responses=problem_responses(401, 404))``."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        declared: dict[str, Any] = {
+            "description": _PROBLEM_DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+        if status == 401:
+            declared["headers"] = {
+                "WWW-Authenticate": {"description": "Bearer challenge", "schema": {"type": "string"}}
+            }
+        responses[status] = declared
+    return responses
+
 
 class Problem(Exception):
     """Raise from a handler to answer with a problem document."""

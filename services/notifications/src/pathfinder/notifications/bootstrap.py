@@ -8,22 +8,24 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, FastAPI
 from pathfinder.auth import AccessTokenVerifier, AuthSettings, install_access_control
-from pathfinder.messaging.consumer import EventConsumer
+from pathfinder.messaging.consumer import EventConsumer, Subscription
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker
 from pathfinder.notifications.adapters.identity_http_client import identity_client
 from pathfinder.notifications.adapters.postcode_lookup import PostcodeDirectory
+from pathfinder.notifications.adapters.subscription_repository import SubscriptionSecrets
 from pathfinder.notifications.delivery.dispatcher import DeliveryDispatcher
 from pathfinder.notifications.delivery.la_delivery import la_delivery_subscription
 from pathfinder.notifications.delivery.la_topics import LaTopics
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
 from pathfinder.notifications.domain.identity_client import IdentityClient
-from pathfinder.notifications.entrypoints import fhir_bulk_http, fhir_http
+from pathfinder.notifications.entrypoints import fhir_bulk_http, fhir_http, inbound_status_http
 from pathfinder.notifications.entrypoints.http import router
 from pathfinder.notifications.entrypoints.inbound_input import RateLimiter, install_fhir_errors
-from pathfinder.notifications.entrypoints.inbound_worker import identity_retry_worker
+from pathfinder.notifications.entrypoints.inbound_worker import acknowledgement_deadline_worker, identity_retry_worker
 from pathfinder.notifications.entrypoints.subscriptions_fhir_http import router as subscriptions_fhir_router
 from pathfinder.notifications.entrypoints.subscriptions_http import router as subscriptions_router
+from pathfinder.notifications.identity_reviews import IDENTITY_REVIEWS
 from pathfinder.notifications.settings import SERVICE, NotificationsSettings
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
 from pathfinder.web.runtime import ServiceRuntime
@@ -38,19 +40,34 @@ class NotificationsService(ServiceRuntime):
     auth: AuthSettings = field(default_factory=AuthSettings)
     identity: IdentityClient | None = None
     delivery: LaDeliverySettings = field(default_factory=LaDeliverySettings)
+    _subscription_secrets: SubscriptionSecrets | None = field(default=None, init=False, repr=False)
 
     def unit_of_work(self) -> NotificationsUnitOfWork:
         return NotificationsUnitOfWork(self.sessions, source=self.source)
 
     def routers(self) -> list[APIRouter]:
-        return [router, subscriptions_router, subscriptions_fhir_router, fhir_http.router, fhir_bulk_http.router]
+        return [
+            router,
+            subscriptions_router,
+            subscriptions_fhir_router,
+            fhir_http.router,
+            fhir_bulk_http.router,
+            inbound_status_http.router,
+        ]
 
     def configure_app(self, app: FastAPI) -> None:
         app.state.unit_of_work = self.unit_of_work
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
         app.state.la_delivery = self.delivery
+        app.state.subscription_secrets = self.subscription_secrets()
         install_fhir_errors(app)
         app.state.inbound = self.inbound_components()
+
+    def subscription_secrets(self) -> SubscriptionSecrets:
+        """One sealer per service object: its API and dispatcher seal and open with the same key."""
+        if self._subscription_secrets is None:
+            self._subscription_secrets = SubscriptionSecrets.from_settings(self.delivery)
+        return self._subscription_secrets
 
     def identity_client(self) -> IdentityClient:
         if self.identity is None:
@@ -80,6 +97,7 @@ class NotificationsService(ServiceRuntime):
             max_bulk_body_bytes=settings.inbound_max_bulk_body_bytes,
             max_json_depth=settings.inbound_max_json_depth,
             max_bulk_entries=settings.inbound_max_bulk_entries,
+            acknowledgement_due_after=settings.acknowledgement_due_after,
         )
 
     def identity_retry(self) -> Worker:
@@ -88,20 +106,36 @@ class NotificationsService(ServiceRuntime):
         interval = settings.identity_retry_interval_seconds
         return identity_retry_worker(self.unit_of_work, self.identity_client(), interval_seconds=interval)
 
+    def acknowledgement_deadlines(self) -> Worker:
+        settings = self.settings
+        assert isinstance(settings, NotificationsSettings)
+        return acknowledgement_deadline_worker(
+            self.unit_of_work,
+            due_after=settings.acknowledgement_due_after,
+            interval_seconds=settings.acknowledgement_check_interval_seconds,
+        )
+
     def consumers(self) -> list[EventConsumer[Any]]:
+        subscriptions: list[Subscription[NotificationsUnitOfWork]] = [
+            la_delivery_subscription(self.delivery.api_base_url),
+            IDENTITY_REVIEWS,
+        ]
         return [
             EventConsumer(
                 service=SERVICE,
-                subscription=la_delivery_subscription(self.delivery.api_base_url),
+                subscription=subscription,
                 uow_factory=self.unit_of_work,
                 engine=self.engine,
                 kafka=self.kafka,
                 settings=self.consumer,
             )
+            for subscription in subscriptions
         ]
 
     def dispatcher(self) -> DeliveryDispatcher:
-        return DeliveryDispatcher(uow_factory=self.unit_of_work, settings=self.delivery)
+        return DeliveryDispatcher(
+            uow_factory=self.unit_of_work, settings=self.delivery, secrets=self.subscription_secrets()
+        )
 
     def la_topics(self) -> LaTopics:
         return LaTopics(
@@ -109,7 +143,13 @@ class NotificationsService(ServiceRuntime):
         )
 
     def workers(self) -> list[Worker]:
-        return [*super().workers(), self.la_topics().run, self.dispatcher().run, self.identity_retry()]
+        return [
+            *super().workers(),
+            self.la_topics().run,
+            self.dispatcher().run,
+            self.identity_retry(),
+            self.acknowledgement_deadlines(),
+        ]
 
 
 def bootstrap(

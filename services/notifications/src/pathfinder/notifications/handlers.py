@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
-from pathfinder.notifications.inbound_handlers import record_acknowledgement, record_delivery, record_received
+from pathfinder.notifications.inbound_status import record_acknowledgement, record_delivery, record_received
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
 
 __all__ = [

@@ -17,10 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pathfinder.contracts.fhir import EarlyYearsNotificationSubmission
 from pathfinder.notifications.adapters.inbound_repository import InboundRepository
-from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
 from pathfinder.notifications.domain.identity_client import IdentityClient, IdentityUnavailable
 from pathfinder.notifications.domain.inbound_notification import (
-    DeliveryChannel,
     InboundNotification,
     InboundStatus,
     SubmissionFormat,
@@ -28,7 +26,6 @@ from pathfinder.notifications.domain.inbound_notification import (
 from pathfinder.notifications.domain.statutory_checks import Section23Facts, section_23_breaches
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ENGLAND = ZoneInfo("Europe/London")
 CLAIM_LEASE = timedelta(minutes=2)
@@ -168,11 +165,9 @@ async def resolve_identity(
         if found is None:
             current.identity_unavailable(now())
         elif found.person_id is not None:
-            message_id = current.message_id or ""
-            source = message_id if _EVENT_REFERENCE.fullmatch(message_id) else None
-            await uow.notifications.add(current.resolved(found.person_id, source_message_id=source))
+            await _named(current, found.person_id, uow)
         elif found.review_id is not None:
-            current.held_for_review(found.review_id)
+            current.held_for_review(found.review_id, now())
         await repository.save(current)
         await uow.commit()
     return current
@@ -194,48 +189,21 @@ async def resolve_waiting_notifications(
     return len(claimed)
 
 
-async def inbound_notification(notification_id: UUID, *, uow: NotificationsUnitOfWork) -> InboundNotification | None:
-    async with uow:
-        return await InboundRepository(uow.session).get(notification_id)
+async def release_reviewed_notifications(review_id: UUID, person_id: UUID, *, uow: NotificationsUnitOfWork) -> int:
+    """A person decided the possible match a notification was held for: the child is named and the LA is told.
+    Runs in the caller's transaction (the consumer's, with its inbox row); how many were released."""
+    repository = InboundRepository(uow.session)
+    released = 0
+    for notification_id in await repository.held_for_review(review_id):
+        notification = await repository.get(notification_id)
+        if notification is not None and notification.awaits_identity:
+            await _named(notification, person_id, uow)
+            await repository.save(notification)
+            released += 1
+    return released
 
 
-async def record_delivery(
-    notification_id: UUID, channel: DeliveryChannel, at: datetime, *, session: AsyncSession
-) -> bool:
-    """The outbound side's hook: the notification reached the responsible LA. Runs in the caller's transaction
-    (``uow.session``) and commits with it; True on the first delivery, False after (or for an unknown id)."""
-    repository = InboundRepository(session)
-    notification = await repository.get(notification_id, for_update=True)
-    if notification is None or not notification.record_delivery(channel, at):
-        return False
-    await repository.save(notification)
-    return True
-
-
-async def record_acknowledgement(
-    notification_id: UUID, la_reference: str | None, at: datetime, *, session: AsyncSession
-) -> bool:
-    """The outbound side's hook: the responsible LA acknowledged the notification, with its own reference."""
-    repository = InboundRepository(session)
-    notification = await repository.get(notification_id, for_update=True)
-    if notification is None or not notification.record_acknowledgement(la_reference, at):
-        return False
-    await repository.save(notification)
-    return True
-
-
-async def record_received(notification: EarlyYearsNotification, *, session: AsyncSession) -> None:
-    """A notification that arrived already naming the child (the JSON API) gets its status row too."""
-    await InboundRepository(session).add(
-        InboundNotification(
-            id=notification.id,
-            notifying_organisation=notification.notifying_organisation,
-            message_id=None,
-            submission_format="json",
-            received_at=notification.received_at,
-            status=InboundStatus.RECEIVED,
-            opinion_formed_on=notification.opinion_formed_on,
-            responsible_la=notification.responsible_la,
-            person_id=notification.person_id,
-        )
-    )
+async def _named(notification: InboundNotification, person_id: UUID, uow: NotificationsUnitOfWork) -> None:
+    message_id = notification.message_id or ""
+    source = message_id if _EVENT_REFERENCE.fullmatch(message_id) else None
+    await uow.notifications.add(notification.resolved(person_id, source_message_id=source))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from pathfinder.web.settings import ServiceSettings
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 SERVICE = "notifications"
@@ -30,3 +31,10 @@ class NotificationsSettings(ServiceSettings):
     inbound_max_bulk_entries: int = 5_000
     inbound_rate_per_second: float = 10.0
     inbound_rate_burst: int = 50
+    # As MESH's non-delivery report: the sender hears when the LA has not taken a notification on in time.
+    acknowledgement_due_after: timedelta = Field(
+        default=timedelta(days=5),
+        gt=timedelta(0),
+        description="How long after delivery the LA is expected to acknowledge (seconds or ISO 8601, e.g. P5D)",
+    )
+    acknowledgement_check_interval_seconds: float = Field(default=60.0, gt=0)

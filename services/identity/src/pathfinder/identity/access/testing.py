@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import jwt
 from pathfinder.auth import Scope, SigningKey
+from pathfinder.auth.client_credentials import ClientCredentialsTokens
 from pathfinder.auth.keys import jwks_document
 from pathfinder.identity.access import admin
 from pathfinder.identity.access.composition import Access
@@ -109,6 +110,11 @@ class IdentityUnderTest:
             org, f"{org} test system", list(scopes), self.access.unit_of_work(), self.access.now(), jwks
         )
         return RegisteredClient(client.client_id, made)
+
+    async def client_credentials(self, org: str, *scopes: Scope) -> ClientCredentialsTokens:
+        """A new client of ``org`` that gets its access tokens from this identity as a real system does."""
+        registered = await self.register_client(org, *scopes)
+        return ClientCredentialsTokens(TOKEN_URL, registered.client_id, registered.key, self.http)
 
     async def token(self, client: RegisteredClient, **fields: str) -> httpx.Response:
         return await self.http.post("/oauth2/token", data=token_form(client.assertion(), **fields))

@@ -8,62 +8,35 @@ the database alone does not give away the key that signs access tokens.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pathfinder.identity.adapters.access_tables import signing_key
+from pathfinder.persistence.sealing import SealingError, SecretSealer
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_NONCE_BYTES = 12
+# Part of every stored key_encryption_key_id: changing it would orphan the signing keys already stored.
+KEY_ID_PREFIX = "pathfinder-identity-kek:"
 _SIGNING_KEY_LOCK = 0x5041_5448_4B45_59  # "PATHKEY": one process creates or rotates keys at a time
 
-
-class KeyEncryptionError(ValueError):
-    pass
+KeyEncryptionError = SealingError
 
 
-class KeyEncryption:
-    """Seals and opens private keys with the key-encryption key (32 bytes, base64url in the setting)."""
+class KeyEncryption(SecretSealer):
+    """Seals and opens private keys with the key-encryption key; the kid is the associated data."""
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != 32:
-            raise KeyEncryptionError("the key-encryption key must be 32 bytes (256 bits)")
-        self._aead = AESGCM(key)
-        self.key_id = hashlib.sha256(b"pathfinder-identity-kek:" + key).hexdigest()[:16]
+    def __init__(self, key: bytes, *, key_id_prefix: str = KEY_ID_PREFIX) -> None:
+        super().__init__(key, key_id_prefix=key_id_prefix)
 
     @classmethod
-    def from_text(cls, text: str) -> KeyEncryption:
-        try:
-            raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
-        except (ValueError, binascii.Error) as error:
-            raise KeyEncryptionError("the key-encryption key must be base64url") from error
-        return cls(raw)
+    def from_text(cls, text: str, *, key_id_prefix: str = KEY_ID_PREFIX) -> Self:
+        return super().from_text(text, key_id_prefix=key_id_prefix)
 
     @classmethod
-    def generate(cls) -> KeyEncryption:
-        return cls(AESGCM.generate_key(bit_length=256))
-
-    @staticmethod
-    def new_key_text() -> str:
-        return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).rstrip(b"=").decode()
-
-    def seal(self, kid: str, plaintext: bytes) -> bytes:
-        nonce = os.urandom(_NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, plaintext, kid.encode())
-
-    def open(self, kid: str, sealed: bytes) -> bytes:
-        try:
-            return self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], kid.encode())
-        except InvalidTag as error:
-            raise KeyEncryptionError(f"signing key {kid} does not open with this key-encryption key") from error
+    def generate(cls, *, key_id_prefix: str = KEY_ID_PREFIX) -> Self:
+        return super().generate(key_id_prefix=key_id_prefix)
 
 
 @dataclass(frozen=True)

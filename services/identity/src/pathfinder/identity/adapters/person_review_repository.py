@@ -144,6 +144,14 @@ class MatchReviewRepository:
         ).one_or_none()
         return None if row is None else MatchAnswer(MatchOutcome(row.outcome), row.person_id, row.review_id)
 
+    async def answer_decided(self, review_id: UUID, answer: MatchAnswer) -> None:
+        """Requests first answered with the review now answer with its decision."""
+        await self._session.execute(
+            update(match_request)
+            .where(match_request.c.review_id == review_id)
+            .values(outcome=answer.outcome.value, person_id=answer.person_id)
+        )
+
     async def remember_answer(self, organisation: str, request_id: str, answer: MatchAnswer) -> None:
         await self._session.execute(
             insert(match_request).values(

@@ -128,6 +128,7 @@ match_request = Table(
     Column("person_id", UUID(as_uuid=True)),
     Column("review_id", UUID(as_uuid=True)),
     Column("answered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("match_request_review", "review_id", postgresql_where=text("review_id IS NOT NULL")),
 )
 
 # Append-only: the migration installs a trigger that refuses UPDATE, DELETE and TRUNCATE.

@@ -8,7 +8,7 @@ from typing import Literal
 from uuid import UUID, uuid4
 
 from pathfinder.auth import OrganisationRole
-from pathfinder.contracts.identity import IdentifierKind
+from pathfinder.contracts.identity import IdentifierKind, PossibleMatchResolved
 from pathfinder.identity.adapters.person_review_repository import MatchAnswer
 from pathfinder.identity.domain.matching import Candidate, MatchOutcome, decide
 from pathfinder.identity.domain.matching_profile import MatchProfile, blocking_keys
@@ -170,6 +170,18 @@ async def decide_review(
         except ReviewDecisionRefused as refused:
             await attempt.refuse(Conflict(str(refused)), AuditOutcome.DENIED)
         await uow.reviews.save(review)
+        assert result.person_id is not None
+        # A service that asks again with its request id gets the decision, not the review it was first told of.
+        await uow.reviews.answer_decided(review_id, MatchAnswer(result.outcome, result.person_id, review_id))
+        uow.publish(
+            PossibleMatchResolved(
+                person_id=result.person_id,
+                responsible_la=review.responsible_la,
+                review_id=review_id,
+                decision=decision,
+                resolved_at=now,
+            )
+        )
         attempt.person_id = result.person_id
         await attempt.allowed()
         await uow.commit()

@@ -17,7 +17,7 @@ from pathfinder.notifications.domain.inbound_notification import (
     InboundStatus,
     SubmissionFormat,
 )
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _MUTABLE = (
@@ -30,7 +30,9 @@ _MUTABLE = (
     "delivery_channel",
     "acknowledged_at",
     "la_reference",
+    "acknowledgement_overdue_at",
 )
+_AWAITING_IDENTITY = (InboundStatus.AWAITING_IDENTITY.value, InboundStatus.AWAITING_IDENTITY_REVIEW.value)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class InboundRepository:
         """Ids due for another try, pushed ``lease`` ahead so that other workers leave them alone meanwhile."""
         due = (
             select(table.c.id)
-            .where(table.c.status == InboundStatus.AWAITING_IDENTITY.value, table.c.next_identity_attempt_at <= now)
+            .where(table.c.status.in_(_AWAITING_IDENTITY), table.c.next_identity_attempt_at <= now)
             .order_by(table.c.next_identity_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -90,6 +92,40 @@ class InboundRepository:
             lease_until = update(table).where(table.c.id.in_(claimed)).values(next_identity_attempt_at=now + lease)
             await self._session.execute(lease_until)
         return claimed
+
+    async def held_for_review(self, review_id: UUID) -> list[UUID]:
+        query = select(table.c.id).where(
+            table.c.review_id == review_id, table.c.status == InboundStatus.AWAITING_IDENTITY_REVIEW.value
+        )
+        return list((await self._session.execute(query.with_for_update())).scalars())
+
+    async def unacknowledged_delivered_before(self, instant: datetime, *, limit: int) -> list[InboundNotification]:
+        """Delivered no later than ``instant`` and not acknowledged, locked; those other workers hold are skipped."""
+        query = (
+            select(table)
+            .where(table.c.status == InboundStatus.DELIVERED.value, table.c.delivered_at <= instant)
+            .order_by(table.c.delivered_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_notification(row) for row in (await self._session.execute(query)).all()]
+
+    async def sent_by(
+        self,
+        notifying_organisation: str,
+        *,
+        status: InboundStatus | None,
+        older_than: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> list[InboundNotification]:
+        """Newest first; ``older_than`` is the (received_at, id) of the last one already seen."""
+        query = select(table).where(table.c.notifying_organisation == notifying_organisation)
+        if status is not None:
+            query = query.where(table.c.status == status.value)
+        if older_than is not None:
+            query = query.where(tuple_(table.c.received_at, table.c.id) < tuple_(*older_than))
+        query = query.order_by(table.c.received_at.desc(), table.c.id.desc()).limit(limit)
+        return [_notification(row) for row in (await self._session.execute(query)).all()]
 
     async def submission_keys(self, candidates: tuple[str, ...]) -> list[SubmissionKey]:
         rows = (await self._session.execute(select(keys).where(keys.c.key.in_(candidates)))).all()
@@ -125,4 +161,5 @@ def _notification(row: Row[Any]) -> InboundNotification:
         delivery_channel=cast(DeliveryChannel | None, row.delivery_channel),
         acknowledged_at=row.acknowledged_at,
         la_reference=row.la_reference,
+        acknowledgement_overdue_at=row.acknowledgement_overdue_at,
     )

@@ -40,12 +40,20 @@ inbound_notification = Table(
     Column("delivery_channel", String(20)),
     Column("acknowledged_at", DateTime(timezone=True)),
     Column("la_reference", String(64)),
+    Column("acknowledgement_overdue_at", DateTime(timezone=True)),
     UniqueConstraint("notifying_organisation", "message_id", name="inbound_notification_message_key"),
     Index(
         "inbound_notification_awaiting_identity",
         "next_identity_attempt_at",
-        postgresql_where=text("status = 'awaiting-identity'"),
+        postgresql_where=text("status IN ('awaiting-identity', 'awaiting-identity-review')"),
     ),
+    Index("inbound_notification_review", "review_id", postgresql_where=text("review_id IS NOT NULL")),
+    Index(
+        "inbound_notification_unacknowledged",
+        "delivered_at",
+        postgresql_where=text("status = 'delivered'"),
+    ),
+    Index("inbound_notification_sender", "notifying_organisation", "received_at"),
 )
 
 inbound_submission_key = Table(

@@ -34,8 +34,11 @@ la_subscription = Table(
     Column("status", String(10), nullable=False),
     Column("endpoint", Text),
     Column("allowed_hosts", ARRAY(Text), nullable=False, server_default="{}"),
-    Column("secrets", ARRAY(Text), nullable=False, server_default="{}"),
-    Column("headers", JSONB, nullable=False, server_default="{}"),
+    # Webhook secrets and rest-hook header values (by header name, base64 of the sealed bytes), sealed with
+    # SubscriptionSecrets under the key whose id is secrets_key_id: a copy of the database gives none away.
+    Column("sealed_secrets", ARRAY(LargeBinary), nullable=False, server_default="{}"),
+    Column("sealed_headers", JSONB, nullable=False, server_default="{}"),
+    Column("secrets_key_id", String(32)),
     Column("heartbeat_seconds", Integer),
     # Gap-free: incremented in the transaction that creates the delivery the number belongs to.
     Column("events_since_start", BigInteger, nullable=False, server_default="0"),

@@ -5,6 +5,10 @@ Each dispatcher lane claims the oldest due delivery whose child has nothing earl
 transaction. A failure is retried with exponential backoff and full jitter; when the retry budget is spent
 the delivery is parked and its subscription paused, so the LA's later events wait in order until it asks for
 them again. Rest-hook subscriptions also get heartbeats at their period.
+
+A subscription's webhook secrets and rest-hook header values are opened here, for the request being sent, and
+nowhere else. Secrets sealed under another key than this process's fail the delivery attempt with an error
+saying so (and the dispatcher says so when it starts), rather than sending unsigned or garbled requests.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathfinder.contracts import read_event
 from pathfinder.contracts.fhir.subscription_notification import NotificationType
 from pathfinder.messaging.envelope import EventEnvelope, header_value
 from pathfinder.messaging.outbox import decode_headers
-from pathfinder.notifications.adapters.subscription_repository import SubscriptionRepository
+from pathfinder.notifications.adapters.subscription_repository import SubscriptionRepository, SubscriptionSecrets
+from pathfinder.notifications.adapters.subscription_tables import la_subscription
 from pathfinder.notifications.delivery.http_sender import EndpointSender, SendOutcome
 from pathfinder.notifications.delivery.la_delivery import report_delivery
 from pathfinder.notifications.delivery.rest_hook import rest_hook_bundle
@@ -35,7 +40,8 @@ from pathfinder.notifications.domain.subscription_delivery import (
     structured_event,
 )
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
-from sqlalchemy import Row
+from pathfinder.persistence.sealing import SealingError
+from sqlalchemy import Row, func, select
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +53,21 @@ class DeliveryDispatcher:
         uow_factory: Callable[[], NotificationsUnitOfWork],
         settings: LaDeliverySettings,
         sender: EndpointSender | None = None,
+        secrets: SubscriptionSecrets | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._settings = settings
         self._sender = sender or EndpointSender(settings)
+        self._secrets = secrets or SubscriptionSecrets.from_settings(settings)
         self._policy = RetryPolicy(settings.retry_initial_seconds, settings.retry_max_seconds, settings.retry_budget)
 
     async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self.check_secrets_key()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("checking the key of LA subscriptions' secrets failed")
         lanes = [self._lane(stop) for _ in range(self._settings.dispatchers)]
         await asyncio.gather(*lanes, self._heartbeats(stop))
 
@@ -70,6 +84,26 @@ class DeliveryDispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._settings.poll_interval_seconds)
 
+    async def check_secrets_key(self) -> int:
+        """How many subscriptions have secrets sealed under another key than this process's; logged as an
+        error, since their deliveries fail until the key is set right."""
+        async with self._uow_factory() as uow:
+            query = select(la_subscription.c.secrets_key_id, func.count()).where(
+                la_subscription.c.secrets_key_id.is_not(None),
+                la_subscription.c.secrets_key_id != self._secrets.key_id,
+            )
+            others = (await uow.session.execute(query.group_by(la_subscription.c.secrets_key_id))).all()
+        count = sum(int(row[1]) for row in others)
+        if count:
+            log.error(
+                "%d LA subscriptions have secrets sealed under key(s) %s, but PATHFINDER_LA_DELIVERY_SECRETS_KEY "
+                "gives key %s: their deliveries fail until it is set to the key they were sealed with",
+                count,
+                ", ".join(sorted(row[0] for row in others)),
+                self._secrets.key_id,
+            )
+        return count
+
     async def dispatch_once(self, now: datetime | None = None) -> bool:
         """Send one due delivery, if there is one; True when one was attempted."""
         async with self._uow_factory() as uow:
@@ -79,8 +113,13 @@ class DeliveryDispatcher:
                 return False
             subscription = await subscriptions.get(row.subscription_id)
             assert subscription is not None and subscription.endpoint is not None
-            headers, body = self._request(subscription, row)
-            outcome = await self._sender.post(subscription.endpoint, subscription.allowed_hosts, headers, body)
+            try:
+                headers, body = self._request(subscription, row)
+            except SealingError as error:
+                log.error("delivery not sent: %s", error, extra={"subscription_id": str(subscription.id)})
+                outcome = SendOutcome(None, f"not sent: {error}")
+            else:
+                outcome = await self._sender.post(subscription.endpoint, subscription.allowed_hosts, headers, body)
             await self._record(uow, subscriptions, subscription, row, outcome)
             await uow.commit()
         return True
@@ -94,7 +133,7 @@ class DeliveryDispatcher:
             bundle = rest_hook_bundle(
                 subscription, NotificationType.EVENT_NOTIFICATION, [(row, link)], self._settings.api_base_url, now
             )
-            return {**subscription.headers, "Content-Type": "application/fhir+json"}, bundle
+            return {**self._secrets.open_headers(subscription), "Content-Type": "application/fhir+json"}, bundle
         assert envelope.la_code is not None
         body = structured_event(
             event_id=envelope.id,
@@ -108,7 +147,8 @@ class DeliveryDispatcher:
             link=link,
         )
         # webhook-id is the event id on every attempt and redelivery: receivers deduplicate on it.
-        signed = webhook_headers(subscription.secrets, str(envelope.id), int(now.timestamp()), body)
+        secrets = self._secrets.open_secrets(subscription)
+        signed = webhook_headers(secrets, str(envelope.id), int(now.timestamp()), body)
         return {**signed, "Content-Type": STRUCTURED_CONTENT_TYPE}, body
 
     async def _record(
@@ -166,11 +206,16 @@ class DeliveryDispatcher:
             subscriptions = SubscriptionRepository(uow.session)
             for subscription in await subscriptions.due_heartbeats(now):
                 assert subscription.endpoint is not None
-                body = rest_hook_bundle(subscription, NotificationType.HEARTBEAT, [], self._settings.api_base_url, now)
-                headers = {**subscription.headers, "Content-Type": "application/fhir+json"}
-                outcome = await self._sender.post(subscription.endpoint, subscription.allowed_hosts, headers, body)
                 # A missed heartbeat is not retried: the next one, or the next event, follows at the period.
                 await subscriptions.mark_sent(subscription.id, now)
+                try:
+                    opened = self._secrets.open_headers(subscription)
+                except SealingError as error:
+                    log.error("heartbeat not sent: %s", error, extra={"subscription_id": str(subscription.id)})
+                    continue
+                body = rest_hook_bundle(subscription, NotificationType.HEARTBEAT, [], self._settings.api_base_url, now)
+                headers = {**opened, "Content-Type": "application/fhir+json"}
+                outcome = await self._sender.post(subscription.endpoint, subscription.allowed_hosts, headers, body)
                 sent += outcome.delivered
             await uow.commit()
         return sent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,6 +12,12 @@ class LaDeliverySettings(BaseSettings):
     api_base_url: str = Field(
         default="https://api.pathfinder-send.org",
         description="Public base URL of the platform's APIs: deliveries link to the details there (dataref)",
+    )
+    secrets_key: SecretStr | None = Field(
+        default=None,
+        description="32 random bytes, base64url: seals LA subscriptions' webhook secrets and rest-hook header "
+        "values in the database. Without it a throwaway key is made per process (development only: subscriptions "
+        "made under it cannot deliver after a restart, nor from another process)",
     )
     allow_loopback_http: bool = Field(
         default=False,

@@ -1,21 +1,50 @@
 """For tests of LA delivery: a real HTTP receiver on 127.0.0.1 that verifies Standard Webhooks signatures and
-deduplicates on webhook-id as a careful LA system does, with switchable faults."""
+deduplicates on webhook-id as a careful LA system does, with switchable faults; webhook secrets; polling."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import inspect
 import json
+import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
+from uuid import UUID, uuid4
 
+from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.notifications.delivery.signing import SignatureMismatch, verify
 from pathfinder.persistence.migrations import upgrade_to_head
 
 Mode = Literal["ok", "fail", "slow", "redirect"]
+
+
+def new_secret() -> str:
+    """A webhook signing secret as an LA makes one: ``whsec_`` and base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+async def wait_for(
+    condition: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0, *, interval: float = 0.1, what: str = ""
+) -> None:
+    """Poll ``condition`` (plain or async) until it holds; fail the test after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"timed out after {timeout} s waiting for {what or condition}"
+        )
+        await asyncio.sleep(interval)
 
 
 @dataclass
@@ -23,6 +52,7 @@ class Received:
     webhook_id: str
     body: dict[str, Any]
     headers: dict[str, str]
+    raw: bytes = b""  # the body exactly as sent, which the signature covers
 
 
 @dataclass
@@ -99,7 +129,7 @@ class WebhookReceiver:
                 self.duplicates += 1
             else:
                 self._seen.add(webhook_id)
-                self.accepted.append(Received(webhook_id, json.loads(body), headers))
+                self.accepted.append(Received(webhook_id, json.loads(body), headers, raw=body))
         self._answer(request, 204)
 
     @staticmethod
@@ -185,3 +215,17 @@ async def la_delivery_service(url: str, delivery: Any) -> AsyncIterator[LaDelive
             yield LaDeliveryUnderTest(service, api, mint)
     finally:
         await service.engine.dispose()
+
+
+def received_event(person_id: UUID | None = None, la_code: str = "841") -> EarlyYearsNotificationReceived:
+    """A Received event about a new notification of ``person_id`` (a new child if not given) for ``la_code``."""
+    return EarlyYearsNotificationReceived(
+        person_id=person_id or uuid4(),
+        responsible_la=la_code,
+        notification_id=uuid4(),
+        notifying_organisation="RR8",
+        opinion_formed_on=date(2026, 10, 1),
+        received_at=datetime.now(UTC),
+        submission_format="json",
+        source_message_id=None,
+    )

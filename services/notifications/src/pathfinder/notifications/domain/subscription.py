@@ -8,6 +8,7 @@ responsible LA is the subscriber are ever delivered on it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +37,14 @@ class SubscriptionStatus(StrEnum):
     PAUSED = "paused"  # its deliveries ran out of retries: later events queue until the LA asks to resume
 
 
+@dataclass(frozen=True)
+class Sealed:
+    """A webhook secret or header value as stored: sealed under key ``key_id``, opened only to send."""
+
+    value: bytes = field(repr=False)
+    key_id: str
+
+
 class InvalidSubscription(ValueError):
     """The subscription breaks a rule; the message names the rule, never a secret."""
 
@@ -59,8 +68,9 @@ class LaSubscription:
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     endpoint: str | None = None
     allowed_hosts: frozenset[str] = frozenset()
-    secrets: tuple[str, ...] = ()
-    headers: dict[str, str] = field(default_factory=dict)
+    # Plaintext as given by the LA until stored; Sealed once read back.
+    secrets: tuple[str | Sealed, ...] = ()
+    headers: Mapping[str, str | Sealed] = field(default_factory=dict)
     heartbeat_seconds: int | None = None
     events_since_start: int = 0
 
@@ -136,16 +146,18 @@ def check_host(host: str) -> str:
     return name
 
 
-def check_secrets(secrets: tuple[str, ...]) -> None:
+def check_secrets(secrets: tuple[str | Sealed, ...]) -> None:
     if not 1 <= len(secrets) <= MAX_ACTIVE_SECRETS:
         raise InvalidSubscription(f"a webhook has one or {MAX_ACTIVE_SECRETS} active secrets")
-    if not all(_SECRET.match(secret) for secret in secrets):
+    if not all(isinstance(secret, Sealed) or _SECRET.match(secret) for secret in secrets):
         raise InvalidSubscription("a secret is 'whsec_' followed by base64 of at least 24 random bytes")
 
 
-def check_headers(headers: dict[str, str]) -> None:
+def check_headers(headers: Mapping[str, str | Sealed]) -> None:
     for name, value in headers.items():
         if not _HEADER_NAME.match(name) or name.lower() in _FORBIDDEN_HEADERS:
             raise InvalidSubscription("a header name is not allowed")
+        if isinstance(value, Sealed):
+            continue  # checked before it was sealed
         if "\r" in value or "\n" in value or len(value) > 1024:
             raise InvalidSubscription("a header value is not allowed")

@@ -29,11 +29,12 @@ class DeliveryState(StrEnum):
 
 
 def dataref(event: ContractEvent, api_base_url: str) -> str:
-    """Where the LA fetches the details of ``event``; the API checks again that the LA may see them."""
+    """Where the LA fetches the details of ``event``; the API checks again that the LA may see them. Behind the
+    platform's gateway each service's API has its own path prefix (``/notifications``, ``/identity``, ``/ehcp``)."""
     base = api_base_url.rstrip("/")
     notification_id = getattr(event, "notification_id", None)
     if notification_id is not None and event.producer == "notifications":
-        return f"{base}/notifications/early-years-notifications/{notification_id}"
+        return f"{base}/notifications/fhir/early-years-notifications/{notification_id}"
     person_id = getattr(event, "person_id", None)
     if event.producer == "identity":
         return f"{base}/identity/persons/{person_id}"

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pathfinder.auth import Principal, Scope
 from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
 from pathfinder.notifications.entrypoints.fhir_http import RequestId, components, submit_one
+from pathfinder.notifications.entrypoints.fhir_openapi import BULK_BODY, BULK_RESPONSES
 from pathfinder.notifications.entrypoints.inbound_input import (
     FHIR_JSON,
     NDJSON,
@@ -32,7 +33,13 @@ router = APIRouter(prefix="/fhir", tags=["early-years notifications (FHIR)"])
 Outcome = tuple[int, dict[str, Any], str]
 
 
-@router.post("/$process-message/bulk", summary="Submit many s23 notifications (backfills)")
+@router.post(
+    "/$process-message/bulk",
+    summary="Submit many s23 notifications (backfills)",
+    response_class=Response,
+    responses=BULK_RESPONSES,
+    openapi_extra=BULK_BODY,
+)
 async def process_messages(request: Request, x_request_id: RequestId = None) -> Response:
     state = components(request)
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)

@@ -1,5 +1,6 @@
 """The FHIR API for NHS bodies: ``POST /fhir/$process-message`` (one s23 notification, a message Bundle or a
-bare Communication), ``POST /fhir/$process-message/bulk`` (backfills) and the status a sender queries.
+bare Communication) and ``POST /fhir/$process-message/bulk`` (backfills). The status a sender queries is in
+:mod:`.inbound_status_http`.
 
 Accepted: 202 with ``{"id", "status", "status_url"}`` and Location. Rejected for a statutory reason: 422
 OperationOutcome (business-rule issues, then an information issue naming the status URL) and Location; the
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
-from pathfinder.auth import OrganisationRole, Principal, Scope
+from pathfinder.auth import Principal, Scope
 from pathfinder.contracts.fhir import (
     FhirInputRejected,
     OutcomeIssue,
@@ -24,8 +26,9 @@ from pathfinder.contracts.fhir import (
     parse_early_years_notification,
 )
 from pathfinder.notifications.domain.identity_client import IdentityClient
-from pathfinder.notifications.domain.inbound_notification import InboundNotification, InboundStatus, SubmissionFormat
+from pathfinder.notifications.domain.inbound_notification import InboundNotification, SubmissionFormat
 from pathfinder.notifications.domain.statutory_checks import EXPLANATIONS
+from pathfinder.notifications.entrypoints.fhir_openapi import PROCESS_MESSAGE_BODY, PROCESS_MESSAGE_RESPONSES
 from pathfinder.notifications.entrypoints.http import may_act_for
 from pathfinder.notifications.entrypoints.inbound_input import (
     FhirError,
@@ -43,16 +46,12 @@ from pathfinder.notifications.inbound_handlers import (
     InboundSubmission,
     PostcodeLookup,
     SubmissionResult,
-    inbound_notification,
     submit_inbound_notification,
 )
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
-from pydantic import BaseModel
 
 router = APIRouter(prefix="/fhir", tags=["early-years notifications (FHIR)"])
 RequestId = Annotated[str | None, Header(alias="X-Request-ID")]
-# What an LA may see: notifications brought to its attention, never those rejected or still being resolved.
-SEEN_BY_LA = frozenset({InboundStatus.RECEIVED, InboundStatus.DELIVERED, InboundStatus.ACKNOWLEDGED})
 
 
 @dataclass
@@ -65,19 +64,7 @@ class InboundComponents:
     max_bulk_body_bytes: int
     max_json_depth: int
     max_bulk_entries: int
-
-
-class InboundStatusView(BaseModel):
-    id: UUID
-    status: str
-    notifying_organisation: str
-    responsible_la: str | None
-    received_at: str
-    reasons: list[str]
-    delivered_at: str | None
-    delivery_channel: str | None
-    acknowledged_at: str | None
-    la_reference: str | None
+    acknowledgement_due_after: timedelta
 
 
 def components(request: Request) -> InboundComponents:
@@ -154,7 +141,13 @@ def rejection_outcome(notification: InboundNotification, url: str) -> dict[str, 
     return operation_outcome(issues)
 
 
-@router.post("/$process-message", status_code=202, summary="Submit an s23 early-years notification (FHIR message)")
+@router.post(
+    "/$process-message",
+    status_code=202,
+    summary="Submit an s23 early-years notification (FHIR message)",
+    responses=PROCESS_MESSAGE_RESPONSES,
+    openapi_extra=PROCESS_MESSAGE_BODY,
+)
 async def process_message(request: Request, x_request_id: RequestId = None) -> JSONResponse:
     state = components(request)
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
@@ -165,44 +158,3 @@ async def process_message(request: Request, x_request_id: RequestId = None) -> J
     if status == 202:
         return JSONResponse(answer, status_code=202, headers={"Location": url})
     return fhir_response(status, answer, {"Location": url})
-
-
-@router.get(
-    "/early-years-notifications/{notification_id}",
-    name="inbound_notification_status",
-    tags=["person-data"],
-    response_model=InboundStatusView,
-    summary="What became of a notification: received, delivered, acknowledged or rejected with reasons",
-)
-async def notification_status(notification_id: str, request: Request) -> InboundStatusView:
-    principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
-    not_found = FhirError.one(
-        404, "not-found", "No early-years notification has that id", SpineErrorCode.RESOURCE_NOT_FOUND
-    )
-    try:
-        wanted = UUID(notification_id)
-    except ValueError:
-        raise not_found from None
-    notification = await inbound_notification(wanted, uow=components(request).unit_of_work())
-    if notification is None:
-        raise not_found
-    if not _may_read(principal, notification):
-        raise access_denied()
-    return InboundStatusView(
-        id=notification.id,
-        status=notification.status.value,
-        notifying_organisation=notification.notifying_organisation,
-        responsible_la=notification.responsible_la,
-        received_at=notification.received_at.isoformat(),
-        reasons=[reason.value for reason in notification.reasons],
-        delivered_at=notification.delivered_at.isoformat() if notification.delivered_at else None,
-        delivery_channel=notification.delivery_channel,
-        acknowledged_at=notification.acknowledged_at.isoformat() if notification.acknowledged_at else None,
-        la_reference=notification.la_reference,
-    )
-
-
-def _may_read(principal: Principal, notification: InboundNotification) -> bool:
-    if principal.role is not OrganisationRole.LOCAL_AUTHORITY:
-        return may_act_for(principal, notification.notifying_organisation)
-    return principal.organisation == notification.responsible_la and notification.status in SEEN_BY_LA

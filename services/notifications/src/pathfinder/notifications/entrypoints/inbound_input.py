@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,10 +17,83 @@ from fastapi.responses import JSONResponse
 from pathfinder.auth import AccessTokenVerifier, InvalidAccessToken, JwksUnavailable, Principal, Scope
 from pathfinder.auth.dependencies import NotAuthenticated, presented_token
 from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
+from pathfinder.web.problems import PROBLEM_JSON, problem_responses
 
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/x-ndjson"
 JSON_MEDIA_TYPES = frozenset({FHIR_JSON, "application/json"})
+
+OPERATION_OUTCOME_SCHEMA: dict[str, Any] = {
+    "title": "OperationOutcome",
+    "description": "FHIR R4 OperationOutcome; issue.details.coding holds the NHS Spine error code",
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {
+        "resourceType": {"const": "OperationOutcome"},
+        "issue": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["severity", "code"],
+                "properties": {
+                    "severity": {"enum": ["fatal", "error", "warning", "information"]},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                    "details": {"type": "object"},
+                    "expression": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_REFUSALS = {
+    400: "Not JSON, nested too deep, or not an acceptable FHIR resource (the issues locate each problem)",
+    401: "No valid access token (WWW-Authenticate says why)",
+    403: "The access token lacks the scope, or the caller may not do this (for this organisation or LA)",
+    404: "No such resource, as far as the caller may know",
+    409: "This message id or X-Request-ID was used before with a different body",
+    413: "The body, or the number of notifications in it, is over the limit",
+    415: "The Content-Type is not one this operation accepts",
+    422: "Understood but refused as it stands",
+    429: "Too many requests from this client: retry after Retry-After seconds",
+}
+_REFUSAL_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "Bearer challenge", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}},
+}
+
+
+def fhir_error_responses(
+    *statuses: int, parameter_validation: bool = False, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a FHIR route for the OperationOutcome answers it can give; ``described``
+    says what a status means on this route where the general description is too vague.
+
+    ``parameter_validation``: the route has path or query parameters FastAPI checks before the route runs; the
+    app's handler refuses those with a 422 problem+json, not an OperationOutcome.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        declared: dict[str, Any] = {
+            "description": (described or {}).get(status) or _REFUSALS[status],
+            "content": {FHIR_JSON: {"schema": OPERATION_OUTCOME_SCHEMA}},
+        }
+        if status in _REFUSAL_HEADERS:
+            declared["headers"] = _REFUSAL_HEADERS[status]
+        responses[status] = declared
+    if parameter_validation:
+        invalid = problem_responses(422)[422]
+        if 422 in responses:
+            responses[422] = {
+                "description": f"{responses[422]['description']}; or a path or query parameter is not valid",
+                "content": {**responses[422]["content"], PROBLEM_JSON: invalid["content"][PROBLEM_JSON]},
+            }
+        else:
+            responses[422] = invalid
+    return responses
 
 
 class FhirError(Exception):
@@ -107,6 +181,10 @@ def parse_json(text: bytes | str, max_depth: int, *, where: str = "The body") ->
         raise not_json from None
     if json_depth(document) > max_depth:
         raise _too_deep(where, max_depth)
+    if _has_unstorable_text(document):
+        # PostgreSQL can keep neither in text or jsonb: refused here rather than failing when stored.
+        diagnostics = f"{where} has a string with the character U+0000 or an unpaired surrogate"
+        raise FhirError.one(400, "structure", diagnostics, SpineErrorCode.MESSAGE_NOT_WELL_FORMED)
     return document
 
 
@@ -125,6 +203,24 @@ def json_depth(document: Any) -> int:
             children = value.values() if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_unstorable_text(document: Any) -> bool:
+    stack: list[Any] = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def body_hash(document: Any) -> str:

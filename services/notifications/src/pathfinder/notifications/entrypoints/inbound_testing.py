@@ -39,13 +39,14 @@ class FakeIdentity:
     answer: str = "match"
     calls: list[str] = field(default_factory=list)
     person_id: UUID = field(default_factory=uuid4)
+    review_id: UUID = field(default_factory=uuid4)
 
     async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
         self.calls.append(request_id)
         if self.answer == "down":
             raise IdentityUnavailable("down")
         if self.answer == "review":
-            return ChildIdentity(review_id=uuid4())
+            return ChildIdentity(review_id=self.review_id)
         return ChildIdentity(person_id=self.person_id)
 
 

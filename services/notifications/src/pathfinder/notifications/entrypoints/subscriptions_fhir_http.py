@@ -20,6 +20,7 @@ from pathfinder.notifications.delivery.rest_hook import rest_hook_document
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
 from pathfinder.notifications.domain.subscription import InvalidSubscription
 from pathfinder.notifications.domain.subscription_delivery import DATAREF_EXTENSION
+from pathfinder.notifications.entrypoints.inbound_input import fhir_error_responses
 from pathfinder.notifications.subscriptions import commands
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
 from pathfinder.web.problems import Problem
@@ -72,7 +73,19 @@ def _settings(request: Request) -> LaDeliverySettings:
     return settings
 
 
-@router.get("/{subscription_id}/$events", tags=["person-data"], summary="Missed rest-hook events, by number")
+@router.get(
+    "/{subscription_id}/$events",
+    tags=["person-data"],
+    summary="Missed rest-hook events, by number",
+    responses=fhir_error_responses(
+        401,
+        403,
+        404,
+        422,
+        parameter_validation=True,
+        described={422: "The subscription does not number its events (not a fhir-rest-hook)"},
+    ),
+)
 async def events(
     subscription_id: UUID,
     request: Request,
@@ -90,7 +103,11 @@ async def events(
     return await _answer(request, work)
 
 
-@router.get("/{subscription_id}/$status", summary="Rest-hook subscription status")
+@router.get(
+    "/{subscription_id}/$status",
+    summary="Rest-hook subscription status",
+    responses=fhir_error_responses(401, 403, 404, parameter_validation=True),
+)
 async def status(subscription_id: UUID, request: Request) -> JSONResponse:
     async def work(principal: Principal) -> dict[str, Any]:
         found = await commands.subscription(subscription_id, _uow(request), lambda la: ensure_la_may_see(principal, la))

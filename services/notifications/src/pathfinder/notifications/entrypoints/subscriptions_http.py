@@ -10,16 +10,18 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pathfinder.auth import AccessDenied, OrganisationRole, Principal, Scope, ensure_la_may_see, require_scopes
 from pathfinder.contracts import LaCode, Reference
+from pathfinder.notifications.adapters.subscription_repository import SubscriptionSecrets
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
 from pathfinder.notifications.domain.subscription import Channel, InvalidSubscription, LaSubscription, la_topic
 from pathfinder.notifications.entrypoints.http import UnitOfWork
 from pathfinder.notifications.subscriptions import commands
-from pathfinder.web.problems import Problem
+from pathfinder.web.problems import Problem, problem_responses
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 router = APIRouter(tags=["LA subscriptions"])
 PERSON_DATA = "person-data"
 NOT_FOUND = Problem(404, "Not Found", "No subscription has that id.")
+ONE_SUBSCRIPTION = problem_responses(401, 403, 404, 422)
 
 Manage = Annotated[Principal, Depends(require_scopes(Scope.SUBSCRIPTIONS_MANAGE))]
 Read = Annotated[Principal, Depends(require_scopes(Scope.NOTIFICATIONS_READ))]
@@ -110,6 +112,14 @@ def _settings(request: Request) -> LaDeliverySettings:
 Settings = Annotated[LaDeliverySettings, Depends(_settings)]
 
 
+def _secrets(request: Request) -> SubscriptionSecrets:
+    secrets: SubscriptionSecrets = request.app.state.subscription_secrets
+    return secrets
+
+
+Secrets = Annotated[SubscriptionSecrets, Depends(_secrets)]
+
+
 def _authorise(principal: Principal) -> commands.Authorise:
     return lambda la_code: ensure_la_may_see(principal, la_code)
 
@@ -148,16 +158,32 @@ def _invalid(error: InvalidSubscription) -> Problem:
     return Problem(422, "Invalid subscription", str(error))
 
 
-@router.post("/subscriptions", status_code=201, response_model=SubscriptionView, summary="Subscribe an LA")
+@router.post(
+    "/subscriptions",
+    status_code=201,
+    response_model=SubscriptionView,
+    summary="Subscribe an LA",
+    responses=problem_responses(401, 403, 409, 422),
+)
 async def create(
-    asked: SubscriptionRequest, uow: UnitOfWork, principal: Manage, settings: Settings, response: Response
+    asked: SubscriptionRequest,
+    uow: UnitOfWork,
+    principal: Manage,
+    settings: Settings,
+    secrets: Secrets,
+    response: Response,
 ) -> SubscriptionView:
     la_code = principal.la_code if principal.role is OrganisationRole.LOCAL_AUTHORITY else asked.la_code
     if la_code is None or (asked.la_code is not None and asked.la_code != la_code):
         raise AccessDenied("an LA subscribes only for itself; the platform names the LA")
     try:
         made = await commands.create_subscription(
-            la_code, asked.channel, _terms(asked), uow, allow_loopback_http=settings.allow_loopback_http
+            la_code,
+            asked.channel,
+            _terms(asked),
+            uow,
+            allow_loopback_http=settings.allow_loopback_http,
+            secrets=secrets,
         )
     except InvalidSubscription as error:
         raise _invalid(error) from None
@@ -167,11 +193,23 @@ async def create(
     return _view(made)
 
 
-@router.get("/subscriptions", response_model=list[SubscriptionView], summary="The caller's subscriptions")
-async def list_subscriptions(uow: UnitOfWork, principal: Manage) -> list[SubscriptionView]:
-    if principal.la_code is None:
-        raise AccessDenied("only an LA lists its subscriptions")
-    return [_view(found) for found in await commands.subscriptions_of(principal.la_code, uow)]
+@router.get(
+    "/subscriptions",
+    response_model=list[SubscriptionView],
+    summary="An LA's subscriptions: the caller's own, or for the platform's operators the LA named",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_subscriptions(
+    uow: UnitOfWork,
+    principal: Manage,
+    la_code: Annotated[LaCode | None, Query(description="Whose; an LA may name only itself")] = None,
+) -> list[SubscriptionView]:
+    # As for one subscription: the LA sees its own, the platform any LA's (operators looking into a delivery).
+    wanted = la_code or principal.la_code
+    if wanted is None:
+        raise Problem(422, "LA required", "Name the LA whose subscriptions to list: ?la_code=<code>.")
+    ensure_la_may_see(principal, wanted)
+    return [_view(found) for found in await commands.subscriptions_of(wanted, uow)]
 
 
 async def _one(call: Any) -> Any:
@@ -183,23 +221,33 @@ async def _one(call: Any) -> Any:
         raise _invalid(error) from None
 
 
-@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionView)
+@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionView, responses=ONE_SUBSCRIPTION)
 async def read(subscription_id: UUID, uow: UnitOfWork, principal: Manage) -> SubscriptionView:
     return _view(await _one(commands.subscription(subscription_id, uow, _authorise(principal))))
 
 
-@router.patch("/subscriptions/{subscription_id}", response_model=SubscriptionView)
+@router.patch("/subscriptions/{subscription_id}", response_model=SubscriptionView, responses=ONE_SUBSCRIPTION)
 async def change(
-    subscription_id: UUID, asked: SubscriptionChange, uow: UnitOfWork, principal: Manage, settings: Settings
+    subscription_id: UUID,
+    asked: SubscriptionChange,
+    uow: UnitOfWork,
+    principal: Manage,
+    settings: Settings,
+    secrets: Secrets,
 ) -> SubscriptionView:
     terms = _terms(asked, resume=asked.status == "active")
     call = commands.change_subscription(
-        subscription_id, terms, uow, _authorise(principal), allow_loopback_http=settings.allow_loopback_http
+        subscription_id,
+        terms,
+        uow,
+        _authorise(principal),
+        allow_loopback_http=settings.allow_loopback_http,
+        secrets=secrets,
     )
     return _view(await _one(call))
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=204)
+@router.delete("/subscriptions/{subscription_id}", status_code=204, responses=ONE_SUBSCRIPTION)
 async def remove(subscription_id: UUID, uow: UnitOfWork, principal: Manage) -> Response:
     await _one(commands.remove_subscription(subscription_id, uow, _authorise(principal)))
     return Response(status_code=204)
@@ -210,6 +258,7 @@ async def remove(subscription_id: UUID, uow: UnitOfWork, principal: Manage) -> R
     response_model=list[DeliveryView],
     tags=[PERSON_DATA],
     summary="The delivery log of a subscription",
+    responses=ONE_SUBSCRIPTION,
 )
 async def deliveries(
     subscription_id: UUID,
@@ -244,6 +293,7 @@ def _delivery(row: Any) -> DeliveryView:
     "/subscriptions/{subscription_id}/deliveries/$redeliver",
     response_model=Redelivered,
     summary="Queue again the deliveries created in a time range (and resume a paused subscription)",
+    responses=ONE_SUBSCRIPTION,
 )
 async def redeliver(subscription_id: UUID, asked: RedeliveryRequest, uow: UnitOfWork, principal: Manage) -> Redelivered:
     call = commands.redeliver(subscription_id, asked.since, asked.until, uow, _authorise(principal))
@@ -255,6 +305,7 @@ async def redeliver(subscription_id: UUID, asked: RedeliveryRequest, uow: UnitOf
     response_model=AcknowledgementView,
     tags=[PERSON_DATA],
     summary="The responsible LA acknowledges a notification",
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def acknowledge(
     notification_id: UUID,

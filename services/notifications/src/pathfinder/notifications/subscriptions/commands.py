@@ -1,7 +1,9 @@
 """Commands and queries on LA subscriptions, one function each, dependencies by name.
 
 ``authorise`` is called with the LA code a subscription or notification belongs to, inside the transaction,
-and raises when the caller may not act for that LA.
+and raises when the caller may not act for that LA. ``secrets`` seals webhook secrets and rest-hook header
+values before they are stored; left out, it is the one this process's ``PATHFINDER_LA_DELIVERY_SECRETS_KEY``
+gives, as the dispatcher's is.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from uuid import UUID, uuid4
 
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgedByLa
 from pathfinder.messaging.outbox import OutboxMessage, decode_headers
-from pathfinder.notifications.adapters.subscription_repository import SubscriptionRepository
+from pathfinder.notifications.adapters.subscription_repository import SubscriptionRepository, SubscriptionSecrets
+from pathfinder.notifications.delivery.settings import LaDeliverySettings
 from pathfinder.notifications.domain.subscription import (
     Channel,
     InvalidSubscription,
@@ -60,6 +63,7 @@ async def create_subscription(
     *,
     allow_loopback_http: bool,
     now: datetime | None = None,
+    secrets: SubscriptionSecrets | None = None,
 ) -> LaSubscription:
     subscription = LaSubscription(
         id=uuid4(),
@@ -77,11 +81,15 @@ async def create_subscription(
         check_scheme(subscription.endpoint, allow_loopback_http=allow_loopback_http)
     async with uow:
         try:
-            await SubscriptionRepository(uow.session).add(subscription)
+            await SubscriptionRepository(uow.session, secrets or _configured_secrets()).add(subscription)
             await uow.commit()
         except IntegrityError:
             raise SubscriptionConflict(f"LA {la_code} already has a kafka subscription for its topic") from None
     return subscription
+
+
+def _configured_secrets() -> SubscriptionSecrets:
+    return SubscriptionSecrets.from_settings(LaDeliverySettings())
 
 
 async def subscription(subscription_id: UUID, uow: NotificationsUnitOfWork, authorise: Authorise) -> LaSubscription:
@@ -102,10 +110,11 @@ async def change_subscription(
     *,
     allow_loopback_http: bool,
     now: datetime | None = None,
+    secrets: SubscriptionSecrets | None = None,
 ) -> LaSubscription:
     now = now or datetime.now(UTC)
     async with uow:
-        subscriptions = SubscriptionRepository(uow.session)
+        subscriptions = SubscriptionRepository(uow.session, secrets or _configured_secrets())
         current = await _authorised(subscriptions, subscription_id, authorise, lock=True)
         changes: dict[str, Any] = {
             name: value
