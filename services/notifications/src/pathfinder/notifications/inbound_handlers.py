@@ -193,14 +193,11 @@ async def release_reviewed_notifications(review_id: UUID, person_id: UUID, *, uo
     """A person decided the possible match a notification was held for: the child is named and the LA is told.
     Runs in the caller's transaction (the consumer's, with its inbox row); how many were released."""
     repository = InboundRepository(uow.session)
-    released = 0
-    for notification_id in await repository.held_for_review(review_id):
-        notification = await repository.get(notification_id)
-        if notification is not None and notification.awaits_identity:
-            await _named(notification, person_id, uow)
-            await repository.save(notification)
-            released += 1
-    return released
+    held = await repository.held_for_review(review_id)
+    for notification in held:
+        await _named(notification, person_id, uow)
+        await repository.save(notification)
+    return len(held)
 
 
 async def _named(notification: InboundNotification, person_id: UUID, uow: NotificationsUnitOfWork) -> None:

@@ -5,18 +5,15 @@ the configured time)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from pathfinder.notifications.adapters.inbound_repository import InboundRepository
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
 from pathfinder.notifications.domain.inbound_notification import DeliveryChannel, InboundNotification, InboundStatus
+from pathfinder.notifications.inbound_handlers import now_utc
 from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 async def inbound_notification(notification_id: UUID, *, uow: NotificationsUnitOfWork) -> InboundNotification | None:

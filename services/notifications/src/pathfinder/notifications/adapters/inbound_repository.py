@@ -93,11 +93,11 @@ class InboundRepository:
             await self._session.execute(lease_until)
         return claimed
 
-    async def held_for_review(self, review_id: UUID) -> list[UUID]:
-        query = select(table.c.id).where(
+    async def held_for_review(self, review_id: UUID) -> list[InboundNotification]:
+        query = select(table).where(
             table.c.review_id == review_id, table.c.status == InboundStatus.AWAITING_IDENTITY_REVIEW.value
         )
-        return list((await self._session.execute(query.with_for_update())).scalars())
+        return [_notification(row) for row in (await self._session.execute(query.with_for_update())).all()]
 
     async def unacknowledged_delivered_before(self, instant: datetime, *, limit: int) -> list[InboundNotification]:
         """Delivered no later than ``instant`` and not acknowledged, locked; those other workers hold are skipped."""
