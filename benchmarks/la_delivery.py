@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
-import os
 import random
 import re
 import statistics
@@ -49,10 +47,11 @@ from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.devstack.benchmarking import benchmark_servers, print_figures, service_processes, wait_until_ready
 from pathfinder.devstack.demo_setup import message, unissued_nhs_number
-from pathfinder.notifications.delivery.testing import WebhookReceiver
+from pathfinder.notifications.delivery.testing import WebhookReceiver, new_secret
 from pathfinder.notifications.domain.subscription import la_topic
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
+from pathfinder.persistence.sealing import new_key_text
 
 API_PORT = 18011
 KAFKA_LA, WEBHOOK_LA = "841", "805"
@@ -303,7 +302,7 @@ async def run(env: dict[str, str], mint: TokenMint, bootstrap: str, args: argpar
         "Content-Type": "application/fhir+json",
         **mint.headers_for(principal(OrganisationRole.NHS_TRUST, "RH8", Scope.NOTIFICATIONS_SUBMIT)),
     }
-    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    secret = new_secret()
     rng = random.Random(7)
     modes = ("burst", "rate") if args.mode == "both" else (args.mode,)
     batches = {
@@ -391,7 +390,7 @@ async def main() -> None:
                     PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST="1000000",
                     PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP="true",
                     # One sealing key for the API (which seals webhook secrets) and the worker (which opens them).
-                    PATHFINDER_LA_DELIVERY_SECRETS_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                    PATHFINDER_LA_DELIVERY_SECRETS_KEY=new_key_text(),
                 )
                 results = await run(env, mint, servers.broker.bootstrap_servers, args)
     finally:

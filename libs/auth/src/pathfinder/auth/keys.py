@@ -187,14 +187,13 @@ class RemoteJwks:
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
-        self.fetches = 0
 
     async def public_key(self, kid: str) -> rsa.RSAPublicKey | None:
         now = self._clock()
         stale = self._fetched_at is None or now - self._fetched_at >= self._cache_seconds
         if stale and self._may_fetch(now):
             await self._refresh(asked_at=now)
-        if not self._keys and self._fetched_at is None:
+        if self._fetched_at is None:
             raise JwksUnavailable(f"no keys fetched from {self.url} yet")
         key = self._keys.get(kid)
         if key is None and self._may_fetch(now):
@@ -220,7 +219,6 @@ class RemoteJwks:
             self._fetched_at = self._attempted_at
 
     async def _fetch(self) -> Any:
-        self.fetches += 1
         if self._client is not None:
             response = await self._client.get(self.url, timeout=self._timeout)
         else:

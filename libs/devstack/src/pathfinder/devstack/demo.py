@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import random
@@ -28,7 +27,7 @@ from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.devstack import demo_setup
 from pathfinder.devstack.demo_setup import LA_SCOPES, NOTIFICATIONS, TRUST_SCOPES, DemoFailed
-from pathfinder.notifications.delivery.testing import WebhookReceiver, running_receiver
+from pathfinder.notifications.delivery.testing import WebhookReceiver, new_secret, running_receiver
 from pathfinder.notifications.domain.subscription import la_topic
 
 TRUST = "RH8"
@@ -112,7 +111,7 @@ async def demo(state_dir: Path, bootstrap: str, timeout: float) -> int:
             for la, channel in CHANNEL.items():
                 terms: dict[str, Any] = {"channel": channel, "event_types": [RECEIVED]}
                 if channel == "webhook":
-                    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+                    secret = new_secret()
                     receivers[la] = stack.enter_context(running_receiver(secret))
                     terms.update(endpoint=receivers[la].url, secrets=[secret])
                 elif channel == "fhir-rest-hook":

@@ -10,18 +10,13 @@ production.
 
 from __future__ import annotations
 
-import base64
 import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+from pathfinder.persistence.sealing import new_key_text
+
 FILE_NAME = "dev-secrets.env"
-
-
-def new_secret() -> str:
-    """32 random bytes, base64url without padding: the form the services' key settings take."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
 
 
 def dev_secrets(state_dir: Path, names: Iterable[str]) -> dict[str, str]:
@@ -30,7 +25,7 @@ def dev_secrets(state_dir: Path, names: Iterable[str]) -> dict[str, str]:
     stored = _read(path)
     missing = [name for name in names if name not in stored]
     if missing:
-        stored.update({name: new_secret() for name in missing})
+        stored.update({name: new_key_text() for name in missing})
         _write(path, stored)
     return {name: os.environ.get(name, stored[name]) for name in names}
 

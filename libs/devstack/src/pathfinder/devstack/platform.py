@@ -74,16 +74,17 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         if stopping.is_set():
             return 0
         urls = {service.name: with_database(server_url, service.database_name) for service in options.services}
-        asyncio.run(_migrate(options, urls, say))
+        keys = {service.name: dev_secrets(options.state_dir, service.dev_secrets) for service in options.services}
+        asyncio.run(_migrate(options, urls, keys, say))
         if stopping.is_set():
             return 0
-        extra = _notifications_env(options, urls, say)
+        extra = _notifications_env(options, urls, keys, say)
         stack.callback(children.stop_all, timeout=options.stop_timeout)  # first to stop: before the servers
         for service in options.services:
             env = child_env(
                 {
                     **_service_env(service, urls[service.name], bootstrap, profile),
-                    **dev_secrets(options.state_dir, service.dev_secrets),
+                    **keys[service.name],
                     **extra.get(service.name, {}),
                 }
             )
@@ -158,14 +159,15 @@ def _postgres(options: PlatformOptions) -> Iterator[tuple[str, str]]:
         server.stop()
 
 
-async def _migrate(options: PlatformOptions, urls: dict[str, str], say: Callable[[str], None]) -> None:
+async def _migrate(
+    options: PlatformOptions, urls: dict[str, str], keys: dict[str, dict[str, str]], say: Callable[[str], None]
+) -> None:
     for service in options.services:
         url = urls[service.name]
-        # A migration may seal existing data with the service's key, so it sees the keys the service runs with.
-        keys = dev_secrets(options.state_dir, service.dev_secrets)
         try:
             created = await ensure_database(url)
-            with _environment(keys):
+            # A migration may seal existing data with the service's key, so it sees the keys the service runs with.
+            with _environment(keys[service.name]):
                 await upgrade_to_head(service.migrations, url)
         except Exception as error:
             raise PlatformFailed(
@@ -201,7 +203,7 @@ def _service_env(service: PlatformService, database_url: str, bootstrap: str, pr
 
 
 def _notifications_env(
-    options: PlatformOptions, urls: dict[str, str], say: Callable[[str], None]
+    options: PlatformOptions, urls: dict[str, str], keys: dict[str, dict[str, str]], say: Callable[[str], None]
 ) -> dict[str, dict[str, str]]:
     """Notifications' settings for this machine: identity's person index through the platform's own client,
     and webhooks to LA systems on loopback over plain http (development only)."""
@@ -223,7 +225,7 @@ def _notifications_env(
     env = child_env(
         {
             f"{identity.env_prefix}DATABASE_URL": urls["identity"],
-            **dev_secrets(options.state_dir, identity.dev_secrets),
+            **keys["identity"],
         }
     )
     try:

@@ -64,9 +64,7 @@ def read_record(record: Any) -> Delivery:
         return Delivery(**base, rejection=DeadLetterReason.MALFORMED, problem=str(error))
     try:
         event = read_event(envelope.type, envelope.data)
-    except UnknownEventType as error:
-        return Delivery(**base, envelope=envelope, rejection=DeadLetterReason.UNKNOWN_EVENT_TYPE, problem=str(error))
-    except NotReadable as error:
+    except (UnknownEventType, NotReadable) as error:
         return Delivery(**base, envelope=envelope, rejection=DeadLetterReason.UNKNOWN_EVENT_TYPE, problem=str(error))
     except ValidationError as error:
         return Delivery(

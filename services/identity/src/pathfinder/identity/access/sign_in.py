@@ -109,10 +109,7 @@ class LocalAccounts:
         async with self._unit_of_work() as uow:
             account = await uow.accounts.by_username(username_of(evidence.username))
             now = self._clock()
-            if account is None or account.password_hash is None:
-                await self._passwords.waste_time(evidence.password)
-                raise SignInRefused()
-            if not account.may_try(now):
+            if account is None or account.password_hash is None or not account.may_try(now):
                 await self._passwords.waste_time(evidence.password)
                 raise SignInRefused()
             if not await self._passwords.matches(account.password_hash, evidence.password):

@@ -44,10 +44,6 @@ class Demographics:
     def __repr__(self) -> str:
         return "Demographics(<personal details withheld>)"
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.given_names or self.family_name or self.birth_date or self.postcode)
-
     def as_dict(self) -> dict[str, object]:
         return {
             "given_names": list(self.given_names),

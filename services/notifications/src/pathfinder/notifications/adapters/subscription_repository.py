@@ -335,12 +335,6 @@ class SubscriptionRepository:
         )
         return sorted(await self._session.scalars(statement))
 
-    async def count_pending(self, subscription_id: UUID) -> int:
-        query = select(func.count()).where(
-            la_delivery.c.subscription_id == subscription_id, la_delivery.c.state == DeliveryState.PENDING.value
-        )
-        return int((await self._session.execute(query)).scalar_one())
-
     async def first_receipt(self, notification_id: UUID, subscription_id: UUID, now: datetime) -> bool:
         """True the first time a notification is recorded as delivered on a subscription."""
         statement = (

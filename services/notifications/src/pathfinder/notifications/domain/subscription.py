@@ -98,16 +98,6 @@ class LaSubscription:
     def wants(self, event_type: str) -> bool:
         return event_type in self.event_types
 
-    def rotate_secret(self, new_secret: str) -> None:
-        """Start a rotation: the new secret signs beside the newest old one until the old is retired."""
-        self.secrets = (new_secret, *self.secrets[:1])
-        check_secrets(self.secrets)
-
-    def retire_secret(self, secret_index: int) -> None:
-        if len(self.secrets) < 2 or secret_index not in range(len(self.secrets)):
-            raise InvalidSubscription("only one of two active secrets can be retired")
-        self.secrets = tuple(secret for index, secret in enumerate(self.secrets) if index != secret_index)
-
 
 def check_event_types(event_types: frozenset[str]) -> None:
     if not event_types:

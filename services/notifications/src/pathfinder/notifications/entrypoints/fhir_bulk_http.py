@@ -19,7 +19,7 @@ from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_ou
 from pathfinder.notifications.entrypoints.fhir_http import RequestId, components, submit_one
 from pathfinder.notifications.entrypoints.fhir_openapi import BULK_BODY, BULK_RESPONSES
 from pathfinder.notifications.entrypoints.inbound_input import (
-    FHIR_JSON,
+    JSON_MEDIA_TYPES,
     NDJSON,
     FhirError,
     fhir_principal,
@@ -31,6 +31,7 @@ from pathfinder.notifications.entrypoints.inbound_input import (
 
 router = APIRouter(prefix="/fhir", tags=["early-years notifications (FHIR)"])
 Outcome = tuple[int, dict[str, Any], str]
+BULK_MEDIA_TYPES = JSON_MEDIA_TYPES | {NDJSON}
 
 
 @router.post(
@@ -44,7 +45,7 @@ async def process_messages(request: Request, x_request_id: RequestId = None) -> 
     state = components(request)
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
     state.limiter.admit(principal.subject)
-    given = media_type(request, frozenset({NDJSON, FHIR_JSON, "application/json"}))
+    given = media_type(request, BULK_MEDIA_TYPES)
     body = await read_body(request, state.max_bulk_body_bytes)
     if given == NDJSON:
         lines = [line for line in body.decode("utf-8", errors="replace").splitlines() if line.strip()]

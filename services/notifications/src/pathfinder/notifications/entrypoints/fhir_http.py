@@ -31,6 +31,7 @@ from pathfinder.notifications.domain.statutory_checks import EXPLANATIONS
 from pathfinder.notifications.entrypoints.fhir_openapi import PROCESS_MESSAGE_BODY, PROCESS_MESSAGE_RESPONSES
 from pathfinder.notifications.entrypoints.http import may_act_for
 from pathfinder.notifications.entrypoints.inbound_input import (
+    JSON_MEDIA_TYPES,
     FhirError,
     RateLimiter,
     access_denied,
@@ -152,7 +153,7 @@ async def process_message(request: Request, x_request_id: RequestId = None) -> J
     state = components(request)
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
     state.limiter.admit(principal.subject)
-    media_type(request, frozenset({"application/fhir+json", "application/json"}))
+    media_type(request, JSON_MEDIA_TYPES)
     document = parse_json(await read_body(request, state.max_body_bytes), state.max_json_depth)
     status, answer, url = await submit_one(request, principal, document, x_request_id, None)
     if status == 202:

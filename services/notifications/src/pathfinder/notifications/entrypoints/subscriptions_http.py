@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from pathfinder.auth import AccessDenied, OrganisationRole, Principal, Scope, ensure_la_may_see, require_scopes
+from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see, require_scopes
 from pathfinder.contracts import LaCode, Reference
 from pathfinder.notifications.adapters.subscription_repository import SubscriptionSecrets
 from pathfinder.notifications.delivery.settings import LaDeliverySettings
@@ -173,9 +173,10 @@ async def create(
     secrets: Secrets,
     response: Response,
 ) -> SubscriptionView:
-    la_code = principal.la_code if principal.role is OrganisationRole.LOCAL_AUTHORITY else asked.la_code
-    if la_code is None or (asked.la_code is not None and asked.la_code != la_code):
+    la_code = asked.la_code or principal.la_code
+    if la_code is None:
         raise AccessDenied("an LA subscribes only for itself; the platform names the LA")
+    ensure_la_may_see(principal, la_code)
     try:
         made = await commands.create_subscription(
             la_code,

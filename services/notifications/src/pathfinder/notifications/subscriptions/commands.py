@@ -2,8 +2,7 @@
 
 ``authorise`` is called with the LA code a subscription or notification belongs to, inside the transaction,
 and raises when the caller may not act for that LA. ``secrets`` seals webhook secrets and rest-hook header
-values before they are stored; left out, it is the one this process's ``PATHFINDER_LA_DELIVERY_SECRETS_KEY``
-gives, as the dispatcher's is.
+values before they are stored (the service's one sealer, shared with its dispatcher).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from uuid import UUID, uuid4
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgedByLa
 from pathfinder.messaging.outbox import OutboxMessage, decode_headers
 from pathfinder.notifications.adapters.subscription_repository import SubscriptionRepository, SubscriptionSecrets
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
 from pathfinder.notifications.domain.subscription import (
     Channel,
     InvalidSubscription,
@@ -63,7 +61,7 @@ async def create_subscription(
     *,
     allow_loopback_http: bool,
     now: datetime | None = None,
-    secrets: SubscriptionSecrets | None = None,
+    secrets: SubscriptionSecrets,
 ) -> LaSubscription:
     subscription = LaSubscription(
         id=uuid4(),
@@ -81,15 +79,11 @@ async def create_subscription(
         check_scheme(subscription.endpoint, allow_loopback_http=allow_loopback_http)
     async with uow:
         try:
-            await SubscriptionRepository(uow.session, secrets or _configured_secrets()).add(subscription)
+            await SubscriptionRepository(uow.session, secrets).add(subscription)
             await uow.commit()
         except IntegrityError:
             raise SubscriptionConflict(f"LA {la_code} already has a kafka subscription for its topic") from None
     return subscription
-
-
-def _configured_secrets() -> SubscriptionSecrets:
-    return SubscriptionSecrets.from_settings(LaDeliverySettings())
 
 
 async def subscription(subscription_id: UUID, uow: NotificationsUnitOfWork, authorise: Authorise) -> LaSubscription:
@@ -110,11 +104,11 @@ async def change_subscription(
     *,
     allow_loopback_http: bool,
     now: datetime | None = None,
-    secrets: SubscriptionSecrets | None = None,
+    secrets: SubscriptionSecrets,
 ) -> LaSubscription:
     now = now or datetime.now(UTC)
     async with uow:
-        subscriptions = SubscriptionRepository(uow.session, secrets or _configured_secrets())
+        subscriptions = SubscriptionRepository(uow.session, secrets)
         current = await _authorised(subscriptions, subscription_id, authorise, lock=True)
         changes: dict[str, Any] = {
             name: value
