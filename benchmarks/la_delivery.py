@@ -41,7 +41,8 @@ from uuid import uuid4
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from pathfinder.auth import OrganisationRole, Scope, SigningKey
+from pathfinder.auth import OrganisationRole, Scope
+from pathfinder.auth.keys import SigningKey
 from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived

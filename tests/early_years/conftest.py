@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from pathfinder.auth import AuthSettings, Scope
+from pathfinder.auth import Scope
+from pathfinder.auth.settings import AuthSettings
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgedByLa, EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker

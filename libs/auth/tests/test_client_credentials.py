@@ -10,8 +10,8 @@ from urllib.parse import parse_qs
 import httpx
 import jwt
 import pytest
-from pathfinder.auth import SigningKey
 from pathfinder.auth.client_credentials import ASSERTION_TYPE, ClientCredentialsTokens, TokenUnavailable
+from pathfinder.auth.keys import SigningKey
 
 TOKEN_URL = "https://identity.pathfinder.test/oauth2/token"
 KEY = SigningKey.generate(bits=2048)

@@ -7,16 +7,10 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from pathfinder.auth import (
-    AccessTokenVerifier,
-    InvalidAccessToken,
-    JwksUnavailable,
-    OrganisationRole,
-    RemoteJwks,
-    Scope,
-)
-from pathfinder.auth.keys import jwks_document
+from pathfinder.auth import OrganisationRole, Scope
+from pathfinder.auth.keys import JwksUnavailable, RemoteJwks, jwks_document
 from pathfinder.auth.testing import TEST_AUDIENCE, TEST_ISSUER, TokenMint, principal, token_mint
+from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

@@ -13,18 +13,10 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from pathfinder.auth import (
-    AccessTokenIssuer,
-    AccessTokenVerifier,
-    InvalidAccessToken,
-    OrganisationRole,
-    Principal,
-    Scope,
-    SigningKey,
-    StaticJwks,
-)
-from pathfinder.auth.keys import jwks_document
+from pathfinder.auth import OrganisationRole, Principal, Scope
+from pathfinder.auth.keys import SigningKey, StaticJwks, jwks_document
 from pathfinder.auth.testing import TEST_AUDIENCE, TEST_ISSUER, TokenMint, principal, token_mint
+from pathfinder.auth.tokens import AccessTokenIssuer, AccessTokenVerifier, InvalidAccessToken
 
 DARLINGTON_OFFICER = principal(OrganisationRole.LOCAL_AUTHORITY, "841", Scope.PERSONS_READ, Scope.AUDIT_READ)
 

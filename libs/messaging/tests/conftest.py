@@ -14,10 +14,11 @@ import pytest
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.messaging.consumer import EventConsumer, EventContext, Subscription
+from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.relay import OutboxRelay
 from pathfinder.messaging.schema import install_messaging_schema_v1, outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
-from pathfinder.messaging.unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from pathfinder.persistence.database import asyncpg_dsn, create_engine, session_factory
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
@@ -102,7 +103,7 @@ class MessagingRig:
 
         return EventConsumer(
             service="tests",
-            subscription=Subscription(name="intake", handlers={EarlyYearsNotificationReceived: apply}),
+            subscription=Subscription[SqlUnitOfWork]("intake").on(EarlyYearsNotificationReceived, apply),
             uow_factory=self.unit_of_work,
             engine=self.engine,
             kafka=self.kafka,
@@ -112,9 +113,11 @@ class MessagingRig:
     async def publish(self, events: list[EarlyYearsNotificationReceived]) -> list[UUID]:
         """Commit the events to the outbox; returns their CloudEvents ids in order."""
         async with self.unit_of_work() as uow:
-            ids = [uow.publish(event).event_id for event in events]
+            messages = [message_for_event(event, source="/pathfinder/tests") for event in events]
+            for message in messages:
+                uow.publish_raw(message)
             await uow.commit()
-        return ids
+        return [message.event_id for message in messages]
 
     async def applied_rows(self) -> list[Any]:
         async with self.engine.connect() as connection:

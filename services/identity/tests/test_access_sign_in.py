@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from pathfinder.auth import SESSION_COOKIE, Scope
+from pathfinder.auth import Scope
 from pathfinder.identity.access import admin
 from pathfinder.identity.access.testing import (
     TEST_ENVIRONMENT,
@@ -15,6 +15,7 @@ from pathfinder.identity.access.testing import (
     migrated_identity_database,
     running_identity,
 )
+from pathfinder.web.access import SESSION_COOKIE
 
 PASSWORD = "correct horse battery staple"
 USERNAME = "dco@devon.example.nhs.uk"

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from pathfinder.auth import AuthSettings, OrganisationRole, Scope
+from pathfinder.auth import OrganisationRole, Scope
+from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.testing import principal
 from pathfinder.identity.access.composition import Access
 from pathfinder.identity.access.settings import AccessSettings

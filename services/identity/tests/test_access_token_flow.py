@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from pathfinder.auth import Scope, SigningKey
+from pathfinder.auth import Scope
+from pathfinder.auth.keys import SigningKey
 from pathfinder.identity.access import admin
 from pathfinder.identity.access.testing import (
     TEST_ENVIRONMENT,

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from pathfinder.auth import Scope, SigningKey
+from pathfinder.auth import Scope
+from pathfinder.auth.keys import SigningKey
 from pathfinder.auth.client_credentials import ClientCredentialsTokens
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.identity.access import testing as access_testing

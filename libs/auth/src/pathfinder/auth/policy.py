@@ -4,20 +4,17 @@ nothing from a 403 it would not learn from any other."""
 from __future__ import annotations
 
 from pathfinder.auth.principal import OrganisationRole, Principal
-from pathfinder.web.problems import Problem
 
 ACCESS_DENIED_DETAIL = "You are not allowed to do this."
 
 
-class AccessDenied(Problem):
-    """A policy check refused the principal. ``reason`` is for the service's own log, never for the caller.
-
-    It is a :class:`~pathfinder.web.problems.Problem`, so every service's problem handlers already answer it
-    with 403 problem+json and the same fixed text.
-    """
+class AccessDenied(Exception):
+    """A policy check refused the principal. ``reason`` is for the service's own log, never for the caller:
+    every HTTP API answers it with 403 and the same fixed text (:data:`ACCESS_DENIED_DETAIL`)."""
 
     def __init__(self, reason: str = "") -> None:
-        super().__init__(403, "Forbidden", ACCESS_DENIED_DETAIL)
+        super().__init__(ACCESS_DENIED_DETAIL)
+        self.detail = ACCESS_DENIED_DETAIL
         self.reason = reason
 
 

@@ -8,6 +8,11 @@
 - ``fresh_database`` (function): ``await fresh_database("prefix")`` gives the URL of a new, empty database with a
   unique name; it is dropped after the test.
 
+Tests come in two tiers. A test under a ``tests/unit`` folder is of the fast tier (marker ``unit``): domain and
+service-layer tests on fakes, run with ``python3 dev.py test -m unit``. Such a test may not ask for a server
+fixture (collection fails if it does) and may not open a network or database connection (the attempt fails).
+Every other test is of the server tier and runs against the real embedded servers.
+
 With an external Kafka, the broker fixtures yield an :class:`ExternalKafka`: the same ``bootstrap_servers``, and
 ``restart()``, ``stop()``, ``start()`` and ``kill()`` skip the test (we do not control that broker).
 """
@@ -16,8 +21,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import NoReturn
 from uuid import uuid4
@@ -28,9 +35,37 @@ from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.persistence.database import with_database
 from pathfinder.persistence.provisioning import drop_database, ensure_database
 
+UNIT = "unit"
+SERVER_FIXTURES = frozenset({"postgres_server", "fresh_database", "embedded_broker", "fresh_broker"})
 TEST_POSTGRES_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "max_connections": "300"}
 KAFKA_ENV = "PATHFINDER_TEST_KAFKA_BOOTSTRAP"
 POSTGRES_ENV = "PATHFINDER_TEST_POSTGRES_URL"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.parts
+        if not any(first == "tests" and second == UNIT for first, second in pairwise(parts)):
+            continue
+        item.add_marker(UNIT)
+        servers = sorted(SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if servers:
+            raise pytest.UsageError(f"{item.nodeid} is a unit-tier test but asks for {', '.join(servers)}")
+
+
+class ServerRefused(OSError):
+    """A unit-tier test tried to reach a server."""
+
+
+def _refuse(*_args: object, **_kwargs: object) -> NoReturn:
+    raise ServerRefused("a unit-tier test may not open a connection: use a fake, or move the test out of tests/unit")
+
+
+@pytest.fixture(autouse=True)
+def _unit_tier_opens_no_connection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker(UNIT) is not None:
+        monkeypatch.setattr(socket.socket, "connect", _refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", _refuse)
 
 
 class ExternalKafka:

@@ -11,10 +11,9 @@ once: retrying cannot fix them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -30,12 +29,14 @@ from pathfinder.messaging.envelope import EPOCH_HEADER, header_value
 from pathfinder.messaging.faults import fault_point
 from pathfinder.messaging.processing import process_span
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings
-from pathfinder.messaging.unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.workers import keep_stepping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 
 UoW = TypeVar("UoW", bound=SqlUnitOfWork)
+E = TypeVar("E", bound=ContractEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,25 +45,40 @@ class EventContext:
     delivery: Delivery
 
 
-Handler = Callable[[Any, UoW, EventContext], Awaitable[None]]
+EventHandler = Callable[[E, UoW, EventContext], Awaitable[None]]
+"""A handler of events of type ``E``, run in the consumer's unit of work (which it never commits)."""
 
 
-@dataclass(frozen=True)
 class Subscription(Generic[UoW]):
-    """What one consumer of a service handles. ``name`` becomes the group ``<service>.<name>``."""
+    """What one consumer of a service handles. ``name`` becomes the group ``<service>.<name>``.
 
-    name: str
-    handlers: Mapping[type[ContractEvent], Handler[UoW]]
+    Handlers are added with :meth:`on`, which ties each event class to a handler of that class, so that mypy
+    refuses a handler registered for an event it does not take.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._handlers: dict[type[ContractEvent], EventHandler[Any, UoW]] = {}
+
+    def on(self, event_type: type[E], handler: EventHandler[E, UoW]) -> Subscription[UoW]:
+        if event_type in self._handlers:
+            raise ValueError(f"{self.name} already handles {event_type.event_type}")
+        self._handlers[event_type] = handler
+        return self
+
+    @property
+    def event_types(self) -> tuple[type[ContractEvent], ...]:
+        return tuple(self._handlers)
 
     def topics(self) -> list[str]:
-        return sorted({event_type.topic for event_type in self.handlers})
+        return sorted({event_type.topic for event_type in self._handlers})
 
-    def handler_for(self, event: ContractEvent) -> Handler[UoW] | None:
-        return self.handlers.get(type(event))
+    def handler_for(self, event: ContractEvent) -> EventHandler[Any, UoW] | None:
+        return self._handlers.get(type(event))
 
     def contract(self, service: str) -> ConsumerContract:
         """What this subscription reads, declared for the consumer-driven contract tests."""
-        return ConsumerContract(service=service, group=f"{service}.{self.name}", reads=tuple(self.handlers))
+        return ConsumerContract(service=service, group=f"{service}.{self.name}", reads=self.event_types)
 
 
 class EventConsumer(Generic[UoW]):
@@ -87,18 +103,21 @@ class EventConsumer(Generic[UoW]):
         self._epochs: dict[TopicPartition, set[str]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
+
+        async def step() -> bool:
+            await self._connect()
+            await self.poll_once()
+            return True  # polling waits for records itself
+
         try:
-            while not stop.is_set():
-                try:
-                    await self._connect()
-                    await self.poll_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("consumer iteration failed; reconnecting", extra={"group": self.group})
-                    await self._disconnect()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=1.0)
+            await keep_stepping(
+                stop,
+                step,
+                name=f"consumer {self.group}",
+                idle_seconds=0,
+                after_failure=self._disconnect,
+                failure_pause_seconds=1.0,
+            )
         finally:
             await self._disconnect()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -13,6 +12,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from pathfinder.contracts import ContractEvent
 from pathfinder.messaging.envelope import EventEnvelope, Headers
+from pathfinder.messaging.outbox_message import OutboxMessage
 from pathfinder.messaging.schema import OUTBOX_LANES, outbox
 from pathfinder.messaging.tracing import messaging_attributes
 from pathfinder.telemetry.correlation import current_correlation_id, new_correlation_id
@@ -21,18 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 _tracer = trace.get_tracer("pathfinder.messaging")
 
 StoredHeader = list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """A record as it will be published: topic, key, headers and value."""
-
-    event_id: UUID
-    topic: str
-    key: str
-    event_type: str
-    headers: Headers
-    payload: bytes
 
 
 def message_for_event(
@@ -117,3 +105,6 @@ def decode_headers(stored: Sequence[Sequence[str]]) -> Headers:
         raw = base64.b64decode(value) if len(entry) > 2 and entry[2] == "base64" else value.encode()
         headers.append((name, raw))
     return headers
+
+
+__all__ = ["OutboxMessage", "decode_headers", "encode_headers", "lane_of", "message_for_event", "stage"]

@@ -8,7 +8,6 @@ several relays can run side by side while each key is published by one relay at 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from pathfinder.messaging.outbox import decode_headers
 from pathfinder.messaging.schema import OUTBOX_CHANNEL, outbox
 from pathfinder.messaging.settings import KafkaSettings, OutboxSettings
 from pathfinder.messaging.tracing import messaging_attributes
+from pathfinder.messaging.workers import keep_stepping
 from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -80,19 +80,22 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until ``stop`` is set; survives broker and database outages by retrying."""
+
+        async def step() -> bool:
+            await self._connect()
+            if await self.publish_once() < self._settings.batch_size:
+                await self._wait_for_rows(stop)
+            return True
+
         try:
-            while not stop.is_set():
-                try:
-                    await self._connect()
-                    published = await self.publish_once()
-                    if published < self._settings.batch_size:
-                        await self._wait_for_rows(stop)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("outbox relay iteration failed; retrying")
-                    await self._disconnect()
-                    await _sleep_or_stop(stop, 1.0)
+            await keep_stepping(
+                stop,
+                step,
+                name="outbox relay",
+                idle_seconds=0,
+                after_failure=self._disconnect,
+                failure_pause_seconds=1.0,
+            )
         finally:
             await self._release_lanes()
             await self._disconnect()
@@ -257,8 +260,3 @@ class OutboxRelay:
 def _creation_context(stored_headers: Sequence[Sequence[str]]) -> trace.SpanContext:
     carrier = {entry[0]: entry[1] for entry in stored_headers if entry[0] in ("traceparent", "tracestate")}
     return trace.get_current_span(propagate.extract(carrier)).get_span_context()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

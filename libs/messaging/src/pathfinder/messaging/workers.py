@@ -1,16 +1,62 @@
-"""Running a service's background workers (relay, consumers) until SIGTERM or SIGINT."""
+"""Running a service's background workers (relay, consumers, timers) until SIGTERM or SIGINT, and the one loop
+they all run in: step, wait while idle, survive a failing step, stop promptly when asked."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+Step = Callable[[], Awaitable[bool | int]]
+
+
+async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less if ``stop`` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def keep_stepping(
+    stop: asyncio.Event,
+    step: Step,
+    *,
+    name: str,
+    idle_seconds: float,
+    after_failure: Callable[[], Awaitable[None]] | None = None,
+    failure_pause_seconds: float | None = None,
+) -> None:
+    """Run ``step`` until ``stop`` is set: at once again while it finds work (a truthy answer), after
+    ``idle_seconds`` when it finds none. A step that raises is logged, ``after_failure`` runs (to drop
+    connections, say), and the loop pauses before trying again: the database or broker may be briefly away,
+    and what the step did not finish stays due for the next one."""
+    while not stop.is_set():
+        try:
+            busy = await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; trying again", name)
+            if after_failure is not None:
+                await after_failure()
+            await wait_or_stop(stop, idle_seconds if failure_pause_seconds is None else failure_pause_seconds)
+            continue
+        if not busy:
+            await wait_or_stop(stop, idle_seconds)
+
+
+def repeating(name: str, step: Step, *, idle_seconds: float) -> Worker:
+    """A worker that runs ``step`` with :func:`keep_stepping`."""
+
+    async def run(stop: asyncio.Event) -> None:
+        await keep_stepping(stop, step, name=name, idle_seconds=idle_seconds)
+
+    return run
 
 
 async def run_workers(workers: Sequence[Worker], *, stop: asyncio.Event | None = None) -> None:

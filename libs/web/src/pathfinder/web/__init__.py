@@ -1,1 +1,2 @@
-"""What every service's HTTP API shares: health probes, problem details, correlation ids."""
+"""What every service's HTTP API shares: the app shape, health probes, problem details, correlation ids, and
+the FastAPI side of access control."""

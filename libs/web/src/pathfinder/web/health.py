@@ -1,40 +1,23 @@
-"""Liveness and readiness. Ready means the service can do its job: its database and the broker answer."""
+"""Liveness and readiness. Ready means the service can do its job: every check its composition root gave
+(its database, the broker, ...) answers."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pathfinder.messaging.broker import TopicAdmin
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 _CHECK_TIMEOUT_SECONDS = 2.0
 
 
-def database_check(engine: AsyncEngine) -> ReadinessCheck:
-    async def check() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    return check
-
-
-def broker_check(admin: TopicAdmin) -> ReadinessCheck:
-    async def check() -> None:
-        await admin.existing_topics()
-
-    return check
-
-
 @dataclass
 class Readiness:
-    checks: dict[str, ReadinessCheck]
+    checks: Mapping[str, ReadinessCheck]
     cache_seconds: float = 1.0
     _last: tuple[float, dict[str, str]] | None = field(default=None, init=False)
 
@@ -62,7 +45,7 @@ def health_router(readiness: Readiness) -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/ready", summary="The database and the broker answer", response_model=None)
+    @router.get("/ready", summary="Everything the service needs answers", response_model=None)
     async def ready() -> JSONResponse:
         checks = await readiness.report()
         ok = all(result == "ok" for result in checks.values())

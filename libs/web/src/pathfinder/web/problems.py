@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pathfinder.auth import AccessDenied
 from starlette.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -105,7 +106,13 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, "Request is not valid", "See 'errors' for each problem.", errors=errors)
 
 
+async def _access_denied(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AccessDenied)
+    return problem_response(403, "Forbidden", exc.detail)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(AccessDenied, _access_denied)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

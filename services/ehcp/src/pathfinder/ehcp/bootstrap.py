@@ -6,18 +6,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from pathfinder.auth import AccessTokenVerifier, AuthSettings, install_access_control
+from pathfinder.auth.settings import AuthSettings
+from pathfinder.auth.tokens import AccessTokenVerifier
 from pathfinder.ehcp.entrypoints.http import router
 from pathfinder.ehcp.handlers import EARLY_YEARS_INTAKE
 from pathfinder.ehcp.settings import SERVICE, EhcpSettings
 from pathfinder.ehcp.unit_of_work import EhcpUnitOfWork
 from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
-from pathfinder.web.runtime import ServiceRuntime
+from pathfinder.runtime.service import ServiceRuntime
+from pathfinder.web.access import install_access_control
 
 
 @dataclass
-class EhcpService(ServiceRuntime):
+class EhcpService(ServiceRuntime[EhcpSettings]):
     service = SERVICE
     title = "Pathfinder EHC needs assessments and plans"
     description = "The EHC needs assessment and plan lifecycle with its statutory clock."
@@ -35,16 +37,7 @@ class EhcpService(ServiceRuntime):
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
 
     def consumers(self) -> list[EventConsumer[Any]]:
-        return [
-            EventConsumer(
-                service=SERVICE,
-                subscription=EARLY_YEARS_INTAKE,
-                uow_factory=self.unit_of_work,
-                engine=self.engine,
-                kafka=self.kafka,
-                settings=self.consumer,
-            )
-        ]
+        return [self.consumer_of(EARLY_YEARS_INTAKE, self.unit_of_work)]
 
 
 def bootstrap(

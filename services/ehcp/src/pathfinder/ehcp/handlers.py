@@ -34,7 +34,6 @@ async def child_case(person_id: UUID, uow: EhcpUnitOfWork) -> ChildCase | None:
         return await uow.cases.get(person_id)
 
 
-EARLY_YEARS_INTAKE: Subscription[EhcpUnitOfWork] = Subscription(
-    name="early-years-intake",
-    handlers={EarlyYearsNotificationReceived: record_early_years_notice},
+EARLY_YEARS_INTAKE = Subscription[EhcpUnitOfWork]("early-years-intake").on(
+    EarlyYearsNotificationReceived, record_early_years_notice
 )

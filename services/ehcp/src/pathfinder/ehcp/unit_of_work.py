@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathfinder.ehcp.adapters.repository import ChildCaseRepository
-from pathfinder.messaging.unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathfinder.web.settings import ServiceSettings
+from pathfinder.runtime.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
 
 SERVICE = "health-advice"

@@ -3,12 +3,14 @@ the outbox rows of the events they raise, in one transaction."""
 
 from __future__ import annotations
 
-from pathfinder.contracts import ContractEvent
+from collections.abc import Iterable
+
 from pathfinder.identity.adapters.audit_log import AuditLog
 from pathfinder.identity.adapters.person_repository import PersonRepository
 from pathfinder.identity.adapters.person_review_repository import MatchReviewRepository
 from pathfinder.identity.adapters.person_vault import PersonVault
-from pathfinder.messaging.unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.unit_of_work import TracksAggregates
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
@@ -26,15 +28,5 @@ class IdentityUnitOfWork(SqlUnitOfWork):
         self.reviews = MatchReviewRepository(session, self.vault)
         self.audit = AuditLog(session)
 
-    def collect_new_events(self) -> list[ContractEvent]:
-        events: list[ContractEvent] = []
-        for person in self.persons.seen:
-            events.extend(person.events)
-            person.events.clear()
-        return events
-
-    async def rollback(self) -> None:
-        """Undo the transaction and drop the events its aggregates raised, so none is published later."""
-        for person in self.persons.seen:
-            person.events.clear()
-        await super().rollback()
+    def repositories(self) -> Iterable[TracksAggregates]:
+        return (self.persons,)

@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
-from pathfinder.auth import AccessTokenVerifier, AuthSettings, install_access_control
+from pathfinder.auth.tokens import AccessTokenVerifier
+from pathfinder.auth.settings import AuthSettings
+from pathfinder.web.access import install_access_control
 from pathfinder.messaging.consumer import EventConsumer, Subscription
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker

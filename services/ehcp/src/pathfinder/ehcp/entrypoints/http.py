@@ -7,9 +7,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from pathfinder.auth import Principal, Scope, ensure_la_may_see, require_scopes
+from pathfinder.auth import Principal, Scope, ensure_la_may_see
 from pathfinder.ehcp import handlers
 from pathfinder.ehcp.unit_of_work import EhcpUnitOfWork
+from pathfinder.web.access import require_scopes
 from pathfinder.web.problems import Problem
 from pydantic import BaseModel
 

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pathfinder.auth import AccessTokenIssuer, IssuedAccessToken
 from pathfinder.auth.keys import InvalidJwk, rsa_public_key_from_jwk
+from pathfinder.auth.tokens import AccessTokenIssuer, IssuedAccessToken
 from pathfinder.identity.access.assertions import read_unverified, verified_claims
 from pathfinder.identity.access.unit_of_work import AccessUnitOfWork
 from pathfinder.identity.domain.client_assertions import ASSERTION_TYPE, AssertionRefused, AssertionRules

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from fastapi import FastAPI
-from pathfinder.auth import AccessTokenIssuer, AccessTokenVerifier, AuthSettings, install_access_control
+from pathfinder.auth.settings import AuthSettings
+from pathfinder.auth.tokens import AccessTokenIssuer, AccessTokenVerifier
 from pathfinder.identity.access.settings import AccessSettings
 from pathfinder.identity.access.sign_in import LocalAccounts, Passwords
 from pathfinder.identity.access.signing_keys import SigningKeyRing
@@ -17,6 +18,7 @@ from pathfinder.identity.access.unit_of_work import AccessUnitOfWork
 from pathfinder.identity.adapters.access_signing_keys import KeyEncryption
 from pathfinder.identity.domain.client_assertions import AssertionRules
 from pathfinder.identity.domain.person_accounts import LockoutPolicy
+from pathfinder.web.access import install_access_control
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)

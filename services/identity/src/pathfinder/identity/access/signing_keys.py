@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pathfinder.auth import SigningKey
-from pathfinder.auth.keys import jwks_document, rsa_public_key_from_jwk
+from pathfinder.auth.keys import SigningKey, jwks_document, rsa_public_key_from_jwk
 from pathfinder.identity.access.unit_of_work import AccessUnitOfWork
 from pathfinder.identity.adapters.access_signing_keys import KeyEncryption, StoredSigningKey
 

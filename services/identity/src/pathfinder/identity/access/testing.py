@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import jwt
-from pathfinder.auth import Scope, SigningKey
+from pathfinder.auth import Scope
 from pathfinder.auth.client_credentials import ClientCredentialsTokens
-from pathfinder.auth.keys import jwks_document
+from pathfinder.auth.keys import SigningKey, jwks_document
 from pathfinder.identity.access import admin
 from pathfinder.identity.access.composition import Access
 from pathfinder.identity.bootstrap import IdentityService, bootstrap

@@ -9,7 +9,7 @@ from pathfinder.identity.adapters.access_repository import (
     PersonAccountRepository,
 )
 from pathfinder.identity.adapters.access_signing_keys import SigningKeyStore
-from pathfinder.messaging.unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 

@@ -9,11 +9,13 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pathfinder.auth import SESSION_COOKIE, IssuedAccessToken, Principal, Scope, require_scopes
+from pathfinder.auth import Principal, Scope
+from pathfinder.auth.tokens import IssuedAccessToken
 from pathfinder.identity.access import admin
 from pathfinder.identity.access.client_credentials import OAuthError, TokenRequest, grant_client_credentials
 from pathfinder.identity.access.composition import Access
 from pathfinder.identity.access.sign_in import SIGN_IN_REFUSED, PasswordSignIn, SignInRefused
+from pathfinder.web.access import SESSION_COOKIE, require_scopes
 from pathfinder.web.problems import Problem
 from pydantic import BaseModel
 

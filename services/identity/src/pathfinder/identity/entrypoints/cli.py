@@ -22,9 +22,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from pathfinder.auth import AuthSettings, Scope, SigningKey
+from pathfinder.auth import Scope
 from pathfinder.auth.client_credentials import make_client_assertion
-from pathfinder.auth.keys import jwks_document
+from pathfinder.auth.keys import SigningKey, jwks_document
+from pathfinder.auth.settings import AuthSettings
 from pathfinder.identity.access import admin
 from pathfinder.identity.access.composition import Access
 from pathfinder.identity.access.settings import AccessSettings

@@ -11,7 +11,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
-from pathfinder.auth import Principal, Scope, require_scopes
+from pathfinder.auth import Principal, Scope
 from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
 from pathfinder.contracts.identity import IdentifierKind
 from pathfinder.identity.adapters.person_vault import PersonVault
@@ -45,6 +45,7 @@ from pathfinder.identity.persons import changes, matching, reading
 from pathfinder.identity.persons.access import Caller
 from pathfinder.identity.unit_of_work import IdentityUnitOfWork
 from pathfinder.telemetry.correlation import current_correlation_id
+from pathfinder.web.access import require_scopes
 from pathfinder.web.problems import Problem
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from pathfinder.auth import SigningKey
+from pathfinder.auth.keys import SigningKey
 from pathfinder.auth.client_credentials import ClientCredentialsTokens, TokenUnavailable
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.notifications.domain.identity_client import ChildIdentity, IdentityUnavailable

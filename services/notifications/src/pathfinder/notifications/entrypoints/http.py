@@ -7,7 +7,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
-from pathfinder.auth import AccessDenied, OrganisationRole, Principal, Scope, ensure_la_may_see, require_scopes
+from pathfinder.auth import AccessDenied, OrganisationRole, Principal, Scope, ensure_la_may_see
+from pathfinder.web.access import require_scopes
 from pathfinder.contracts import LaCode, OdsCode
 from pathfinder.notifications import handlers
 from pathfinder.notifications.domain.early_years_notification import NotificationRejected

@@ -14,8 +14,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pathfinder.auth import AccessTokenVerifier, InvalidAccessToken, JwksUnavailable, Principal, Scope
-from pathfinder.auth.dependencies import NotAuthenticated, presented_token
+from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
+from pathfinder.auth.keys import JwksUnavailable
+from pathfinder.auth import Principal, Scope
+from pathfinder.web.access import NotAuthenticated, presented_token
 from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
 from pathfinder.web.problems import PROBLEM_JSON, problem_responses
 

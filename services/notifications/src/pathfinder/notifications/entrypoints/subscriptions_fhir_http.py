@@ -10,8 +10,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pathfinder.auth import InvalidAccessToken, JwksUnavailable, Principal, Scope, ensure_la_may_see
-from pathfinder.auth.dependencies import NotAuthenticated, presented_token
+from pathfinder.auth.tokens import InvalidAccessToken
+from pathfinder.auth.keys import JwksUnavailable
+from pathfinder.auth import Principal, Scope, ensure_la_may_see
+from pathfinder.web.access import NotAuthenticated, presented_token
 from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
 from pathfinder.contracts.fhir.subscription_notification import NotificationType
 from pathfinder.messaging.envelope import header_value

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see, require_scopes
+from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see
+from pathfinder.web.access import require_scopes
 from pathfinder.contracts import LaCode, Reference
 from pathfinder.notifications.adapters.subscription_repository import SubscriptionSecrets
 from pathfinder.notifications.delivery.settings import LaDeliverySettings

@@ -9,16 +9,9 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
-from pathfinder.auth import (
-    SESSION_COOKIE,
-    OrganisationRole,
-    Principal,
-    Scope,
-    ensure_la_may_see,
-    install_access_control,
-    require_scopes,
-)
+from pathfinder.auth import OrganisationRole, Principal, Scope, ensure_la_may_see
 from pathfinder.auth.testing import TokenMint, principal, token_mint
+from pathfinder.web.access import SESSION_COOKIE, install_access_control, require_scopes
 from pathfinder.web.problems import install_problem_handlers
 
 READER = Annotated[Principal, Depends(require_scopes(Scope.PERSONS_READ))]

@@ -17,8 +17,8 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pathfinder.auth import Principal, Scope
 from pathfinder.auth.keys import JwksUnavailable
-from pathfinder.auth.principal import Principal, Scope
 from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
 from pathfinder.web.problems import Problem, problem_response
 

@@ -1,0 +1,112 @@
+"""What every service's composition root shares: its database, its API, its relay and consumers.
+
+A service's composition root subclasses :class:`ServiceRuntime` for its own settings type, names itself, and
+overrides what it has: routers, what its routes depend on, consumers, other workers. It stays the one place
+where adapters meet handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from fastapi import APIRouter, FastAPI
+from pathfinder.messaging.broker import TopicAdmin
+from pathfinder.messaging.composition import outbox_relay
+from pathfinder.messaging.consumer import EventConsumer, Subscription
+from pathfinder.messaging.relay import OutboxRelay
+from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
+from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.workers import Worker
+from pathfinder.persistence.database import create_engine, session_factory
+from pathfinder.runtime.readiness import broker_check, database_check
+from pathfinder.runtime.settings import ServiceSettings
+from pathfinder.web.app import create_service_app
+from pathfinder.web.health import Readiness, ReadinessCheck
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+UoW = TypeVar("UoW", bound=SqlUnitOfWork)
+
+
+@dataclass
+class ServiceRuntime(Generic[SettingsT]):
+    service: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str]
+
+    settings: SettingsT
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    consumer: ConsumerSettings = field(default_factory=ConsumerSettings)
+    engine: AsyncEngine = field(init=False)
+    sessions: async_sessionmaker[AsyncSession] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = create_engine(self.settings.database_url, pool_size=self.settings.database_pool_size)
+        self.sessions = session_factory(self.engine)
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of every event this service emits."""
+        return f"/pathfinder/{self.service}"
+
+    def routers(self) -> Sequence[APIRouter]:
+        return ()
+
+    def configure_app(self, app: FastAPI) -> None:
+        """Subclasses install what their routes depend on (see each service's ``entrypoints`` for how)."""
+
+    def readiness_checks(self) -> Mapping[str, ReadinessCheck]:
+        """Checks besides the database and the broker that must pass before the API is ready."""
+        return {}
+
+    def closers(self) -> Sequence[Callable[[], Awaitable[None]]]:
+        """What the API process closes when it stops, besides the broker admin client and the engine."""
+        return ()
+
+    def app(self) -> FastAPI:
+        admin = TopicAdmin(self.kafka, client_id=f"{self.service}-api")
+        checks = {"database": database_check(self.engine), "broker": broker_check(admin), **self.readiness_checks()}
+        app = create_service_app(
+            title=self.title,
+            description=self.description,
+            readiness=Readiness(checks),
+            routers=self.routers(),
+            on_shutdown=[admin.close, *self.closers(), self.engine.dispose],
+        )
+        self.configure_app(app)
+        return app
+
+    def consumer_of(self, subscription: Subscription[UoW], unit_of_work: Callable[[], UoW]) -> EventConsumer[UoW]:
+        return EventConsumer(
+            service=self.service,
+            subscription=subscription,
+            uow_factory=unit_of_work,
+            engine=self.engine,
+            kafka=self.kafka,
+            settings=self.consumer,
+        )
+
+    def consumers(self) -> Sequence[EventConsumer[Any]]:
+        return ()
+
+    def relay(self, consumers: Sequence[EventConsumer[Any]]) -> OutboxRelay:
+        return outbox_relay(
+            service=self.service,
+            engine=self.engine,
+            database_url=self.settings.database_url,
+            kafka=self.kafka,
+            settings=self.outbox,
+            consumers=consumers,
+        )
+
+    def other_workers(self) -> Sequence[Worker]:
+        """Timers and loops besides the relay and the consumers."""
+        return ()
+
+    def workers(self) -> list[Worker]:
+        """The relay (which also publishes the consumers' dead letters), the consumers and the other workers."""
+        consumers = self.consumers()
+        return [self.relay(consumers).run, *(consumer.run for consumer in consumers), *self.other_workers()]
