@@ -8,10 +8,10 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
-from uuid import uuid4
 
 import pytest
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.service import notify
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.devstack.broker import EmbeddedBroker
@@ -23,7 +23,6 @@ from pathfinder.messaging.schema import inbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.notifications.bootstrap import NotificationsService
 from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notifications
-from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
 from pathfinder.notifications.settings import NotificationsSettings
 from pathfinder.persistence.migrations import upgrade_to_head
 from sqlalchemy import func, select
@@ -56,6 +55,8 @@ class TwoServices:
     notifications: NotificationsService
     ehcp: EhcpService
     tokens: TokenMint
+    identity: FakeIdentity
+    """Identity as notifications asks it: by default a child of each notification's own."""
 
     def trust_headers(self, ods_code: str) -> dict[str, str]:
         """What an NHS trust's system sends: a token for its own organisation, allowed to submit and read."""
@@ -88,22 +89,12 @@ class TwoServices:
         )
 
     async def submit(self, count: int, *, concurrency: int = 8, la: str = "841") -> None:
-        """Accept ``count`` notifications through the notifications service's own command handler."""
+        """Accept ``count`` FHIR notifications, each of its own child, through the submission use case."""
         remaining = iter(range(count))
 
         async def submitter() -> None:
             for _ in remaining:
-                await submit_early_years_notification(
-                    SubmitEarlyYearsNotification(
-                        person_id=uuid4(),
-                        responsible_la=la,
-                        notifying_organisation="RR8",
-                        opinion_formed_on=date(2026, 10, 1),
-                        parent_informed=True,
-                        discussion_offered=True,
-                    ),
-                    self.notifications.unit_of_work(),
-                )
+                await notify(self.notifications, responsible_la=la)
 
         await asyncio.gather(*(submitter() for _ in range(concurrency)))
 
@@ -133,11 +124,16 @@ async def two_services(
     await upgrade_to_head("pathfinder.notifications:migrations", notifications_url)
     await upgrade_to_head("pathfinder.ehcp:migrations", ehcp_url)
     kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3)
+    identity = FakeIdentity(answer="new-child")
     outbox = OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2)
     services = TwoServices(
         broker=fresh_broker,
         notifications=bootstrap_notifications(
-            NotificationsSettings(database_url=notifications_url), kafka, outbox, auth=tokens.auth_settings()
+            NotificationsSettings(database_url=notifications_url),
+            kafka,
+            outbox,
+            auth=tokens.auth_settings(),
+            identity=identity,
         ),
         ehcp=bootstrap_ehcp(
             EhcpSettings(database_url=ehcp_url),
@@ -147,6 +143,7 @@ async def two_services(
             auth=tokens.auth_settings(),
         ),
         tokens=tokens,
+        identity=identity,
     )
     try:
         yield services

@@ -11,16 +11,15 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from notifications_kit.messages import message
 from pathfinder.telemetry import TelemetrySettings, configure_telemetry
 
-SUBMISSION = {
-    "person_id": "5b0f3c44-3d36-4a0e-9a55-0c8c1d7f2a10",
-    "responsible_la": "805",
-    "notifying_organisation": "RTD",
-    "opinion_formed_on": "2026-11-02",
-    "parent_informed": True,
-    "discussion_offered": True,
-}
+FHIR = {"Content-Type": "application/fhir+json"}
+
+
+def submission(**changes: object) -> dict:
+    """A trust's FHIR message Bundle: RTD notifies LA 805."""
+    return message(notifying_organisation="RTD", responsible_la="805", **changes)
 
 
 @pytest.fixture
@@ -32,11 +31,15 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_services, spans) -> None:
+    two_services.identity.answer = "match"
+    person_id = two_services.identity.person_id
     app = two_services.notifications.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
-        trust = two_services.trust_headers("RTD")
+        trust = {**two_services.trust_headers("RTD"), **FHIR}
         accepted = await client.post(
-            "/early-years-notifications", json=SUBMISSION, headers={**trust, "X-Correlation-ID": "trust-retry-key-1"}
+            "/fhir/$process-message",
+            json=submission(),
+            headers={**trust, "X-Correlation-ID": "trust-retry-key-1"},
         )
         assert accepted.status_code == 202, accepted.text
         body = accepted.json()
@@ -59,9 +62,9 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
     assert await two_services.inbox_rows() == 1
     ehcp_app = two_services.ehcp.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ehcp_app), base_url="http://ehcp") as client:
-        case = await client.get(f"/children/{SUBMISSION['person_id']}", headers=two_services.la_headers("805"))
-        elsewhere = await client.get(f"/children/{SUBMISSION['person_id']}", headers=two_services.la_headers("841"))
-        anonymous = await client.get(f"/children/{SUBMISSION['person_id']}")
+        case = await client.get(f"/children/{person_id}", headers=two_services.la_headers("805"))
+        elsewhere = await client.get(f"/children/{person_id}", headers=two_services.la_headers("841"))
+        anonymous = await client.get(f"/children/{person_id}")
     assert elsewhere.status_code == 403, "another LA's child is refused"
     assert anonymous.status_code == 401
     assert case.status_code == 200
@@ -83,28 +86,32 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
     assert process.attributes["messaging.consumer.group.name"] == "ehcp.early-years-intake"
 
 
-async def test_a_rejected_notification_is_a_problem_document_and_emits_nothing(two_services) -> None:
+async def test_a_rejected_notification_is_an_operation_outcome_and_emits_nothing(two_services) -> None:
     app = two_services.notifications.app()
+    devon_by_name = submission()
+    [recipient] = [
+        entry["resource"]["identifier"][0]
+        for entry in devon_by_name["entry"]
+        if entry["resource"]["resourceType"] == "Organization"
+        and entry["resource"]["identifier"][0]["system"].endswith("/dfe-la-code")
+    ]
+    recipient["value"] = "Devon"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
-        trust = two_services.trust_headers("RTD")
-        rejected = await client.post(
-            "/early-years-notifications", json={**SUBMISSION, "parent_informed": False}, headers=trust
-        )
-        invalid = await client.post(
-            "/early-years-notifications", json={**SUBMISSION, "responsible_la": "Devon"}, headers=trust
-        )
+        trust = {**two_services.trust_headers("RTD"), **FHIR}
+        rejected = await client.post("/fhir/$process-message", json=submission(parent_informed_on=None), headers=trust)
+        invalid = await client.post("/fhir/$process-message", json=devon_by_name, headers=trust)
         impersonating = await client.post(
-            "/early-years-notifications", json=SUBMISSION, headers=two_services.trust_headers("RR8")
+            "/fhir/$process-message", json=submission(), headers={**two_services.trust_headers("RR8"), **FHIR}
         )
-        anonymous = await client.post("/early-years-notifications", json=SUBMISSION)
+        anonymous = await client.post("/fhir/$process-message", json=submission(), headers=FHIR)
     assert impersonating.status_code == 403, "a trust notifies only as itself"
     assert anonymous.status_code == 401
     assert rejected.status_code == 422
-    assert rejected.headers["content-type"] == "application/problem+json"
-    assert "parent must be informed" in rejected.json()["detail"]
-    assert invalid.status_code == 422
-    assert invalid.headers["content-type"] == "application/problem+json"
-    assert [error["location"] for error in invalid.json()["errors"]] == ["body.responsible_la"]
+    assert rejected.headers["content-type"] == "application/fhir+json"
+    assert "s23(2)(a)" in rejected.json()["issue"][0]["diagnostics"], "the parent must be informed"
+    assert invalid.status_code == 400, invalid.text
+    assert invalid.headers["content-type"] == "application/fhir+json"
+    assert invalid.json()["resourceType"] == "OperationOutcome"
     assert "Devon" not in invalid.text
     from pathfinder.messaging.schema import outbox
     from sqlalchemy import func, select

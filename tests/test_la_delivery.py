@@ -7,19 +7,19 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import ExitStack
-from datetime import date
-from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer
+from notifications_kit.messages import wait_for
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.service import la_delivery_service, notify
 from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa, EarlyYearsNotificationReceived
+from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
 from pathfinder.messaging.envelope import header_value
 from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.notifications.bootstrap import bootstrap
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import la_delivery_service, new_secret, running_receiver, wait_for
-from pathfinder.notifications.domain.subscription import la_topic
-from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
+from pathfinder.notifications.domain.la_subscription import la_topic
+from pathfinder.notifications.settings import LaDeliverySettings
 from sqlalchemy import func, select
 
 LAS = ("841", "805", "806")
@@ -59,6 +59,7 @@ async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_we
             OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
             auth=world.mint.auth_settings(),
             consumer=ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
+            identity=FakeIdentity(answer="new-child"),
             delivery=LaDeliverySettings(**{**delivery.model_dump(), "topic_check_interval_seconds": 0.2}),
         )
         with ExitStack() as stack:
@@ -70,7 +71,7 @@ async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_we
                 await world.subscribe(
                     la_code, channel="webhook", event_types=[RECEIVED], endpoint=receivers[la_code].url, secrets=[key]
                 )
-            children = {la_code: await notify(service, la_code) for la_code in LAS}
+            children = {la_code: await notify_children(service, la_code) for la_code in LAS}
             stop = asyncio.Event()
             workers = [asyncio.create_task(worker(stop)) for worker in service.workers()]
             try:
@@ -97,16 +98,9 @@ async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_we
             assert {item.body["lacode"] for item in receiver.accepted} == {la_code}
 
 
-async def notify(service, la_code: str) -> set[str]:
-    children = set()
-    for _ in range(PER_LA):
-        person_id = uuid4()
-        await submit_early_years_notification(
-            SubmitEarlyYearsNotification(person_id, la_code, "RR8", date(2026, 10, 1), True, True),
-            service.unit_of_work(),
-        )
-        children.add(str(person_id))
-    return children
+async def notify_children(service, la_code: str) -> set[str]:
+    """PER_LA notifications, each of its own child, from a trust for ``la_code``; the children's person ids."""
+    return {str((await notify(service, responsible_la=la_code)).person_id) for _ in range(PER_LA)}
 
 
 async def delivered_to_la_events(service, *, expected: int) -> bool:

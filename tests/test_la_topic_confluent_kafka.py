@@ -8,18 +8,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import date
 from typing import Any
-from uuid import uuid4
 
 from confluent_kafka import Consumer, KafkaError, Message
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.service import la_delivery_service, notify
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.notifications.bootstrap import bootstrap
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import la_delivery_service
-from pathfinder.notifications.domain.subscription import la_topic
-from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
+from pathfinder.notifications.domain.la_subscription import la_topic
+from pathfinder.notifications.settings import LaDeliverySettings
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
 READER, OTHER = "841", "805"
@@ -86,7 +84,7 @@ async def test_an_la_reads_only_its_own_childrens_events_with_confluent_kafka(fr
         )
         for la_code in (READER, OTHER):
             await world.subscribe(la_code, channel="kafka", event_types=[RECEIVED])
-        children = {la_code: await notify(service, la_code) for la_code in (READER, OTHER)}
+        children = {la_code: await notify_children(service, la_code) for la_code in (READER, OTHER)}
         stop = asyncio.Event()
         workers = [asyncio.create_task(worker(stop)) for worker in service.workers()]
         try:
@@ -111,13 +109,6 @@ async def test_an_la_reads_only_its_own_childrens_events_with_confluent_kafka(fr
     assert len({header(record, "ce_id") for record in records}) == PER_LA
 
 
-async def notify(service, la_code: str) -> set[str]:
-    children = set()
-    for _ in range(PER_LA):
-        person_id = uuid4()
-        await submit_early_years_notification(
-            SubmitEarlyYearsNotification(person_id, la_code, "RR8", date(2026, 10, 1), True, True),
-            service.unit_of_work(),
-        )
-        children.add(str(person_id))
-    return children
+async def notify_children(service, la_code: str) -> set[str]:
+    """PER_LA notifications, each of its own child, from a trust for ``la_code``; the children's person ids."""
+    return {str((await notify(service, responsible_la=la_code)).person_id) for _ in range(PER_LA)}

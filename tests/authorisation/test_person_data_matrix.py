@@ -17,6 +17,8 @@ from uuid import UUID
 import httpx
 import pytest
 from fastapi import FastAPI
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import message
 from pathfinder.auth import OrganisationRole, Principal
 from pathfinder.auth.testing import principal
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
@@ -46,8 +48,9 @@ from pathfinder.messaging.outbox import decode_headers
 from pathfinder.messaging.records import KafkaRecord
 from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import KafkaSettings, OutboxSettings
+from pathfinder.notifications.bootstrap import NotificationsService
 from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notifications
-from pathfinder.notifications.delivery.la_delivery import deliver_to_la
+from pathfinder.notifications.service_layer.la_delivery import deliver_to_la
 from pathfinder.notifications.settings import NotificationsSettings
 from pathfinder.persistence.migrations import upgrade_to_head
 from sqlalchemy import select
@@ -68,6 +71,7 @@ class World:
     review_id: str
     other_person_id: str
     notification_id: str
+    notifications_service: NotificationsService
 
     def headers(self, caller: Principal) -> dict[str, str]:
         return self.index.headers(caller, purpose="ehc-needs-assessment")
@@ -97,9 +101,6 @@ MATRIX: dict[Route, Call] = {
     ),
     ("notifications", "GET", "/fhir/Subscription/{subscription_id}/$events"): lambda w, caller: _la_subscription_read(
         w, caller, "fhir-rest-hook", "/fhir/Subscription/{id}/$events"
-    ),
-    ("notifications", "GET", "/early-years-notifications/{notification_id}"): lambda w, caller: w.notifications.get(
-        f"/early-years-notifications/{w.notification_id}", headers=w.headers(caller)
     ),
     ("notifications", "GET", "/fhir/early-years-notifications/{notification_id}"): lambda w, caller: (
         w.notifications.get(f"/fhir/early-years-notifications/{w.notification_id}", headers=w.headers(caller))
@@ -208,7 +209,11 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
         auth = index.mint.auth_settings()
         kafka, outbox = KafkaSettings(), OutboxSettings()
         notifications = bootstrap_notifications(
-            NotificationsSettings(database_url=notifications_url), kafka, outbox, auth=auth
+            NotificationsSettings(database_url=notifications_url),
+            kafka,
+            outbox,
+            auth=auth,
+            identity=FakeIdentity(person_id=UUID(person_id)),
         )
         ehcp = bootstrap_ehcp(EhcpSettings(database_url=ehcp_url), kafka, outbox, auth=auth)
         notification_id = await _notify(notifications.app(), index, person_id)
@@ -218,24 +223,27 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
             httpx.AsyncClient(transport=httpx.ASGITransport(app=ehcp.app()), base_url="http://e") as e,
         ):
             yield World(
-                index, n, e, person_id, made.json()["link_id"], review["review_id"], other["person_id"], notification_id
+                index,
+                n,
+                e,
+                person_id,
+                made.json()["link_id"],
+                review["review_id"],
+                other["person_id"],
+                notification_id,
+                notifications,
             )
         await notifications.engine.dispose()
         await ehcp.engine.dispose()
 
 
 async def _notify(app: FastAPI, index: PersonIndexUnderTest, person_id: str) -> str:
-    submission = {
-        "person_id": person_id,
-        "responsible_la": "841",
-        "notifying_organisation": "RR8",
-        "opinion_formed_on": "2026-11-02",
-        "parent_informed": True,
-        "discussion_offered": True,
-    }
+    """RR8 notifies LA 841 of the child (notifications' identity names it ``person_id``)."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client:
         response = await client.post(
-            "/early-years-notifications", json=submission, headers=index.headers(any_trust("RR8"))
+            "/fhir/$process-message",
+            json=message(),
+            headers={**index.headers(any_trust("RR8")), "Content-Type": "application/fhir+json"},
         )
     assert response.status_code == 202, response.text
     notification_id: str = response.json()["id"]
@@ -289,7 +297,7 @@ async def test_the_responsible_la_can_read_what_others_are_refused(world, route)
 
 
 async def test_the_sender_reads_its_notification_but_the_platform_reads_no_details(world) -> None:
-    status = await MATRIX[("notifications", "GET", "/early-years-notifications/{notification_id}")](
+    status = await MATRIX[("notifications", "GET", "/fhir/early-years-notifications/{notification_id}")](
         world, any_trust("RR8")
     )
     assert status.status_code == 200
@@ -304,12 +312,12 @@ async def _la_subscription_read(w: World, caller: Principal, channel: str, path:
         terms["secrets"] = ["whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"]
     made = await w.notifications.post("/subscriptions", json=terms, headers=w.headers(any_la("841")))
     assert made.status_code == 201, made.text
-    app = w.notifications._transport.app  # type: ignore[attr-defined]
-    async with app.state.unit_of_work() as uow:
+    service = w.notifications_service
+    async with service.unit_of_work() as uow:
         row = (await uow.session.execute(select(outbox).where(outbox.c.event_type == received))).first()
         record = KafkaRecord(row.topic, 0, 0, row.key.encode(), decode_headers(row.headers), row.payload)
         delivery = read_record(record)
         assert delivery.event is not None and delivery.envelope is not None
-        await deliver_to_la(delivery.event, uow, delivery.envelope, api_base_url=app.state.la_delivery.api_base_url)
+        await deliver_to_la(delivery.event, delivery.envelope, uow=uow, api_base_url=service.delivery.api_base_url)
         await uow.commit()
     return await w.notifications.get(path.format(id=made.json()["id"]), headers=w.headers(caller))

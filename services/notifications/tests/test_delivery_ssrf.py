@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from pathfinder.notifications.delivery.destination import address_allowed
-from pathfinder.notifications.delivery.http_sender import EndpointSender
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import running_receiver
+from pathfinder.devstack.webhook_receiver import running_receiver
+from pathfinder.notifications.adapters.destination import address_allowed
+from pathfinder.notifications.adapters.la_endpoints import EndpointSender
+from pathfinder.notifications.settings import LaDeliverySettings
 
 BODY = b"{}"
 

@@ -10,17 +10,13 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from notifications_kit.messages import received_event
+from notifications_kit.service import LaDeliveryUnderTest, la_delivery_service
 from pathfinder.contracts.fhir.subscription_notification import NotificationType, read_subscription_notification
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
-from pathfinder.notifications.adapters.subscription_tables import la_delivery
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import (
-    LaDeliveryUnderTest,
-    la_delivery_service,
-    new_secret,
-    received_event,
-    running_receiver,
-)
+from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
+from pathfinder.notifications.adapters.tables import la_delivery
+from pathfinder.notifications.settings import LaDeliverySettings
 from sqlalchemy import func, select
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
@@ -70,7 +66,7 @@ async def test_through_faults_every_event_arrives_once_in_order_per_child(la_del
         events = [received_event(child) for _ in range(4) for child in children]
         await world.publish(*events)
         stop = asyncio.Event()
-        dispatching = asyncio.create_task(world.service.dispatcher().run(stop))
+        dispatching = asyncio.create_task(world.service.dispatcher()(stop))
         try:
             await asyncio.sleep(0.4)
             receiver.mode, receiver.slow_seconds = "slow", 0.8  # answers after the sender's timeout
@@ -112,14 +108,13 @@ async def test_after_the_retry_budget_the_subscription_pauses_and_redelivery_res
         child, other = uuid4(), uuid4()
         started = datetime.now(UTC) - timedelta(seconds=1)
         await world.publish(received_event(child), received_event(child), received_event(other))
-        dispatcher = world.service.dispatcher()
         while (await states(world)).get("parked", 0) == 0:
-            if not await dispatcher.dispatch_once():
+            if not await world.dispatch_once():
                 await asyncio.sleep(0.05)
         shown = await world.api.get(f"/subscriptions/{made['id']}", headers=world.headers("841"))
         assert shown.json()["status"] == "paused"
         await world.publish(received_event(uuid4()))  # later events queue while the subscription is paused
-        assert not await dispatcher.dispatch_once()
+        assert not await world.dispatch_once()
         log = (await world.api.get(f"/subscriptions/{made['id']}/deliveries", headers=world.headers("841"))).json()
         parked = [entry for entry in log if entry["state"] == "parked"]
         assert parked and parked[0]["response_status"] == 500 and parked[0]["last_error"] == "answered 500"
@@ -134,7 +129,7 @@ async def test_after_the_retry_budget_the_subscription_pauses_and_redelivery_res
         )
         assert again.status_code == 200, again.text
         assert again.json()["queued"] == 4
-        while await dispatcher.dispatch_once():
+        while await world.dispatch_once():
             pass
     assert await states(world) == {"delivered": 4}
     assert len(receiver.accepted) == 4 and receiver.duplicates == 0
@@ -153,8 +148,7 @@ async def test_rest_hook_numbers_have_no_gaps_and_missed_events_can_be_fetched(l
         )
         await world.publish(*(received_event(uuid4()) for _ in range(5)))
         await world.publish(received_event(uuid4(), la_code="805"))  # another LA's child: never numbered here
-        dispatcher = world.service.dispatcher()
-        while await dispatcher.dispatch_once():
+        while await world.dispatch_once():
             pass
         numbers: list[int] = []
         for item in receiver.accepted:
@@ -180,7 +174,7 @@ async def test_rest_hook_numbers_have_no_gaps_and_missed_events_can_be_fetched(l
         )
         assert status.events_since_subscription_start == 5
 
-        assert await dispatcher.send_heartbeats(now=datetime.now(UTC) + timedelta(hours=2)) == 1
+        assert await world.send_heartbeats(datetime.now(UTC) + timedelta(hours=2)) == 1
         heartbeat = read_subscription_notification(receiver.accepted[-1].body)
         assert heartbeat.notification_type is NotificationType.HEARTBEAT
         assert heartbeat.events_since_subscription_start == 5

@@ -9,15 +9,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from pathfinder.notifications.entrypoints.inbound_testing import (
-    Api,
-    FakeIdentity,
-    api_for,
-    message,
-    migrated,
-    outcome_codes,
-)
-from pathfinder.notifications.inbound_handlers import resolve_waiting_notifications
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import message, outcome_codes
+from notifications_kit.service import Api, api_for, migrated
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
@@ -48,7 +43,7 @@ async def test_ndjson_lines_each_get_their_own_outcome_and_are_idempotent(api) -
     assert [json.loads(line).get("id") for line in again.text.splitlines()] == [line.get("id") for line in lines]
     assert await api.received_events() == [], "identity names backfilled children from the worker"
     later = lambda: datetime.now(UTC).replace(year=2100)  # noqa: E731
-    await resolve_waiting_notifications(uow=api.service.unit_of_work(), identity=api.identity, now=later)
+    await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=later)
     [event] = await api.received_events()
     assert event["submission_format"] == "bulk"
 

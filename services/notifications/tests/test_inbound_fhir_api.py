@@ -9,20 +9,15 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import message, outcome_codes
+from notifications_kit.service import Api, api_for, migrated, record_delivery
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import principal
 from pathfinder.contracts.fhir import EarlyYearsNotificationSubmission, early_years_communication
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
-from pathfinder.notifications.entrypoints.inbound_testing import (
-    Api,
-    FakeIdentity,
-    api_for,
-    message,
-    migrated,
-    outcome_codes,
-)
-from pathfinder.notifications.handlers import record_acknowledgement, record_delivery
-from pathfinder.notifications.inbound_handlers import resolve_waiting_notifications
+from pathfinder.notifications.service_layer.acknowledgements import acknowledge_notification
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 
 FHIR = {"Content-Type": "application/fhir+json"}
 
@@ -122,9 +117,9 @@ async def test_identity_being_down_loses_nothing_and_the_worker_resolves_later(a
     assert await api.received_events() == []
     api.identity.answer = "match"
     later = lambda: datetime.now(UTC).replace(year=2100)  # noqa: E731
-    assert await resolve_waiting_notifications(uow=api.service.unit_of_work(), identity=api.identity, now=later) == 1
+    assert await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=later) == 1
     assert len(await api.received_events()) == 1
-    assert await resolve_waiting_notifications(uow=api.service.unit_of_work(), identity=api.identity, now=later) == 0
+    assert await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=later) == 0
     assert len(set(api.identity.calls)) == 1, "every try asks identity with the same request id"
 
 
@@ -138,12 +133,13 @@ async def test_a_possible_match_is_held_for_identity_review(api) -> None:
 async def test_the_outbound_side_records_delivery_and_acknowledgement(api) -> None:
     body = (await api.submit(message())).json()
     notification_id, at = UUID(body["id"]), datetime(2026, 11, 24, 9, tzinfo=UTC)
-    async with api.service.unit_of_work() as uow:
-        assert await record_delivery(notification_id, "webhook", at, session=uow.session)
-        assert await record_acknowledgement(notification_id, "DAR-EY-42", at, session=uow.session)
-        await uow.commit()
-    async with api.service.unit_of_work() as uow:
-        assert not await record_delivery(uuid4(), "kafka", at, session=uow.session)
+    assert await record_delivery(api.service, notification_id, "webhook", at)
+    assert not await record_delivery(api.service, notification_id, "kafka", at), "the first delivery counts"
+    acknowledged = await acknowledge_notification(
+        notification_id, "DAR-EY-42", by_la="841", uow=api.service.unit_of_work(), now=lambda: at
+    )
+    assert acknowledged is not None and acknowledged.new
+    assert not await record_delivery(api.service, uuid4(), "kafka", at)
     status = (await api.http.get(body["status_url"], headers=api.la("841"))).json()
     assert (status["status"], status["la_reference"], status["delivery_channel"]) == (
         "acknowledged",

@@ -12,17 +12,21 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import message
+from notifications_kit.service import Api, api_for, migrated, record_delivery
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import principal
 from pathfinder.contracts.identity import PossibleMatchResolved
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgementOverdue
 from pathfinder.messaging.schema import outbox
-from pathfinder.notifications.domain.inbound_notification import REVIEW_RECHECK_INTERVAL
-from pathfinder.notifications.entrypoints.inbound_testing import Api, FakeIdentity, api_for, message, migrated
-from pathfinder.notifications.identity_reviews import IDENTITY_REVIEWS
-from pathfinder.notifications.inbound_handlers import resolve_waiting_notifications
-from pathfinder.notifications.inbound_status import raise_overdue_acknowledgements, record_delivery
-from pathfinder.notifications.subscriptions.commands import acknowledge_notification
+from pathfinder.notifications.domain.early_years_notification import REVIEW_RECHECK_INTERVAL
+from pathfinder.notifications.entrypoints.consumers import identity_reviews
+from pathfinder.notifications.service_layer.acknowledgements import (
+    acknowledge_notification,
+    raise_overdue_acknowledgements,
+)
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from sqlalchemy import select
 
 DUE_AFTER = timedelta(days=5)
@@ -47,9 +51,7 @@ async def delivered(api: Api, at: datetime = DELIVERED_AT) -> UUID:
     accepted = await api.submit(message())
     assert accepted.status_code == 202, accepted.text
     notification_id = UUID(accepted.json()["id"])
-    async with api.service.unit_of_work() as uow:
-        assert await record_delivery(notification_id, "webhook", at, session=uow.session)
-        await uow.commit()
+    assert await record_delivery(api.service, notification_id, "webhook", at)
     return notification_id
 
 
@@ -90,7 +92,7 @@ async def test_an_la_that_has_not_acknowledged_in_time_is_reported_overdue_once(
     assert datetime.fromisoformat(status["acknowledgement_overdue_at"]) == due_at + timedelta(minutes=1)
     assert (await status_of(api, notification_id, api.la("841")))["status"] == "acknowledgement-overdue"
 
-    late = await acknowledge_notification(notification_id, "DAR-EY-7", api.service.unit_of_work(), lambda _la: None)
+    late = await acknowledge_notification(notification_id, "DAR-EY-7", by_la="841", uow=api.service.unit_of_work())
     assert late is not None and late.new
     status = await status_of(api, notification_id)
     assert (status["status"], status["la_reference"], status["acknowledgement_due_at"]) == (
@@ -103,7 +105,7 @@ async def test_an_la_that_has_not_acknowledged_in_time_is_reported_overdue_once(
 
 async def test_an_acknowledged_notification_is_never_reported_overdue(api) -> None:
     notification_id = await delivered(api)
-    assert await acknowledge_notification(notification_id, None, api.service.unit_of_work(), lambda _la: None)
+    assert await acknowledge_notification(notification_id, None, by_la="841", uow=api.service.unit_of_work())
     assert await overdue_step(api, DELIVERED_AT + DUE_AFTER * 3) == 0
     assert await events_of(api, OVERDUE) == []
     assert (await status_of(api, notification_id))["status"] == "acknowledged"
@@ -158,7 +160,7 @@ async def test_a_decided_review_releases_the_held_notification_to_the_la(api) ->
         decision="same-person",
         resolved_at=datetime(2026, 11, 24, 11, tzinfo=UTC),
     )
-    handler = IDENTITY_REVIEWS.handler_for(resolution)
+    handler = identity_reviews().handler_for(resolution)
     assert handler is not None
     for _ in range(2):  # a redelivered announcement changes nothing more
         async with api.service.unit_of_work() as uow:
@@ -179,18 +181,16 @@ async def test_a_held_notification_asks_identity_again_if_the_announcement_never
     api.identity.answer = "review"
     held = (await api.submit(message())).json()
     now = datetime.now(UTC)
-    assert await resolve_waiting_notifications(uow=api.service.unit_of_work(), identity=api.identity) == 0
+    assert await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity) == 0
 
     later = now + REVIEW_RECHECK_INTERVAL + timedelta(seconds=5)
-    step = await resolve_waiting_notifications(uow=api.service.unit_of_work(), identity=api.identity, now=lambda: later)
+    step = await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=lambda: later)
     assert step == 1
     assert (await status_of(api, UUID(held["id"])))["status"] == "awaiting-identity-review", "not yet decided"
 
     api.identity.answer = "match"  # identity now answers the held request with the decided child
     much_later = later + REVIEW_RECHECK_INTERVAL + timedelta(seconds=5)
-    resolve = resolve_waiting_notifications(
-        uow=api.service.unit_of_work(), identity=api.identity, now=lambda: much_later
-    )
+    resolve = ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=lambda: much_later)
     assert await resolve == 1
     [received] = await api.received_events()
     assert received["person_id"] == str(api.identity.person_id)

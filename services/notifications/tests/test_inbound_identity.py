@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from pathfinder.auth import Scope
-from pathfinder.auth.keys import SigningKey
 from pathfinder.auth.client_credentials import ClientCredentialsTokens
+from pathfinder.auth.keys import SigningKey
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.identity.access import testing as access_testing
 from pathfinder.identity.access.testing import IdentityUnderTest, migrated_identity_database, running_identity

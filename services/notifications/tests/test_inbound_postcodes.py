@@ -5,9 +5,9 @@ ONSPD-style directory loaded into PostgreSQL by the loader command, which wins w
 from __future__ import annotations
 
 import pytest
-from pathfinder.notifications.adapters.postcode_lookup import PostcodeDirectory, seed_area_districts
-from pathfinder.notifications.entrypoints import inbound_postcodes
-from pathfinder.notifications.entrypoints.inbound_testing import migrated
+from notifications_kit.service import migrated
+from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory, seed_area_districts
+from pathfinder.notifications.entrypoints import load_postcodes
 from pathfinder.persistence.database import create_engine
 
 
@@ -45,7 +45,7 @@ async def test_a_loaded_directory_places_any_english_postcode(fresh_database, tm
     directory, la_codes = tmp_path / "onspd.csv", tmp_path / "la_codes.csv"
     directory.write_text(ONSPD)
     la_codes.write_text("gss_code,la_code\nE08000003,352\nE10000008,878\nE06000005,841\n")
-    loaded = await inbound_postcodes.load(directory, inbound_postcodes.read_la_codes(la_codes), url)
+    loaded = await load_postcodes.load(directory, load_postcodes.read_la_codes(la_codes), url)
     assert loaded == 3
     engine = create_engine(url)
     try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import pathfinder.notifications.adapters.inbound_tables
-import pathfinder.notifications.adapters.subscription_tables  # noqa: F401
 from alembic import command
 from pathfinder.notifications.adapters.tables import metadata
 from pathfinder.persistence.database import create_engine
@@ -23,9 +21,6 @@ def _down_to_nothing(connection: Connection) -> None:
 
 
 async def test_the_migrations_match_the_tables_and_come_down(fresh_database: Callable[[str], Awaitable[str]]) -> None:
-    import pathfinder.notifications.adapters.inbound_tables
-    import pathfinder.notifications.adapters.subscription_tables  # noqa: F401
-
     url = await fresh_database("notifications_migration")
     await upgrade_to_head(SCRIPTS, url)
     engine = create_engine(url, pool_size=1)
@@ -36,8 +31,11 @@ async def test_the_migrations_match_the_tables_and_come_down(fresh_database: Cal
             await connection.run_sync(_down_to_nothing)
         async with engine.connect() as connection:
             left = await connection.execute(
-                text("SELECT to_regclass('inbound_notification'), to_regclass('la_delivery')")
+                text(
+                    "SELECT to_regclass('inbound_notification'), to_regclass('early_years_notification'),"
+                    " to_regclass('la_delivery')"
+                )
             )
-            assert left.one() == (None, None)
+            assert left.one() == (None, None, None)
     finally:
         await engine.dispose()

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import message
+from notifications_kit.service import migrated
 from pathfinder.auth import OrganisationRole, Principal, Scope
 from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.contracts.fhir import parse_early_years_notification
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.messaging.settings import KafkaSettings
 from pathfinder.notifications.bootstrap import bootstrap
+from pathfinder.notifications.entrypoints.fhir_guards import NDJSON
 from pathfinder.notifications.entrypoints.fhir_openapi import BULK_BODY, PROCESS_MESSAGE_BODY
-from pathfinder.notifications.entrypoints.inbound_input import NDJSON
-from pathfinder.notifications.entrypoints.inbound_testing import FakeIdentity, migrated
 from pathfinder.notifications.settings import NotificationsSettings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -61,16 +61,9 @@ async def existing_resources(http: httpx.AsyncClient, mint: TokenMint) -> dict[s
     also reach records that exist, not only unknown ids."""
     trust = principal(OrganisationRole.NHS_TRUST, "RR8", Scope.NOTIFICATIONS_SUBMIT, Scope.NOTIFICATIONS_READ)
     notification = await http.post(
-        "/early-years-notifications",
-        json={
-            "person_id": str(uuid4()),
-            "responsible_la": "841",
-            "notifying_organisation": "RR8",
-            "opinion_formed_on": str(date(2026, 11, 2)),
-            "parent_informed": True,
-            "discussion_offered": True,
-        },
-        headers=mint.headers_for(trust),
+        "/fhir/$process-message",
+        json=message(),
+        headers={**mint.headers_for(trust), "Content-Type": "application/fhir+json"},
     )
     assert notification.status_code == 202, notification.text
     subscription = await http.post(
@@ -127,8 +120,9 @@ async def test_no_generated_request_gets_a_server_error(who: str, fresh_broker, 
     url = await migrated(await fresh_database(f"openapi_fuzz_{who}"))
     mint = token_mint()
     kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded")
-    service = bootstrap(NotificationsSettings(database_url=url), kafka, auth=mint.auth_settings())
-    service.identity = FakeIdentity()
+    service = bootstrap(
+        NotificationsSettings(database_url=url), kafka, auth=mint.auth_settings(), identity=FakeIdentity()
+    )
     app = service.app()
     # The document the app serves at /openapi.json, taken without starting a second lifespan of the app on
     # another event loop: the requests below go through this test's own loop, like the service's other tests.

@@ -7,10 +7,10 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from notifications_kit.service import LaDeliveryUnderTest, la_delivery_service, notify
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import principal
 from pathfinder.contracts.notifications import (
@@ -19,9 +19,7 @@ from pathfinder.contracts.notifications import (
     EarlyYearsNotificationRejected,
 )
 from pathfinder.messaging.schema import outbox
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import LaDeliveryUnderTest, la_delivery_service
-from pathfinder.notifications.handlers import SubmitEarlyYearsNotification, submit_early_years_notification
+from pathfinder.notifications.settings import LaDeliverySettings
 from sqlalchemy import select, text
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
@@ -111,17 +109,7 @@ async def test_subscriptions_are_checked_and_changed(world) -> None:
 
 
 async def test_only_the_responsible_la_acknowledges_and_only_once(world) -> None:
-    notification = await submit_early_years_notification(
-        SubmitEarlyYearsNotification(
-            person_id=uuid4(),
-            responsible_la="841",
-            notifying_organisation="RR8",
-            opinion_formed_on=date(2026, 10, 1),
-            parent_informed=True,
-            discussion_offered=True,
-        ),
-        world.service.unit_of_work(),
-    )
+    notification = await notify(world.service)
     path = f"/early-years-notifications/{notification.id}/acknowledgement"
     assert (await world.api.post(path, json={}, headers=world.headers("805"))).status_code == 403
     platform = principal(OrganisationRole.PLATFORM, "pathfinder", Scope.NOTIFICATIONS_ACKNOWLEDGE)

@@ -12,18 +12,18 @@ from uuid import UUID, uuid4
 
 import pytest
 from alembic import command
+from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import received_event
+from notifications_kit.service import LaDeliveryUnderTest, la_delivery_service
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
-from pathfinder.notifications.adapters.subscription_repository import SubscriptionRepository, SubscriptionSecrets
-from pathfinder.notifications.adapters.subscription_tables import la_delivery, la_subscription
-from pathfinder.notifications.delivery.dispatcher import DeliveryDispatcher
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import (
-    LaDeliveryUnderTest,
-    la_delivery_service,
-    new_secret,
-    received_event,
-    running_receiver,
-)
+from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
+from pathfinder.messaging.settings import KafkaSettings
+from pathfinder.notifications.adapters.subscription_repository import SqlLaSubscriptions
+from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
+from pathfinder.notifications.adapters.tables import la_delivery, la_subscription
+from pathfinder.notifications.bootstrap import bootstrap
+from pathfinder.notifications.service_layer.la_delivery import send_next_delivery
+from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
 from pathfinder.persistence.database import create_engine
 from pathfinder.persistence.migrations import alembic_config, upgrade_to_head
 from pathfinder.persistence.sealing import SealingError, new_key_text
@@ -54,7 +54,7 @@ async def raw_rows(world: LaDeliveryUnderTest) -> str:
 
 async def stored(world: LaDeliveryUnderTest, subscription_id: str):
     async with world.service.unit_of_work() as uow:
-        found = await SubscriptionRepository(uow.session).get(UUID(subscription_id))
+        found = await uow.subscriptions.get(UUID(subscription_id))
     assert found is not None
     return found
 
@@ -80,8 +80,7 @@ async def test_a_copy_of_the_database_gives_away_no_secret_and_deliveries_are_st
         assert (await stored(world, hook["id"])).secrets[0] != secret
 
         await world.publish(received_event(la_code="841"), received_event(la_code="805"))
-        dispatcher = world.service.dispatcher()
-        while await dispatcher.dispatch_once():
+        while await world.dispatch_once():
             pass
     assert signed.bad_signatures == 0 and len(signed.accepted) == 1, "the receiver verified the signature"
     assert signed.accepted[0].headers["webhook-signature"].startswith("v1,")
@@ -111,7 +110,7 @@ async def test_a_sealed_value_does_not_open_on_another_subscription_or_header(wo
         endpoint="https://c.la805.example/hook",
         headers={"Authorization": "Bearer t", "X-Api-Key": "k"},
     )
-    secrets = SubscriptionSecrets.from_settings(world.service.delivery)
+    secrets = SubscriptionSecrets.from_key(world.service.delivery.secrets_key)
     assert secrets.open_secrets(await stored(world, first["id"]))
     async with world.service.engine.begin() as connection:
         moved = select(la_subscription.c.sealed_secrets).where(la_subscription.c.id == UUID(first["id"]))
@@ -140,12 +139,23 @@ async def test_under_a_wrong_key_deliveries_fail_clearly_and_nothing_is_sent(wor
     with running_receiver(secret) as receiver:
         await world.subscribe("841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret])
         await world.publish(received_event(la_code="841"))
-        wrong = DeliveryDispatcher(
-            uow_factory=world.service.unit_of_work, settings=settings(secrets_key=SecretStr(new_key_text()))
+        wrong = bootstrap(
+            NotificationsSettings(database_url=world.service.settings.database_url),
+            KafkaSettings(bootstrap_servers="127.0.0.1:9"),
+            delivery=settings(secrets_key=SecretStr(new_key_text())),
+            identity=FakeIdentity(),
         )
-        assert await wrong.check_secrets_key() == 1
-        assert await world.service.dispatcher().check_secrets_key() == 0
-        assert await wrong.dispatch_once()
+        try:
+            assert await wrong.check_secrets_key() == 1
+            assert await world.service.check_secrets_key() == 0
+            assert await send_next_delivery(
+                unit_of_work=wrong.unit_of_work,
+                endpoints=wrong.la_endpoints(),
+                policy=wrong.retry_policy,
+                lease=wrong.delivery_lease,
+            )
+        finally:
+            await wrong.engine.dispose()
         async with world.service.engine.connect() as connection:
             attempt = (await connection.execute(select(la_delivery.c.state, la_delivery.c.last_error))).one()
         assert attempt.state == "pending"
@@ -194,9 +204,9 @@ async def test_the_migration_seals_plaintext_secrets_stored_before_it(fresh_data
         async with engine.connect() as connection:
             dump = "\n".join(await connection.scalars(text("SELECT s::text FROM la_subscription s")))
         assert secret not in dump and "Bearer old" not in dump
-        secrets = SubscriptionSecrets.from_settings(LaDeliverySettings(secrets_key=SecretStr(key)))
+        secrets = SubscriptionSecrets.from_key(SecretStr(key))
         async with AsyncSession(engine) as session:
-            repository = SubscriptionRepository(session)
+            repository = SqlLaSubscriptions(session)
             hook, rest = await repository.get(hook_id), await repository.get(rest_id)
         assert hook is not None and rest is not None
         assert secrets.open_secrets(hook) == (secret,)

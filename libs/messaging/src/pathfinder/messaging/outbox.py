@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,16 +10,14 @@ from uuid import UUID, uuid4
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from pathfinder.contracts import ContractEvent
-from pathfinder.messaging.envelope import EventEnvelope, Headers
-from pathfinder.messaging.outbox_message import OutboxMessage
+from pathfinder.messaging.envelope import EventEnvelope
+from pathfinder.messaging.outbox_message import OutboxMessage, decode_headers, encode_headers
 from pathfinder.messaging.schema import OUTBOX_LANES, outbox
 from pathfinder.messaging.tracing import messaging_attributes
 from pathfinder.telemetry.correlation import current_correlation_id, new_correlation_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _tracer = trace.get_tracer("pathfinder.messaging")
-
-StoredHeader = list[str]
 
 
 def message_for_event(
@@ -85,26 +82,6 @@ async def stage(session: AsyncSession, messages: Sequence[OutboxMessage]) -> Non
             for message in messages
         ],
     )
-
-
-def encode_headers(headers: Headers) -> list[StoredHeader]:
-    stored: list[StoredHeader] = []
-    for name, value in headers:
-        try:
-            stored.append([name, value.decode("utf-8")])
-        except UnicodeDecodeError:
-            # Only a dead-lettered record that arrived malformed carries such bytes; keep them exactly.
-            stored.append([name, base64.b64encode(value).decode(), "base64"])
-    return stored
-
-
-def decode_headers(stored: Sequence[Sequence[str]]) -> Headers:
-    headers: Headers = []
-    for entry in stored:
-        name, value = entry[0], entry[1]
-        raw = base64.b64decode(value) if len(entry) > 2 and entry[2] == "base64" else value.encode()
-        headers.append((name, raw))
-    return headers
 
 
 __all__ = ["OutboxMessage", "decode_headers", "encode_headers", "lane_of", "message_for_event", "stage"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from pathfinder.messaging.envelope import Headers
+
+StoredHeader = list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +22,23 @@ class OutboxMessage:
     event_type: str
     headers: Headers
     payload: bytes
+
+
+def encode_headers(headers: Headers) -> list[StoredHeader]:
+    stored: list[StoredHeader] = []
+    for name, value in headers:
+        try:
+            stored.append([name, value.decode("utf-8")])
+        except UnicodeDecodeError:
+            # Only a dead-lettered record that arrived malformed carries such bytes; keep them exactly.
+            stored.append([name, base64.b64encode(value).decode(), "base64"])
+    return stored
+
+
+def decode_headers(stored: Sequence[Sequence[str]]) -> Headers:
+    headers: Headers = []
+    for entry in stored:
+        name, value = entry[0], entry[1]
+        raw = base64.b64decode(value) if len(entry) > 2 and entry[2] == "base64" else value.encode()
+        headers.append((name, raw))
+    return headers

@@ -1,172 +1,209 @@
-"""The composition root: wires adapters to handlers for the API, the workers and the tests."""
+"""The composition root: builds every adapter once and wires them to the use cases, for the API, the worker
+and the tests. Nothing else constructs an adapter."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
-from pathfinder.auth.tokens import AccessTokenVerifier
 from pathfinder.auth.settings import AuthSettings
-from pathfinder.web.access import install_access_control
-from pathfinder.messaging.consumer import EventConsumer, Subscription
+from pathfinder.auth.tokens import AccessTokenVerifier
+from pathfinder.messaging.broker import TopicAdmin, topic_specs
+from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker
-from pathfinder.notifications.adapters.identity_http_client import identity_client
-from pathfinder.notifications.adapters.postcode_lookup import PostcodeDirectory
-from pathfinder.notifications.adapters.subscription_repository import SubscriptionSecrets
-from pathfinder.notifications.delivery.dispatcher import DeliveryDispatcher
-from pathfinder.notifications.delivery.la_delivery import la_delivery_subscription
-from pathfinder.notifications.delivery.la_topics import LaTopics
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.domain.identity_client import IdentityClient
-from pathfinder.notifications.entrypoints import fhir_bulk_http, fhir_http, inbound_status_http
-from pathfinder.notifications.entrypoints.http import router
-from pathfinder.notifications.entrypoints.inbound_input import RateLimiter, install_fhir_errors
-from pathfinder.notifications.entrypoints.inbound_worker import acknowledgement_deadline_worker, identity_retry_worker
-from pathfinder.notifications.entrypoints.subscriptions_fhir_http import router as subscriptions_fhir_router
-from pathfinder.notifications.entrypoints.subscriptions_http import router as subscriptions_router
-from pathfinder.notifications.identity_reviews import IDENTITY_REVIEWS
-from pathfinder.notifications.settings import SERVICE, NotificationsSettings
-from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
-from pathfinder.web.runtime import ServiceRuntime
+from pathfinder.notifications.adapters.identity_client import identity_client
+from pathfinder.notifications.adapters.la_endpoints import HttpLaEndpoints
+from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
+from pathfinder.notifications.adapters.subscription_repository import warn_of_secrets_sealed_elsewhere
+from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
+from pathfinder.notifications.adapters.unit_of_work import SqlNotificationsUnitOfWork
+from pathfinder.notifications.domain.la_delivery import RetryPolicy
+from pathfinder.notifications.entrypoints import (
+    acknowledgement_http,
+    consumers,
+    fhir_bulk_submission_http,
+    fhir_status_http,
+    fhir_submission_http,
+    http_dependencies,
+    subscriptions_fhir_http,
+    subscriptions_http,
+    timers,
+)
+from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter, install_fhir_errors
+from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints
+from pathfinder.notifications.settings import SERVICE, LaDeliverySettings, NotificationsSettings
+from pathfinder.runtime.service import ServiceRuntime
+from pathfinder.web.access import install_access_control
+
+# A claimed delivery's lease outlives its request, so no other dispatcher sends it meanwhile.
+_LEASE_MARGIN = timedelta(seconds=30)
 
 
 @dataclass
-class NotificationsService(ServiceRuntime):
+class NotificationsService(ServiceRuntime[NotificationsSettings]):
     service = SERVICE
     title = "Pathfinder notifications"
     description = "NHS bodies notify LAs of young children who may have SEN or a disability (CFA 2014 s23)."
 
     auth: AuthSettings = field(default_factory=AuthSettings)
-    identity: IdentityClient | None = None
     delivery: LaDeliverySettings = field(default_factory=LaDeliverySettings)
-    _subscription_secrets: SubscriptionSecrets | None = field(default=None, init=False, repr=False)
+    identity: IdentityClient | None = None
+    """Identity's person index; from the settings unless given (tests give an in-memory one)."""
+    endpoints: LaEndpoints | None = None
+    """The LAs' webhook and rest-hook endpoints; over HTTPS unless given."""
 
-    def unit_of_work(self) -> NotificationsUnitOfWork:
-        return NotificationsUnitOfWork(self.sessions, source=self.source)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._http = httpx.AsyncClient(timeout=self.settings.identity_timeout_seconds)
+        if self.identity is None:
+            self.identity = identity_client(
+                url=self.settings.identity_url,
+                client_id=self.settings.identity_client_id,
+                key_pem=self._identity_key(),
+                http=self._http,
+            )
+        if self.endpoints is None:
+            self.endpoints = HttpLaEndpoints(self.delivery, self.secrets)
 
-    def routers(self) -> list[APIRouter]:
-        return [
-            router,
-            subscriptions_router,
-            subscriptions_fhir_router,
-            fhir_http.router,
-            fhir_bulk_http.router,
-            inbound_status_http.router,
-        ]
+    @cached_property
+    def secrets(self) -> SubscriptionSecrets:
+        """One sealer for the service: its API seals what its dispatcher opens."""
+        return SubscriptionSecrets.from_key(self.delivery.secrets_key)
 
-    def configure_app(self, app: FastAPI) -> None:
-        app.state.unit_of_work = self.unit_of_work
-        install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
-        app.state.la_delivery = self.delivery
-        app.state.subscription_secrets = self.subscription_secrets()
-        install_fhir_errors(app)
-        app.state.inbound = self.inbound_components()
-
-    def subscription_secrets(self) -> SubscriptionSecrets:
-        """One sealer per service object: its API and dispatcher seal and open with the same key."""
-        if self._subscription_secrets is None:
-            self._subscription_secrets = SubscriptionSecrets.from_settings(self.delivery)
-        return self._subscription_secrets
+    def unit_of_work(self) -> SqlNotificationsUnitOfWork:
+        return SqlNotificationsUnitOfWork(self.sessions, source=self.source, secrets=self.secrets)
 
     def identity_client(self) -> IdentityClient:
-        if self.identity is None:
-            settings = self.settings
-            assert isinstance(settings, NotificationsSettings)
-            key = settings.identity_client_key_pem
-            key_pem = key.get_secret_value().encode() if key else None
-            if key_pem is None and settings.identity_client_key_file is not None:
-                key_pem = settings.identity_client_key_file.read_bytes()
-            self.identity = identity_client(
-                url=settings.identity_url,
-                client_id=settings.identity_client_id,
-                key_pem=key_pem,
-                http=httpx.AsyncClient(timeout=settings.identity_timeout_seconds),
-            )
+        assert self.identity is not None
         return self.identity
 
-    def inbound_components(self) -> fhir_http.InboundComponents:
+    def la_endpoints(self) -> LaEndpoints:
+        assert self.endpoints is not None
+        return self.endpoints
+
+    # The API.
+
+    def routers(self) -> Sequence[APIRouter]:
+        return (
+            fhir_submission_http.router,
+            fhir_bulk_submission_http.router,
+            fhir_status_http.router,
+            acknowledgement_http.router,
+            subscriptions_http.router,
+            subscriptions_fhir_http.router,
+        )
+
+    def configure_app(self, app: FastAPI) -> None:
+        install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
+        install_fhir_errors(app)
+        http_dependencies.install(app, self.http_dependencies())
+
+    def http_dependencies(self) -> http_dependencies.NotificationsHttp:
         settings = self.settings
-        assert isinstance(settings, NotificationsSettings)
-        return fhir_http.InboundComponents(
+        return http_dependencies.NotificationsHttp(
             unit_of_work=self.unit_of_work,
             postcodes=PostcodeDirectory(self.engine),
             identity=self.identity_client(),
             limiter=RateLimiter(settings.inbound_rate_per_second, settings.inbound_rate_burst),
-            max_body_bytes=settings.inbound_max_body_bytes,
-            max_bulk_body_bytes=settings.inbound_max_bulk_body_bytes,
-            max_json_depth=settings.inbound_max_json_depth,
-            max_bulk_entries=settings.inbound_max_bulk_entries,
+            limits=FhirLimits(
+                max_body_bytes=settings.inbound_max_body_bytes,
+                max_bulk_body_bytes=settings.inbound_max_bulk_body_bytes,
+                max_json_depth=settings.inbound_max_json_depth,
+                max_bulk_entries=settings.inbound_max_bulk_entries,
+            ),
             acknowledgement_due_after=settings.acknowledgement_due_after,
+            api_base_url=self.delivery.api_base_url,
+            allow_loopback_http=self.delivery.allow_loopback_http,
         )
 
-    def identity_retry(self) -> Worker:
-        settings = self.settings
-        assert isinstance(settings, NotificationsSettings)
-        interval = settings.identity_retry_interval_seconds
-        return identity_retry_worker(self.unit_of_work, self.identity_client(), interval_seconds=interval)
+    def closers(self) -> Sequence[Callable[[], Awaitable[None]]]:
+        return (self._http.aclose,)
 
-    def acknowledgement_deadlines(self) -> Worker:
-        settings = self.settings
-        assert isinstance(settings, NotificationsSettings)
-        return acknowledgement_deadline_worker(
-            self.unit_of_work,
-            due_after=settings.acknowledgement_due_after,
-            interval_seconds=settings.acknowledgement_check_interval_seconds,
-        )
+    # The worker.
 
     def consumers(self) -> list[EventConsumer[Any]]:
-        subscriptions: list[Subscription[NotificationsUnitOfWork]] = [
-            la_delivery_subscription(self.delivery.api_base_url),
-            IDENTITY_REVIEWS,
-        ]
         return [
-            EventConsumer(
-                service=SERVICE,
-                subscription=subscription,
-                uow_factory=self.unit_of_work,
-                engine=self.engine,
-                kafka=self.kafka,
-                settings=self.consumer,
-            )
-            for subscription in subscriptions
+            self.consumer_of(consumers.la_delivery(self.delivery.api_base_url), self.unit_of_work),
+            self.consumer_of(consumers.identity_reviews(), self.unit_of_work),
         ]
 
-    def dispatcher(self) -> DeliveryDispatcher:
-        return DeliveryDispatcher(
-            uow_factory=self.unit_of_work, settings=self.delivery, secrets=self.subscription_secrets()
+    def other_workers(self) -> Sequence[Worker]:
+        settings, delivery = self.settings, self.delivery
+        return (
+            timers.la_topic_keeper(
+                self.unit_of_work,
+                TopicAdmin(self.kafka, client_id="notifications-la-topics"),
+                topic_specs=lambda topics: topic_specs(self.kafka, topics),
+                interval_seconds=delivery.topic_check_interval_seconds,
+            ),
+            self.dispatcher(),
+            timers.identity_retry(
+                self.unit_of_work, self.identity_client(), interval_seconds=settings.identity_retry_interval_seconds
+            ),
+            timers.acknowledgement_deadlines(
+                self.unit_of_work,
+                due_after=settings.acknowledgement_due_after,
+                interval_seconds=settings.acknowledgement_check_interval_seconds,
+            ),
         )
 
-    def la_topics(self) -> LaTopics:
-        return LaTopics(
-            uow_factory=self.unit_of_work, kafka=self.kafka, interval_seconds=self.delivery.topic_check_interval_seconds
+    def dispatcher(self) -> Worker:
+        return timers.dispatcher(
+            self.unit_of_work,
+            self.la_endpoints(),
+            policy=self.retry_policy,
+            lease=self.delivery_lease,
+            lanes=self.delivery.dispatchers,
+            poll_interval_seconds=self.delivery.poll_interval_seconds,
+            before_start=self.check_secrets_key,
         )
 
-    def workers(self) -> list[Worker]:
-        return [
-            *super().workers(),
-            self.la_topics().run,
-            self.dispatcher().run,
-            self.identity_retry(),
-            self.acknowledgement_deadlines(),
-        ]
+    @property
+    def delivery_lease(self) -> timedelta:
+        return timedelta(seconds=self.delivery.request_timeout_seconds) + _LEASE_MARGIN
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        delivery = self.delivery
+        return RetryPolicy(delivery.retry_initial_seconds, delivery.retry_max_seconds, delivery.retry_budget)
+
+    async def check_secrets_key(self) -> int:
+        async with self.sessions() as session:
+            return await warn_of_secrets_sealed_elsewhere(session, self.secrets)
+
+    def _identity_key(self) -> bytes | None:
+        key = self.settings.identity_client_key_pem
+        if key is not None:
+            return key.get_secret_value().encode()
+        if self.settings.identity_client_key_file is not None:
+            return self.settings.identity_client_key_file.read_bytes()
+        return None
 
 
 def bootstrap(
     settings: NotificationsSettings | None = None,
     kafka: KafkaSettings | None = None,
     outbox: OutboxSettings | None = None,
+    *,
     auth: AuthSettings | None = None,
     consumer: ConsumerSettings | None = None,
     delivery: LaDeliverySettings | None = None,
+    identity: IdentityClient | None = None,
+    endpoints: LaEndpoints | None = None,
 ) -> NotificationsService:
     return NotificationsService(
         settings=settings or NotificationsSettings(),
         kafka=kafka or KafkaSettings(),
         outbox=outbox or OutboxSettings(),
-        auth=auth or AuthSettings(),
         consumer=consumer or ConsumerSettings(),
+        auth=auth or AuthSettings(),
         delivery=delivery or LaDeliverySettings(),
+        identity=identity,
+        endpoints=endpoints,
     )

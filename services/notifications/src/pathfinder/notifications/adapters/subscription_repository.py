@@ -1,34 +1,25 @@
-"""Storing LA subscriptions and their deliveries, with their secrets sealed."""
+"""Storing LA subscriptions and the deliveries they own, with their secrets sealed."""
 
 from __future__ import annotations
 
 import base64
-import functools
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pathfinder.notifications.adapters.subscription_tables import (
-    la_acknowledgement,
-    la_delivery,
-    la_delivery_receipt,
-    la_subscription,
-)
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.domain.subscription import Channel, LaSubscription, Sealed, SubscriptionStatus
-from pathfinder.notifications.domain.subscription_delivery import DeliveryState
-from pathfinder.persistence.sealing import SealingError, SecretSealer
-from sqlalchemy import Row, and_, delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from pathfinder.messaging.outbox_message import decode_headers, encode_headers
+from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets, sealed_values
+from pathfinder.notifications.adapters.tables import la_delivery, la_subscription
+from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery
+from pathfinder.notifications.domain.la_event import LaEvent
+from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, Sealed, SubscriptionStatus
+from sqlalchemy import Row, Select, and_, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
-
-# Part of every stored secrets_key_id (migration 0006 spells it out too): changing it orphans stored secrets.
-KEY_ID_PREFIX = "pathfinder-la-delivery-secrets:"
 
 # The oldest due delivery of a child that has no earlier one still pending, on a subscription that is not
 # paused: one child's events go out one at a time, in order, while other children's go out beside them.
@@ -48,131 +39,202 @@ _CLAIM_DUE = text(
 )
 
 
-@dataclass(frozen=True)
-class NewDelivery:
-    subscription_id: UUID
-    event_id: UUID
-    event_type: str
-    subject: str
-    event_time: datetime
-    headers: list[list[str]]
-    payload: bytes
-    state: DeliveryState
-    delivered_at: datetime | None = None
+class SqlLaSubscriptions:
+    """``secrets`` seals new webhook secrets and header values; only writing them needs it."""
 
+    def __init__(self, session: AsyncSession, secrets: SubscriptionSecrets | None = None) -> None:
+        self._session = session
+        self._secrets = secrets
+        self.seen: list[LaSubscription] = []
 
-class SubscriptionSecrets:
-    """Seals a subscription's webhook secrets and rest-hook header values for storage, and opens them to send.
-
-    The associated data names the subscription and what the value is, so a sealed value moved to another
-    subscription, or from one header to another, does not open.
-    """
-
-    def __init__(self, sealer: SecretSealer) -> None:
-        self._sealer = sealer
-
-    @classmethod
-    def from_settings(cls, settings: LaDeliverySettings) -> SubscriptionSecrets:
-        key = settings.secrets_key
-        return cls(_sealer(key.get_secret_value() if key is not None else None))
-
-    @property
-    def key_id(self) -> str:
-        return self._sealer.key_id
-
-    def seal_secret(self, subscription_id: UUID, secret: str) -> Sealed:
-        return Sealed(self._sealer.seal(secret_purpose(subscription_id), secret.encode()), self.key_id)
-
-    def seal_header(self, subscription_id: UUID, name: str, value: str) -> Sealed:
-        return Sealed(self._sealer.seal(header_purpose(subscription_id, name), value.encode()), self.key_id)
-
-    def open_secrets(self, subscription: LaSubscription) -> tuple[str, ...]:
-        return tuple(
-            self._open(subscription.id, secret_purpose(subscription.id), secret) for secret in subscription.secrets
+    async def add(self, subscription: LaSubscription) -> bool:
+        statement = (
+            insert(la_subscription)
+            .values(id=subscription.id, created_at=subscription.created_at, **self._values(subscription))
+            .on_conflict_do_nothing(index_elements=["la_code"], index_where=text("channel = 'kafka'"))
+            .returning(la_subscription.c.id)
         )
+        added = (await self._session.execute(statement)).scalar_one_or_none() is not None
+        if added:
+            self.seen.append(subscription)
+        return added
 
-    def open_headers(self, subscription: LaSubscription) -> dict[str, str]:
+    async def get(self, subscription_id: UUID, *, lock: bool = False) -> LaSubscription | None:
+        query = select(la_subscription).where(la_subscription.c.id == subscription_id)
+        found = await self._load(query.with_for_update() if lock else query)
+        return found[0] if found else None
+
+    async def of_la(self, la_code: str, *, lock: bool = False) -> list[LaSubscription]:
+        query = select(la_subscription).where(la_subscription.c.la_code == la_code)
+        query = query.order_by(la_subscription.c.created_at, la_subscription.c.id)
+        return await self._load(query.with_for_update() if lock else query)
+
+    async def save(self, subscription: LaSubscription) -> None:
+        if subscription.changed:
+            await self._session.execute(
+                update(la_subscription)
+                .where(la_subscription.c.id == subscription.id)
+                .values(
+                    updated_at=func.now(),
+                    events_since_start=subscription.events_since_start,
+                    paused_at=subscription.paused_at,
+                    last_sent_at=subscription.last_sent_at,
+                    **self._values(subscription),
+                )
+            )
+            subscription.changed = False
+        for delivery in subscription.deliveries:
+            if delivery.id is None:
+                await self._insert(delivery)
+            elif delivery.changed:
+                await self._session.execute(
+                    update(la_delivery).where(la_delivery.c.id == delivery.id).values(**_delivery_progress(delivery))
+                )
+            delivery.changed = False
+
+    async def remove(self, subscription_id: UUID) -> None:
+        await self._session.execute(delete(la_subscription).where(la_subscription.c.id == subscription_id))
+
+    async def kafka_la_codes(self) -> list[str]:
+        query = select(la_subscription.c.la_code).where(la_subscription.c.channel == Channel.KAFKA.value).distinct()
+        return sorted(await self._session.scalars(query))
+
+    async def claim_due_delivery(self, now: datetime) -> tuple[LaSubscription, LaDelivery] | None:
+        claimed = (await self._session.execute(_CLAIM_DUE, {"now": now})).scalar_one_or_none()
+        if claimed is None:
+            return None
+        row = (await self._session.execute(select(la_delivery).where(la_delivery.c.id == claimed))).one()
+        subscription = await self.get(row.subscription_id)
+        assert subscription is not None, "a delivery belongs to its subscription (cascading delete)"
+        delivery = _delivery(row)
+        subscription.deliveries.append(delivery)
+        return subscription, delivery
+
+    async def delivery(self, subscription: LaSubscription, delivery_id: int) -> LaDelivery | None:
+        query = select(la_delivery).where(
+            la_delivery.c.id == delivery_id, la_delivery.c.subscription_id == subscription.id
+        )
+        row = (await self._session.execute(query.with_for_update())).one_or_none()
+        if row is None:
+            return None
+        delivery = _delivery(row)
+        subscription.deliveries.append(delivery)
+        return delivery
+
+    async def deliveries(
+        self,
+        subscription: LaSubscription,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        numbers: tuple[int, int] | None = None,
+        limit: int = 1000,
+    ) -> list[LaDelivery]:
+        conditions = [la_delivery.c.subscription_id == subscription.id]
+        if since is not None:
+            conditions.append(la_delivery.c.created_at >= since)
+        if until is not None:
+            conditions.append(la_delivery.c.created_at < until)
+        if numbers is not None:
+            conditions.append(la_delivery.c.event_number.between(*numbers))
+        order = la_delivery.c.event_number if numbers is not None else la_delivery.c.id
+        query = select(la_delivery).where(and_(*conditions)).order_by(order).limit(limit)
+        found = [_delivery(row) for row in (await self._session.execute(query)).all()]
+        subscription.deliveries.extend(found)
+        return found
+
+    async def due_heartbeats(self, now: datetime, *, limit: int) -> list[LaSubscription]:
+        query = (
+            select(la_subscription)
+            .where(
+                la_subscription.c.channel == Channel.FHIR_REST_HOOK.value,
+                la_subscription.c.status == SubscriptionStatus.ACTIVE.value,
+                la_subscription.c.heartbeat_seconds.is_not(None),
+                func.coalesce(la_subscription.c.last_sent_at, la_subscription.c.created_at)
+                + func.make_interval(0, 0, 0, 0, 0, 0, la_subscription.c.heartbeat_seconds)
+                <= now,
+            )
+            .with_for_update(skip_locked=True)
+            .limit(limit)
+        )
+        return [found for found in await self._load(query) if found.heartbeat_due(now)]
+
+    async def _insert(self, delivery: LaDelivery) -> None:
+        event = delivery.event
+        statement = (
+            insert(la_delivery)
+            .values(
+                subscription_id=delivery.subscription_id,
+                event_id=event.event_id,
+                event_type=event.event_type,
+                subject=event.subject,
+                event_time=event.time,
+                event_number=delivery.event_number,
+                notification_id=event.notification_id,
+                headers=encode_headers(list(event.headers)),
+                payload=event.payload,
+                created_at=delivery.created_at,
+                **_delivery_progress(delivery),
+            )
+            # Unreachable while the consumer's inbox holds: an event is delivered once per subscription.
+            .on_conflict_do_nothing(constraint="la_delivery_once")
+            .returning(la_delivery.c.id)
+        )
+        delivery.id = (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def _load(self, query: Select[Any]) -> list[LaSubscription]:
+        found = [_subscription(row) for row in await self._session.execute(query)]
+        self.seen.extend(found)
+        return found
+
+    def _values(self, subscription: LaSubscription) -> dict[str, Any]:
         return {
-            name: self._open(subscription.id, header_purpose(subscription.id, name), value)
-            for name, value in subscription.headers.items()
+            "la_code": subscription.la_code,
+            "channel": subscription.channel.value,
+            "event_types": sorted(subscription.event_types),
+            "status": subscription.status.value,
+            "endpoint": subscription.endpoint,
+            "allowed_hosts": sorted(subscription.allowed_hosts),
+            "heartbeat_seconds": subscription.heartbeat_seconds,
+            **sealed_values(subscription, self._secrets),
         }
 
-    def _open(self, subscription_id: UUID, purpose: str, value: str | Sealed) -> str:
-        if isinstance(value, str):
-            return value
-        if value.key_id != self.key_id:
-            raise SealingError(
-                f"subscription {subscription_id} has secrets sealed under key {value.key_id}, but this process "
-                f"has key {self.key_id}: set PATHFINDER_LA_DELIVERY_SECRETS_KEY to the key they were sealed with"
-            )
-        return self._sealer.open(purpose, value.value).decode()
+
+def _delivery_progress(delivery: LaDelivery) -> dict[str, Any]:
+    return {
+        "state": delivery.state.value,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_attempt_at": delivery.last_attempt_at,
+        "delivered_at": delivery.delivered_at,
+        "response_status": delivery.response_status,
+        "last_error": delivery.last_error,
+    }
 
 
-def secret_purpose(subscription_id: UUID) -> str:
-    return f"la_subscription:{subscription_id}:webhook-secret"
-
-
-def header_purpose(subscription_id: UUID, name: str) -> str:
-    return f"la_subscription:{subscription_id}:header:{name}"
-
-
-@functools.cache
-def _sealer(key_text: str | None) -> SecretSealer:
-    # One throwaway key per process, so the API and the dispatcher of one process agree.
-    if key_text is not None:
-        return SecretSealer.from_text(key_text, key_id_prefix=KEY_ID_PREFIX)
-    log.warning(
-        "PATHFINDER_LA_DELIVERY_SECRETS_KEY is not set: using a throwaway key, so LA subscriptions' webhook "
-        "secrets and rest-hook headers stored now cannot be opened by another process or after a restart. "
-        "Outside a developer's machine, set it to 32 random bytes, base64url."
+def _delivery(row: Row[Any]) -> LaDelivery:
+    return LaDelivery(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        event=LaEvent(
+            event_id=row.event_id,
+            event_type=row.event_type,
+            subject=row.subject,
+            time=row.event_time,
+            headers=tuple(decode_headers(row.headers)),
+            payload=row.payload,
+            notification_id=row.notification_id,
+        ),
+        state=DeliveryState(row.state),
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        event_number=row.event_number,
+        attempts=row.attempts,
+        last_attempt_at=row.last_attempt_at,
+        delivered_at=row.delivered_at,
+        response_status=row.response_status,
+        last_error=row.last_error,
     )
-    return SecretSealer.generate(key_id_prefix=KEY_ID_PREFIX)
-
-
-def _sealed_values(subscription: LaSubscription, secrets: SubscriptionSecrets | None) -> dict[str, Any]:
-    """The sealed columns: values already sealed are kept as they are, new plaintext is sealed."""
-    values: list[str | Sealed] = [*subscription.secrets, *subscription.headers.values()]
-    key_ids = {value.key_id for value in values if isinstance(value, Sealed)}
-    if any(isinstance(value, str) for value in values):
-        if secrets is None:
-            raise RuntimeError("storing a subscription's new secrets needs its SubscriptionSecrets")
-        key_ids.add(secrets.key_id)
-    if len(key_ids) > 1:
-        raise SealingError(
-            f"subscription {subscription.id} keeps secrets sealed under another key than this process's: "
-            "set PATHFINDER_LA_DELIVERY_SECRETS_KEY to the key they were sealed with"
-        )
-
-    def secret(value: str | Sealed) -> bytes:
-        if isinstance(value, Sealed):
-            return value.value
-        assert secrets is not None
-        return secrets.seal_secret(subscription.id, value).value
-
-    def header(name: str, value: str | Sealed) -> str:
-        if not isinstance(value, Sealed):
-            assert secrets is not None
-            value = secrets.seal_header(subscription.id, name, value)
-        return base64.b64encode(value.value).decode()
-
-    return {
-        "sealed_secrets": [secret(value) for value in subscription.secrets],
-        "sealed_headers": {name: header(name, value) for name, value in subscription.headers.items()},
-        "secrets_key_id": key_ids.pop() if key_ids else None,
-    }
-
-
-def _values(subscription: LaSubscription, secrets: SubscriptionSecrets | None) -> dict[str, Any]:
-    return {
-        "la_code": subscription.la_code,
-        "channel": subscription.channel.value,
-        "event_types": sorted(subscription.event_types),
-        "status": subscription.status.value,
-        "endpoint": subscription.endpoint,
-        "allowed_hosts": sorted(subscription.allowed_hosts),
-        "heartbeat_seconds": subscription.heartbeat_seconds,
-        **_sealed_values(subscription, secrets),
-    }
 
 
 def _stored_headers(row: Row[Any]) -> Mapping[str, str | Sealed]:
@@ -193,186 +255,26 @@ def _subscription(row: Row[Any]) -> LaSubscription:
         headers=_stored_headers(row),
         heartbeat_seconds=row.heartbeat_seconds,
         events_since_start=row.events_since_start,
+        paused_at=row.paused_at,
+        last_sent_at=row.last_sent_at,
     )
 
 
-class SubscriptionRepository:
-    """``secrets`` seals new webhook secrets and header values; only writing them needs it."""
-
-    def __init__(self, session: AsyncSession, secrets: SubscriptionSecrets | None = None) -> None:
-        self._session = session
-        self._secrets = secrets
-
-    async def add(self, subscription: LaSubscription) -> None:
-        await self._session.execute(
-            insert(la_subscription).values(
-                id=subscription.id, created_at=subscription.created_at, **_values(subscription, self._secrets)
-            )
+async def warn_of_secrets_sealed_elsewhere(session: AsyncSession, secrets: SubscriptionSecrets) -> int:
+    """How many subscriptions keep secrets sealed under another key than this process's, said as an error:
+    their deliveries fail until ``PATHFINDER_LA_DELIVERY_SECRETS_KEY`` is set to the key they were sealed with."""
+    query = (
+        select(la_subscription.c.secrets_key_id, func.count())
+        .where(la_subscription.c.secrets_key_id.is_not(None), la_subscription.c.secrets_key_id != secrets.key_id)
+        .group_by(la_subscription.c.secrets_key_id)
+    )
+    counts = {str(row[0]): int(row[1]) for row in (await session.execute(query)).all()}
+    if counts:
+        log.error(
+            "%d LA subscriptions have secrets sealed under key(s) %s, but PATHFINDER_LA_DELIVERY_SECRETS_KEY "
+            "gives key %s: their deliveries fail until it is set to the key they were sealed with",
+            sum(counts.values()),
+            ", ".join(sorted(counts)),
+            secrets.key_id,
         )
-
-    async def save(self, subscription: LaSubscription, now: datetime) -> None:
-        await self._session.execute(
-            update(la_subscription)
-            .where(la_subscription.c.id == subscription.id)
-            .values(updated_at=now, **_values(subscription, self._secrets))
-        )
-
-    async def get(self, subscription_id: UUID, *, lock: bool = False) -> LaSubscription | None:
-        query = select(la_subscription).where(la_subscription.c.id == subscription_id)
-        row = (await self._session.execute(query.with_for_update() if lock else query)).one_or_none()
-        return _subscription(row) if row is not None else None
-
-    async def of_la(self, la_code: str) -> list[LaSubscription]:
-        query = (
-            select(la_subscription).where(la_subscription.c.la_code == la_code).order_by(la_subscription.c.created_at)
-        )
-        return [_subscription(row) for row in await self._session.execute(query)]
-
-    async def remove(self, subscription_id: UUID) -> None:
-        await self._session.execute(delete(la_subscription).where(la_subscription.c.id == subscription_id))
-
-    async def kafka_la_codes(self) -> list[str]:
-        query = select(la_subscription.c.la_code).where(la_subscription.c.channel == Channel.KAFKA.value).distinct()
-        return sorted(await self._session.scalars(query))
-
-    async def pause(self, subscription_id: UUID, now: datetime) -> None:
-        await self._session.execute(
-            update(la_subscription)
-            .where(la_subscription.c.id == subscription_id)
-            .values(status=SubscriptionStatus.PAUSED.value, paused_at=now, updated_at=now)
-        )
-
-    async def resume(self, subscription_id: UUID, now: datetime) -> None:
-        await self._session.execute(
-            update(la_subscription)
-            .where(la_subscription.c.id == subscription_id)
-            .values(status=SubscriptionStatus.ACTIVE.value, paused_at=None, updated_at=now)
-        )
-
-    async def mark_sent(self, subscription_id: UUID, now: datetime) -> None:
-        await self._session.execute(
-            update(la_subscription).where(la_subscription.c.id == subscription_id).values(last_sent_at=now)
-        )
-
-    async def add_delivery(self, delivery: NewDelivery, *, numbered: bool) -> int | None:
-        """The delivery's id, or None if the event was already delivered on this subscription. A numbered
-        delivery takes the subscription's next event number in this transaction, so numbers have no gaps."""
-        statement = (
-            pg_insert(la_delivery)
-            .values(
-                subscription_id=delivery.subscription_id,
-                event_id=delivery.event_id,
-                event_type=delivery.event_type,
-                subject=delivery.subject,
-                event_time=delivery.event_time,
-                headers=delivery.headers,
-                payload=delivery.payload,
-                state=delivery.state.value,
-                delivered_at=delivery.delivered_at,
-            )
-            .on_conflict_do_nothing(constraint="la_delivery_once")
-            .returning(la_delivery.c.id)
-        )
-        delivery_id: int | None = (await self._session.execute(statement)).scalar_one_or_none()
-        if delivery_id is None or not numbered:
-            return delivery_id
-        number = (
-            await self._session.execute(
-                update(la_subscription)
-                .where(la_subscription.c.id == delivery.subscription_id)
-                .values(events_since_start=la_subscription.c.events_since_start + 1)
-                .returning(la_subscription.c.events_since_start)
-            )
-        ).scalar_one()
-        await self._session.execute(
-            update(la_delivery).where(la_delivery.c.id == delivery_id).values(event_number=number)
-        )
-        return delivery_id
-
-    async def claim_due(self, now: datetime) -> Row[Any] | None:
-        claimed = (await self._session.execute(_CLAIM_DUE, {"now": now})).scalar_one_or_none()
-        if claimed is None:
-            return None
-        return (await self._session.execute(select(la_delivery).where(la_delivery.c.id == claimed))).one()
-
-    async def record_attempt(self, delivery_id: int, **values: Any) -> None:
-        await self._session.execute(
-            update(la_delivery)
-            .where(la_delivery.c.id == delivery_id)
-            .values(attempts=la_delivery.c.attempts + 1, **values)
-        )
-
-    async def deliveries(
-        self,
-        subscription_id: UUID,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        numbers: tuple[int, int] | None = None,
-        limit: int = 1000,
-    ) -> Sequence[Row[Any]]:
-        conditions = [la_delivery.c.subscription_id == subscription_id]
-        if since is not None:
-            conditions.append(la_delivery.c.created_at >= since)
-        if until is not None:
-            conditions.append(la_delivery.c.created_at < until)
-        if numbers is not None:
-            conditions.append(la_delivery.c.event_number.between(*numbers))
-        order = la_delivery.c.event_number if numbers is not None else la_delivery.c.id
-        query = select(la_delivery).where(and_(*conditions)).order_by(order).limit(limit)
-        return (await self._session.execute(query)).all()
-
-    async def requeue(self, subscription_id: UUID, since: datetime, until: datetime, now: datetime) -> list[int]:
-        statement = (
-            update(la_delivery)
-            .where(
-                la_delivery.c.subscription_id == subscription_id,
-                la_delivery.c.created_at >= since,
-                la_delivery.c.created_at < until,
-            )
-            .values(state=DeliveryState.PENDING.value, attempts=0, next_attempt_at=now, last_error=None)
-            .returning(la_delivery.c.id)
-        )
-        return sorted(await self._session.scalars(statement))
-
-    async def first_receipt(self, notification_id: UUID, subscription_id: UUID, now: datetime) -> bool:
-        """True the first time a notification is recorded as delivered on a subscription."""
-        statement = (
-            pg_insert(la_delivery_receipt)
-            .values(notification_id=notification_id, subscription_id=subscription_id, delivered_at=now)
-            .on_conflict_do_nothing()
-            .returning(la_delivery_receipt.c.notification_id)
-        )
-        return (await self._session.execute(statement)).scalar_one_or_none() is not None
-
-    async def acknowledge(
-        self, notification_id: UUID, la_code: str, la_reference: str | None, now: datetime
-    ) -> tuple[Row[Any], bool]:
-        """The acknowledgement, and whether this call made it (a repeated acknowledgement changes nothing)."""
-        statement = (
-            pg_insert(la_acknowledgement)
-            .values(notification_id=notification_id, la_code=la_code, la_reference=la_reference, acknowledged_at=now)
-            .on_conflict_do_nothing()
-            .returning(la_acknowledgement)
-        )
-        made = (await self._session.execute(statement)).one_or_none()
-        if made is not None:
-            return made, True
-        query = select(la_acknowledgement).where(la_acknowledgement.c.notification_id == notification_id)
-        return (await self._session.execute(query)).one(), False
-
-    async def due_heartbeats(self, now: datetime) -> list[LaSubscription]:
-        query = (
-            select(la_subscription)
-            .where(
-                la_subscription.c.channel == Channel.FHIR_REST_HOOK.value,
-                la_subscription.c.status == SubscriptionStatus.ACTIVE.value,
-                la_subscription.c.heartbeat_seconds.is_not(None),
-                func.coalesce(la_subscription.c.last_sent_at, la_subscription.c.created_at)
-                + func.make_interval(0, 0, 0, 0, 0, 0, la_subscription.c.heartbeat_seconds)
-                <= now,
-            )
-            .with_for_update(skip_locked=True)
-            .limit(20)
-        )
-        return [_subscription(row) for row in await self._session.execute(query)]
+    return sum(counts.values())

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, MetaData, String, Table
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = MetaData()
 
@@ -11,12 +30,111 @@ early_years_notification = Table(
     "early_years_notification",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("person_id", UUID(as_uuid=True), nullable=False, index=True),
-    Column("responsible_la", String(3), nullable=False, index=True),
     Column("notifying_organisation", String(10), nullable=False),
+    Column("message_id", String(256)),
+    Column("submission_format", String(20), nullable=False),
+    Column("status", String(30), nullable=False),
     Column("opinion_formed_on", Date, nullable=False),
-    Column("parent_informed", Boolean, nullable=False),
-    Column("discussion_offered", Boolean, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(20), nullable=False),
+    Column("responsible_la", String(3), index=True),
+    Column("reasons", ARRAY(String(40)), nullable=False, server_default=text("'{}'")),
+    # How long the sender took (s23 sets no limit; the LA and the sender see it). Null on older rows.
+    Column("notified_on", Date),
+    Column("notified_after_compulsory_school_age", Boolean),
+    Column("person_id", UUID(as_uuid=True)),
+    Column("review_id", UUID(as_uuid=True)),
+    # The child's details only while identity has still to name the child; cleared once it has.
+    Column("pending_child", JSONB),
+    Column("identity_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_identity_attempt_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("delivery_channel", String(20)),
+    Column("delivered_on", ARRAY(UUID(as_uuid=True)), nullable=False, server_default=text("'{}'")),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("la_reference", String(64)),
+    Column("acknowledgement_overdue_at", DateTime(timezone=True)),
+    UniqueConstraint("notifying_organisation", "message_id", name="early_years_notification_message_key"),
+    Index(
+        "early_years_notification_awaiting_identity",
+        "next_identity_attempt_at",
+        postgresql_where=text("status IN ('awaiting-identity', 'awaiting-identity-review')"),
+    ),
+    Index("early_years_notification_review", "review_id", postgresql_where=text("review_id IS NOT NULL")),
+    Index(
+        "early_years_notification_unacknowledged",
+        "delivered_at",
+        postgresql_where=text("status = 'delivered'"),
+    ),
+    Index("early_years_notification_sender", "notifying_organisation", "received_at"),
+)
+
+submission_key = Table(
+    "submission_key",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("notification_id", UUID(as_uuid=True), nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+postcode_la = Table(
+    "postcode_la",
+    metadata,
+    Column("postcode", String(8), primary_key=True),
+    Column("la_code", String(3), nullable=False),
+)
+
+la_subscription = Table(
+    "la_subscription",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("la_code", String(3), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("event_types", ARRAY(Text), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("endpoint", Text),
+    Column("allowed_hosts", ARRAY(Text), nullable=False, server_default="{}"),
+    # Webhook secrets and rest-hook header values (by header name, base64 of the sealed bytes), sealed under
+    # the key whose id is secrets_key_id: a copy of the database gives none away.
+    Column("sealed_secrets", ARRAY(LargeBinary), nullable=False, server_default="{}"),
+    Column("sealed_headers", JSONB, nullable=False, server_default="{}"),
+    Column("secrets_key_id", String(32)),
+    Column("heartbeat_seconds", Integer),
+    # Gap-free: incremented with the row locked, in the transaction that creates the delivery numbered.
+    Column("events_since_start", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("paused_at", DateTime(timezone=True)),
+    Column("last_sent_at", DateTime(timezone=True)),
+    # An LA has one Kafka topic, so one Kafka subscription says what goes to it.
+    Index("la_subscription_one_kafka", "la_code", unique=True, postgresql_where=text("channel = 'kafka'")),
+)
+
+la_delivery = Table(
+    "la_delivery",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("subscription_id", UUID(as_uuid=True), ForeignKey(la_subscription.c.id, ondelete="CASCADE"), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("event_time", DateTime(timezone=True), nullable=False),
+    Column("event_number", BigInteger),
+    Column("notification_id", UUID(as_uuid=True)),
+    Column("headers", JSONB, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("response_status", Integer),
+    Column("last_error", Text),
+    UniqueConstraint("subscription_id", "event_id", name="la_delivery_once"),
+    Index("la_delivery_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+    Index("la_delivery_child_queue", "subscription_id", "subject", "id", postgresql_where=text("state = 'pending'")),
+    Index("la_delivery_log", "subscription_id", "created_at"),
+    Index("la_delivery_number", "subscription_id", "event_number"),
 )

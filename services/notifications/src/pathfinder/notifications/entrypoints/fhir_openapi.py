@@ -20,7 +20,7 @@ from pathfinder.contracts.fhir import (
 )
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.fhir.systems import EARLY_YEARS_NOTIFICATION_EVENT, MESSAGE_EVENT
-from pathfinder.notifications.entrypoints.inbound_input import (
+from pathfinder.notifications.entrypoints.fhir_guards import (
     FHIR_JSON,
     NDJSON,
     OPERATION_OUTCOME_SCHEMA,

@@ -3,76 +3,47 @@ FHIR route, they answer errors with an OperationOutcome rather than problem+json
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pathfinder.auth.tokens import InvalidAccessToken
-from pathfinder.auth.keys import JwksUnavailable
-from pathfinder.auth import Principal, Scope, ensure_la_may_see
-from pathfinder.web.access import NotAuthenticated, presented_token
-from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
+from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see
+from pathfinder.contracts.fhir import SpineErrorCode
 from pathfinder.contracts.fhir.subscription_notification import NotificationType
-from pathfinder.messaging.envelope import header_value
-from pathfinder.messaging.outbox import decode_headers
-from pathfinder.notifications.delivery.rest_hook import rest_hook_document
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.domain.subscription import InvalidSubscription
-from pathfinder.notifications.domain.subscription_delivery import DATAREF_EXTENSION
-from pathfinder.notifications.entrypoints.inbound_input import fhir_error_responses
-from pathfinder.notifications.subscriptions import commands
-from pathfinder.notifications.unit_of_work import NotificationsUnitOfWork
-from pathfinder.web.problems import Problem
+from pathfinder.notifications.domain.la_subscription import InvalidSubscription
+from pathfinder.notifications.entrypoints.fhir_guards import (
+    FhirError,
+    access_denied,
+    fhir_error_responses,
+    fhir_principal,
+    fhir_response,
+)
+from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
+from pathfinder.notifications.service_layer import la_subscriptions
+from pathfinder.notifications.service_layer.rest_hook_bundles import rest_hook_document
 
 router = APIRouter(prefix="/fhir/Subscription", tags=["LA subscriptions (FHIR)"])
-FHIR_JSON = "application/fhir+json"
-_ISSUE = {
-    401: ("login", SpineErrorCode.ACCESS_DENIED),
-    403: ("forbidden", SpineErrorCode.ACCESS_DENIED),
-    404: ("not-found", SpineErrorCode.RESOURCE_NOT_FOUND),
-    422: ("invalid", SpineErrorCode.INVALID_PARAMETER),
-    503: ("transient", None),
-}
+T = TypeVar("T")
 
 
-def _outcome(status: int, diagnostics: str) -> JSONResponse:
-    code, spine_code = _ISSUE[status]
-    document = operation_outcome([OutcomeIssue(code, diagnostics, spine_code)])
-    return JSONResponse(document, status_code=status, media_type=FHIR_JSON)
+def _authorise(principal: Principal) -> la_subscriptions.Authorise:
+    return lambda la_code: ensure_la_may_see(principal, la_code)
 
 
-async def _answer(request: Request, work: Callable[[Principal], Awaitable[dict[str, Any]]]) -> JSONResponse:
+async def _fhir(call: Awaitable[T]) -> T:
     try:
-        token = presented_token(request)
-        if token is None:
-            return _outcome(401, "An access token is required.")
-        principal: Principal = await request.app.state.access_tokens.verify(token)
-        if not principal.has_scope(Scope.NOTIFICATIONS_READ.value):
-            return _outcome(403, f"The access token lacks the scope {Scope.NOTIFICATIONS_READ.value}")
-        return JSONResponse(await work(principal), media_type=FHIR_JSON)
-    except (NotAuthenticated, InvalidAccessToken):
-        return _outcome(401, "The access token is not valid.")
-    except JwksUnavailable:
-        return _outcome(503, "Access tokens cannot be checked just now.")
-    except commands.SubscriptionNotFound:
-        return _outcome(404, "No subscription has that id.")
+        return await call
+    except la_subscriptions.SubscriptionNotFound:
+        raise FhirError.one(
+            404, "not-found", "No subscription has that id.", SpineErrorCode.RESOURCE_NOT_FOUND
+        ) from None
     except InvalidSubscription as error:
-        return _outcome(422, str(error))
-    except Problem as problem:
-        return _outcome(problem.status if problem.status in _ISSUE else 403, problem.detail or problem.title)
-
-
-def _uow(request: Request) -> NotificationsUnitOfWork:
-    uow: NotificationsUnitOfWork = request.app.state.unit_of_work()
-    return uow
-
-
-def _settings(request: Request) -> LaDeliverySettings:
-    settings: LaDeliverySettings = request.app.state.la_delivery
-    return settings
+        raise FhirError.one(422, "invalid", str(error), SpineErrorCode.INVALID_PARAMETER) from None
+    except AccessDenied:
+        raise access_denied() from None
 
 
 @router.get(
@@ -91,18 +62,23 @@ def _settings(request: Request) -> LaDeliverySettings:
 async def events(
     subscription_id: UUID,
     request: Request,
+    dependencies: Dependencies,
     events_since: Annotated[int | None, Query(alias="eventsSinceNumber", ge=1)] = None,
     events_until: Annotated[int | None, Query(alias="eventsUntilNumber", ge=1)] = None,
 ) -> JSONResponse:
-    async def work(principal: Principal) -> dict[str, Any]:
-        found, rows = await commands.numbered_events(
-            subscription_id, events_since, events_until, _uow(request), lambda la: ensure_la_may_see(principal, la)
+    principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
+    found, numbered = await _fhir(
+        la_subscriptions.numbered_events(
+            subscription_id,
+            events_since,
+            events_until,
+            uow=dependencies.unit_of_work(),
+            authorise=_authorise(principal),
         )
-        numbered = [(row, header_value(decode_headers(row.headers), f"ce_{DATAREF_EXTENSION}") or "") for row in rows]
-        api_base_url = _settings(request).api_base_url
-        return rest_hook_document(found, NotificationType.QUERY_EVENT, numbered, api_base_url, datetime.now(UTC))
-
-    return await _answer(request, work)
+    )
+    now = datetime.now(UTC)
+    document = rest_hook_document(found, NotificationType.QUERY_EVENT, numbered, dependencies.api_base_url, now)
+    return fhir_response(200, document)
 
 
 @router.get(
@@ -110,10 +86,11 @@ async def events(
     summary="Rest-hook subscription status",
     responses=fhir_error_responses(401, 403, 404, parameter_validation=True),
 )
-async def status(subscription_id: UUID, request: Request) -> JSONResponse:
-    async def work(principal: Principal) -> dict[str, Any]:
-        found = await commands.subscription(subscription_id, _uow(request), lambda la: ensure_la_may_see(principal, la))
-        api_base_url = _settings(request).api_base_url
-        return rest_hook_document(found, NotificationType.QUERY_STATUS, [], api_base_url, datetime.now(UTC))
-
-    return await _answer(request, work)
+async def status(subscription_id: UUID, request: Request, dependencies: Dependencies) -> JSONResponse:
+    principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
+    found = await _fhir(
+        la_subscriptions.subscription(subscription_id, uow=dependencies.unit_of_work(), authorise=_authorise(principal))
+    )
+    now = datetime.now(UTC)
+    document = rest_hook_document(found, NotificationType.QUERY_STATUS, [], dependencies.api_base_url, now)
+    return fhir_response(200, document)

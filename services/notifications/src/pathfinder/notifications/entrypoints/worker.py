@@ -1,4 +1,4 @@
-"""``python -m pathfinder.notifications.entrypoints.worker``: outbox relay (and, later, consumers)."""
+"""``python -m pathfinder.notifications.entrypoints.worker``: the outbox relay, the consumers and the timers."""
 
 from pathfinder.messaging.workers import run_worker_process
 from pathfinder.notifications.bootstrap import bootstrap

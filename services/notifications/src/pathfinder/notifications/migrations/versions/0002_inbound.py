@@ -9,13 +9,29 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from pathfinder.notifications.adapters.inbound_tables import inbound_submission_key, postcode_la
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0002_inbound"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# As this revision made them (0007 renames the key table).
+inbound_submission_key = sa.Table(
+    "inbound_submission_key",
+    sa.MetaData(),
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("notification_id", postgresql.UUID(as_uuid=True), nullable=False),
+    sa.Column("status_code", sa.SmallInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+postcode_la = sa.Table(
+    "postcode_la",
+    sa.MetaData(),
+    sa.Column("postcode", sa.String(8), primary_key=True),
+    sa.Column("la_code", sa.String(3), nullable=False),
+)
 
 
 def upgrade() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
+from pathfinder.notifications.settings import LaDeliverySettings
 from pathfinder.persistence.sealing import SecretSealer
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 

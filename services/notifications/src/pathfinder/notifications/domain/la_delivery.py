@@ -1,0 +1,110 @@
+"""One event's delivery to one LA subscription, and its state machine:
+
+    pending --sent--> delivered            (Kafka: delivered at once, the outbox writes the LA's topic)
+       |  \\--failed, budget left--> pending, tried again after a jittered backoff
+       \\---failed, budget spent--> parked  (the subscription pauses; the LA asks for it again)
+    delivered | parked --redelivered--> pending
+
+A dispatcher *claims* a pending delivery before sending it (its attempt counts from then, and a lease keeps other
+dispatchers off it), sends it outside any transaction, then records the outcome only if its claim still holds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from pathfinder.notifications.domain.la_event import LaEvent
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    PARKED = "parked"  # out of retries: waits for the LA to ask for it again
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: the wait before attempt n+1 is uniform in [0, min(cap, base*2^n)]."""
+
+    initial_seconds: float
+    max_seconds: float
+    budget: int  # attempts before the delivery is parked and its subscription paused
+
+    def delay_after(self, attempts: int, draw: Callable[[float, float], float] = random.uniform) -> float:
+        ceiling = min(self.max_seconds, self.initial_seconds * 2 ** max(0, attempts - 1))
+        return draw(0.0, ceiling)
+
+    def exhausted(self, attempts: int) -> bool:
+        return attempts >= self.budget
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What the LA's endpoint answered: a status, or why there was none."""
+
+    status: int | None
+    error: str | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class LaDelivery:
+    subscription_id: UUID
+    event: LaEvent
+    state: DeliveryState
+    created_at: datetime
+    next_attempt_at: datetime
+    id: int | None = None
+    """Given when first stored; deliveries of one child go out in the order of their ids."""
+    event_number: int | None = None
+    """Rest-hook only: the subscription's gap-free count of events, as the Subscriptions Backport numbers them."""
+    attempts: int = 0
+    last_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    response_status: int | None = None
+    last_error: str | None = None
+    changed: bool = field(default=False, compare=False)
+    """Changed since it was loaded (a new delivery is stored whole)."""
+
+    def claim(self, now: datetime, lease: timedelta) -> int:
+        """Take the delivery for one attempt; returns the claim, which :meth:`record` must present."""
+        if self.state is not DeliveryState.PENDING:
+            raise ValueError(f"delivery {self.id} is {self.state}, not pending")
+        self.attempts += 1
+        self.last_attempt_at = now
+        self.next_attempt_at = now + lease
+        self.changed = True
+        return self.attempts
+
+    def holds(self, claim: int) -> bool:
+        """The claim is still the latest (its lease did not run out and another dispatcher take it over)."""
+        return self.state is DeliveryState.PENDING and self.attempts == claim
+
+    def record(self, outcome: SendOutcome, now: datetime, policy: RetryPolicy) -> DeliveryState:
+        """The outcome of the attempt claimed last: delivered, pending again after a backoff, or parked."""
+        self.response_status, self.last_error = outcome.status, outcome.error
+        self.changed = True
+        if outcome.delivered:
+            self.state, self.delivered_at = DeliveryState.DELIVERED, now
+        elif policy.exhausted(self.attempts):
+            self.state = DeliveryState.PARKED
+        else:
+            self.next_attempt_at = now + timedelta(seconds=policy.delay_after(self.attempts))
+        return self.state
+
+    def sent_on_kafka(self, now: datetime) -> None:
+        """The record for the LA's topic is committed with this delivery (the relay writes it at least once)."""
+        self.state, self.delivered_at, self.last_attempt_at = DeliveryState.DELIVERED, now, now
+        self.changed = True
+
+    def queue_again(self, now: datetime) -> None:
+        self.state, self.attempts, self.next_attempt_at, self.last_error = DeliveryState.PENDING, 0, now, None
+        self.changed = True

@@ -1,0 +1,21 @@
+"""Who may do what with an early-years notification: an NHS body acts only for itself, the platform (backfills,
+operators) for any; an LA sees only the notifications brought to its attention about its own children."""
+
+from __future__ import annotations
+
+from pathfinder.auth import OrganisationRole, Principal
+from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
+
+NHS_BODIES = frozenset({OrganisationRole.ICB, OrganisationRole.NHS_TRUST})
+
+
+def may_act_for(principal: Principal, notifying_organisation: str) -> bool:
+    if principal.role is OrganisationRole.PLATFORM:
+        return True
+    return principal.role in NHS_BODIES and principal.organisation == notifying_organisation
+
+
+def may_read(principal: Principal, notification: EarlyYearsNotification) -> bool:
+    if principal.role is not OrganisationRole.LOCAL_AUTHORITY:
+        return may_act_for(principal, notification.notifying_organisation)
+    return principal.organisation == notification.responsible_la and notification.brought_to_la

@@ -1,0 +1,58 @@
+"""``POST /early-years-notifications/{id}/acknowledgement``: the responsible LA takes a notification on, with its
+own reference; the sender sees it in the notification's status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Depends, Response
+from pathfinder.auth import Principal, Scope
+from pathfinder.contracts import Reference
+from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
+from pathfinder.notifications.service_layer.acknowledgements import acknowledge_notification
+from pathfinder.web.access import require_scopes
+from pathfinder.web.problems import Problem, problem_responses
+from pydantic import BaseModel, ConfigDict
+
+router = APIRouter(tags=["LA subscriptions"])
+Acknowledge = Annotated[Principal, Depends(require_scopes(Scope.NOTIFICATIONS_ACKNOWLEDGE))]
+
+
+class AcknowledgementRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    la_reference: Reference | None = None
+
+
+class AcknowledgementView(BaseModel):
+    notification_id: UUID
+    la_reference: str | None
+    acknowledged_at: datetime
+
+
+@router.post(
+    "/early-years-notifications/{notification_id}/acknowledgement",
+    response_model=AcknowledgementView,
+    tags=["person-data"],
+    summary="The responsible LA acknowledges a notification",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def acknowledge(
+    notification_id: UUID,
+    dependencies: Dependencies,
+    principal: Acknowledge,
+    response: Response,
+    asked: Annotated[AcknowledgementRequest | None, Body()] = None,
+) -> AcknowledgementView:
+    reference = asked.la_reference if asked is not None else None
+    made = await acknowledge_notification(
+        notification_id, reference, by_la=principal.la_code, uow=dependencies.unit_of_work()
+    )
+    if made is None:
+        raise Problem(404, "Not Found", "No early-years notification has that id.")
+    response.status_code = 201 if made.new else 200
+    return AcknowledgementView(
+        notification_id=made.notification_id, la_reference=made.la_reference, acknowledged_at=made.acknowledged_at
+    )

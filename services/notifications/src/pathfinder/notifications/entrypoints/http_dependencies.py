@@ -1,0 +1,39 @@
+"""What the HTTP routes depend on: one object, built by the composition root, reached by every route through
+the one ``Dependencies`` annotation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter
+from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
+from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+
+@dataclass(frozen=True)
+class NotificationsHttp:
+    unit_of_work: Callable[[], NotificationsUnitOfWork]
+    postcodes: PostcodeLookup
+    identity: IdentityClient
+    limiter: RateLimiter
+    limits: FhirLimits
+    acknowledgement_due_after: timedelta
+    api_base_url: str
+    allow_loopback_http: bool
+
+
+def install(app: FastAPI, dependencies: NotificationsHttp) -> None:
+    app.state.notifications = dependencies
+
+
+def _dependencies(request: Request) -> NotificationsHttp:
+    found = request.app.state.notifications
+    assert isinstance(found, NotificationsHttp), "the composition root installs the routes' dependencies"
+    return found
+
+
+Dependencies = Annotated[NotificationsHttp, Depends(_dependencies)]

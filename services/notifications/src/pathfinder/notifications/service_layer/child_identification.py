@@ -1,0 +1,86 @@
+"""Identity names the child a notification is about: at once on submission, again by a timer while identity is
+away (or a review is pending), and at once when identity announces a person's decision on a possible match."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
+from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityClient, IdentityUnavailable
+from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+CLAIM_LEASE = timedelta(minutes=2)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def identity_request_id(notification_id: UUID) -> str:
+    """Stable for a notification, so identity answers a retry (or a decided review) for the same request."""
+    return f"early-years-notification:{notification_id}"
+
+
+async def name_the_child(
+    notification_id: UUID,
+    *,
+    uow: NotificationsUnitOfWork,
+    identity: IdentityClient,
+    now: Callable[[], datetime] = _now,
+) -> EarlyYearsNotification | None:
+    """Ask identity who the child is; once named, the notification is received and its event goes out.
+    Identity is asked outside any transaction, and the answer applied only if the notification still waits."""
+    async with uow:
+        notification = await uow.notifications.get(notification_id)
+    if notification is None or not notification.awaits_identity or notification.child is None:
+        return notification
+    assert notification.responsible_la is not None, "an accepted notification has its responsible LA"
+    try:
+        found: ChildIdentity | None = await identity.match_child(
+            notification.child,
+            responsible_la=notification.responsible_la,
+            request_id=identity_request_id(notification.id),
+        )
+    except IdentityUnavailable:
+        found = None
+    async with uow:
+        current = await uow.notifications.get(notification_id, lock=True)
+        if current is None or not current.awaits_identity:
+            return current
+        if found is None:
+            current.identity_unavailable(now())
+        elif found.person_id is not None:
+            current.child_named(found.person_id)
+        elif found.review_id is not None:
+            current.held_for_review(found.review_id, now())
+        await uow.notifications.save(current)
+        await uow.commit()
+    return current
+
+
+async def ask_identity_again(
+    *,
+    uow: NotificationsUnitOfWork,
+    identity: IdentityClient,
+    now: Callable[[], datetime] = _now,
+    limit: int = 50,
+) -> int:
+    """One step of the identity timer: claim the notifications due for another try and try each."""
+    async with uow:
+        claimed = await uow.notifications.claim_due_for_identity(now(), limit=limit, lease=CLAIM_LEASE)
+        await uow.commit()
+    for notification_id in claimed:
+        await name_the_child(notification_id, uow=uow, identity=identity, now=now)
+    return len(claimed)
+
+
+async def release_after_review(review_id: UUID, person_id: UUID, *, uow: NotificationsUnitOfWork) -> int:
+    """A person decided the possible match notifications were held for: the child is named and the LA told.
+    Runs in the caller's transaction (the consumer's, with its inbox row); how many were released."""
+    held = await uow.notifications.held_for_review(review_id)
+    for notification in held:
+        notification.child_named(person_id)
+        await uow.notifications.save(notification)
+    return len(held)

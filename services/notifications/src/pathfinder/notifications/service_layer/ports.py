@@ -1,0 +1,41 @@
+"""What the use cases ask of the world outside the service's own database, as protocols the adapters meet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.notifications.domain.la_delivery import LaDelivery, SendOutcome
+from pathfinder.notifications.domain.la_subscription import LaSubscription
+
+
+class IdentityUnavailable(Exception):
+    """Identity could not answer now; asking again later may succeed."""
+
+
+@dataclass(frozen=True)
+class ChildIdentity:
+    """Identity's answer: the child's pseudonymous person id, or the review a person must decide first."""
+
+    person_id: UUID | None = None
+    review_id: UUID | None = None
+
+
+class IdentityClient(Protocol):
+    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
+        """``request_id`` is stable across retries, so that identity answers a retry as it did the first call."""
+        ...
+
+
+class PostcodeLookup(Protocol):
+    async def responsible_la(self, postcode: str) -> str | None: ...
+
+
+class LaEndpoints(Protocol):
+    """Sends to an LA's webhook or rest-hook endpoint: signed, to a checked address, bounded in time."""
+
+    async def send(self, subscription: LaSubscription, delivery: LaDelivery) -> SendOutcome: ...
+
+    async def send_heartbeat(self, subscription: LaSubscription) -> SendOutcome: ...

@@ -1,0 +1,69 @@
+"""FHIR rest-hook notifications (R4 Subscriptions Backport, id-only): the Bundles sent to an LA's endpoint and
+answered by ``$events`` and ``$status``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from pathfinder.contracts.fhir.subscription_notification import (
+    NotificationEvent,
+    NotificationType,
+    SubscriptionStatusCode,
+    subscription_notification_bundle,
+)
+from pathfinder.contracts.fhir.systems import CANONICAL_BASE
+from pathfinder.notifications.domain.la_delivery import LaDelivery
+from pathfinder.notifications.domain.la_subscription import LaSubscription, SubscriptionStatus
+
+LA_EVENTS_TOPIC = f"{CANONICAL_BASE}/SubscriptionTopic/la-events"
+
+
+def subscription_url(subscription: LaSubscription, api_base_url: str) -> str:
+    return f"{api_base_url.rstrip('/')}/notifications/fhir/Subscription/{subscription.id}"
+
+
+def rest_hook_document(
+    subscription: LaSubscription,
+    notification_type: NotificationType,
+    deliveries: Sequence[LaDelivery],
+    api_base_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    status = (
+        SubscriptionStatusCode.ACTIVE
+        if subscription.status is SubscriptionStatus.ACTIVE
+        else SubscriptionStatusCode.ERROR
+    )
+    return subscription_notification_bundle(
+        bundle_id=uuid4(),
+        subscription_url=subscription_url(subscription, api_base_url),
+        topic_url=LA_EVENTS_TOPIC,
+        status=status,
+        notification_type=notification_type,
+        events_since_subscription_start=subscription.events_since_start,
+        events=[
+            NotificationEvent(
+                event_number=delivery.event_number,
+                timestamp=delivery.event.time,
+                focus_url=delivery.event.link,
+                event_type=delivery.event.event_type,
+            )
+            for delivery in deliveries
+        ],
+        timestamp=now,
+    )
+
+
+def rest_hook_bundle(
+    subscription: LaSubscription,
+    notification_type: NotificationType,
+    deliveries: Sequence[LaDelivery],
+    api_base_url: str,
+    now: datetime,
+) -> bytes:
+    document = rest_hook_document(subscription, notification_type, deliveries, api_base_url, now)
+    return json.dumps(document, separators=(",", ":")).encode()

@@ -1,1 +1,0 @@
-"""LA subscriptions: the commands and queries behind the subscription API."""

@@ -1,0 +1,338 @@
+"""Fakes for the fast tier: the notifications unit of work in memory (with transactions: what is not committed
+is gone), identity, the postcode directory and the LAs' endpoints.
+
+Committed state lives in a :class:`FakeStore` shared by every unit of work made from it; each unit of work
+works on copies and writes them back on commit, as a database would.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from pathfinder.contracts import ContractEvent
+from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.messaging.outbox_message import OutboxMessage
+from pathfinder.notifications.domain.early_years_notification import (
+    AWAITING_IDENTITY,
+    EarlyYearsNotification,
+    NotificationStatus,
+)
+from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, SendOutcome
+from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionStatus
+from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
+from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, SubmissionKey
+
+
+@dataclass
+class FakeStore:
+    notifications: dict[UUID, EarlyYearsNotification] = field(default_factory=dict)
+    keys: dict[str, SubmissionKey] = field(default_factory=dict)
+    subscriptions: dict[UUID, LaSubscription] = field(default_factory=dict)
+    deliveries: dict[int, LaDelivery] = field(default_factory=dict)
+    events: list[ContractEvent] = field(default_factory=list)
+    """Every event committed, in order: what the outbox would publish."""
+    records: list[OutboxMessage] = field(default_factory=list)
+    commits: int = 0
+
+    def unit_of_work(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+    def events_of(self, kind: type[ContractEvent]) -> list[ContractEvent]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+
+class FakeEarlyYearsNotifications:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.seen: list[EarlyYearsNotification] = []
+        self.written: dict[UUID, EarlyYearsNotification] = {}
+        self.new_keys: dict[str, SubmissionKey] = {}
+
+    async def add(self, notification: EarlyYearsNotification) -> None:
+        self.seen.append(notification)
+        self.written[notification.id] = notification
+
+    async def get(self, notification_id: UUID, *, lock: bool = False) -> EarlyYearsNotification | None:
+        found = self.written.get(notification_id) or self._store.notifications.get(notification_id)
+        return self._seen(copy.deepcopy(found)) if found is not None else None
+
+    async def save(self, notification: EarlyYearsNotification) -> None:
+        self.written[notification.id] = notification
+
+    async def claim_due_for_identity(self, now: datetime, *, limit: int, lease: timedelta) -> list[UUID]:
+        due = sorted(
+            (
+                n
+                for n in self._store.notifications.values()
+                if n.status in AWAITING_IDENTITY and n.next_identity_attempt_at and n.next_identity_attempt_at <= now
+            ),
+            key=lambda n: n.next_identity_attempt_at or now,
+        )[:limit]
+        for notification in due:
+            leased = copy.deepcopy(notification)
+            leased.next_identity_attempt_at = now + lease
+            self.written[leased.id] = leased
+        return [notification.id for notification in due]
+
+    async def held_for_review(self, review_id: UUID) -> list[EarlyYearsNotification]:
+        return self._all(lambda n: n.review_id == review_id and n.status is NotificationStatus.AWAITING_IDENTITY_REVIEW)
+
+    async def delivered_unacknowledged(self, delivered_by: datetime, *, limit: int) -> list[EarlyYearsNotification]:
+        found = self._all(
+            lambda n: (
+                n.status is NotificationStatus.DELIVERED
+                and n.delivered_at is not None
+                and n.delivered_at <= delivered_by
+            )
+        )
+        return sorted(found, key=lambda n: n.delivered_at or delivered_by)[:limit]
+
+    async def sent_by(
+        self,
+        notifying_organisation: str,
+        *,
+        status: NotificationStatus | None,
+        older_than: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> list[EarlyYearsNotification]:
+        found = self._all(
+            lambda n: (
+                n.notifying_organisation == notifying_organisation
+                and (status is None or n.status is status)
+                and (older_than is None or (n.received_at, n.id) < older_than)
+            )
+        )
+        return sorted(found, key=lambda n: (n.received_at, n.id), reverse=True)[:limit]
+
+    async def submission_keys(self, keys: Sequence[str]) -> list[SubmissionKey]:
+        return [self._store.keys[key] for key in keys if key in self._store.keys]
+
+    async def add_submission_keys(self, keys: Sequence[SubmissionKey], at: datetime) -> bool:
+        if any(key.key in self._store.keys or key.key in self.new_keys for key in keys):
+            return False
+        self.new_keys.update({key.key: key for key in keys})
+        return True
+
+    def _all(self, wanted: object) -> list[EarlyYearsNotification]:
+        assert callable(wanted)
+        current = {**self._store.notifications, **self.written}
+        return [self._seen(copy.deepcopy(n)) for n in current.values() if wanted(n)]
+
+    def _seen(self, notification: EarlyYearsNotification) -> EarlyYearsNotification:
+        self.seen.append(notification)
+        return notification
+
+
+class FakeLaSubscriptions:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.seen: list[LaSubscription] = []
+        self.written: dict[UUID, LaSubscription] = {}
+        self.removed: set[UUID] = set()
+
+    async def add(self, subscription: LaSubscription) -> bool:
+        if subscription.channel is Channel.KAFKA and any(
+            other.la_code == subscription.la_code and other.channel is Channel.KAFKA for other in self._current()
+        ):
+            return False
+        self.written[subscription.id] = subscription
+        return True
+
+    async def get(self, subscription_id: UUID, *, lock: bool = False) -> LaSubscription | None:
+        found = {subscription.id: subscription for subscription in self._current()}.get(subscription_id)
+        return self._loaded(found) if found is not None else None
+
+    async def of_la(self, la_code: str, *, lock: bool = False) -> list[LaSubscription]:
+        found = [s for s in self._current() if s.la_code == la_code]
+        return [self._loaded(s) for s in sorted(found, key=lambda s: (s.created_at, s.id))]
+
+    async def save(self, subscription: LaSubscription) -> None:
+        self.written[subscription.id] = subscription
+
+    async def remove(self, subscription_id: UUID) -> None:
+        self.removed.add(subscription_id)
+
+    async def kafka_la_codes(self) -> list[str]:
+        return sorted({s.la_code for s in self._current() if s.channel is Channel.KAFKA})
+
+    async def claim_due_delivery(self, now: datetime) -> tuple[LaSubscription, LaDelivery] | None:
+        subscriptions = {s.id: s for s in self._current()}
+        pending = sorted(
+            (d for d in self._store.deliveries.values() if d.state is DeliveryState.PENDING),
+            key=lambda d: (d.next_attempt_at, d.id or 0),
+        )
+        for delivery in pending:
+            owner = subscriptions.get(delivery.subscription_id)
+            if owner is None or owner.status is not SubscriptionStatus.ACTIVE or owner.channel is Channel.KAFKA:
+                continue
+            if delivery.next_attempt_at > now or self._earlier_pending(delivery):
+                continue
+            subscription = self._loaded(owner)
+            claimed = copy.deepcopy(delivery)
+            subscription.deliveries.append(claimed)
+            return subscription, claimed
+        return None
+
+    async def delivery(self, subscription: LaSubscription, delivery_id: int) -> LaDelivery | None:
+        found = self._store.deliveries.get(delivery_id)
+        if found is None or found.subscription_id != subscription.id:
+            return None
+        delivery = copy.deepcopy(found)
+        subscription.deliveries.append(delivery)
+        return delivery
+
+    async def deliveries(
+        self,
+        subscription: LaSubscription,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        numbers: tuple[int, int] | None = None,
+        limit: int = 1000,
+    ) -> list[LaDelivery]:
+        found = [
+            copy.deepcopy(d)
+            for d in sorted(self._store.deliveries.values(), key=lambda d: d.id or 0)
+            if d.subscription_id == subscription.id
+            and (since is None or d.created_at >= since)
+            and (until is None or d.created_at < until)
+            and (numbers is None or (d.event_number is not None and numbers[0] <= d.event_number <= numbers[1]))
+        ][:limit]
+        subscription.deliveries.extend(found)
+        return found
+
+    async def due_heartbeats(self, now: datetime, *, limit: int) -> list[LaSubscription]:
+        return [self._loaded(s) for s in self._current() if s.heartbeat_due(now)][:limit]
+
+    def _earlier_pending(self, delivery: LaDelivery) -> bool:
+        return any(
+            other.subscription_id == delivery.subscription_id
+            and other.event.subject == delivery.event.subject
+            and other.state is DeliveryState.PENDING
+            and (other.id or 0) < (delivery.id or 0)
+            for other in self._store.deliveries.values()
+        )
+
+    def _current(self) -> list[LaSubscription]:
+        current = {**self._store.subscriptions, **self.written}
+        return [s for s in current.values() if s.id not in self.removed]
+
+    def _loaded(self, subscription: LaSubscription) -> LaSubscription:
+        loaded = copy.deepcopy(subscription)
+        loaded.deliveries, loaded.changed = [], False
+        self.seen.append(loaded)
+        return loaded
+
+
+class FakeUnitOfWork(NotificationsUnitOfWork):
+    notifications: FakeEarlyYearsNotifications
+    subscriptions: FakeLaSubscriptions
+
+    def __init__(self, store: FakeStore) -> None:
+        super().__init__()
+        self.store = store
+
+    async def _begin(self) -> None:
+        self.notifications = FakeEarlyYearsNotifications(self.store)
+        self.subscriptions = FakeLaSubscriptions(self.store)
+        self._staged: tuple[list[ContractEvent], list[OutboxMessage]] = ([], [])
+
+    async def _stage(self, events: Sequence[ContractEvent], messages: Sequence[OutboxMessage]) -> None:
+        self._staged[0].extend(events)
+        self._staged[1].extend(messages)
+
+    async def _commit(self) -> None:
+        store = self.store
+        for notification in self.notifications.written.values():
+            store.notifications[notification.id] = _without_events(notification)
+        store.keys.update(self.notifications.new_keys)
+        for subscription in self.subscriptions.written.values():
+            for delivery in subscription.deliveries:
+                if delivery.id is None:
+                    delivery.id = max(store.deliveries, default=0) + 1
+                store.deliveries[delivery.id] = copy.deepcopy(delivery)
+            store.subscriptions[subscription.id] = _without_deliveries(subscription)
+        for removed in self.subscriptions.removed:
+            store.subscriptions.pop(removed, None)
+            for delivery_id in [d.id for d in store.deliveries.values() if d.subscription_id == removed]:
+                store.deliveries.pop(delivery_id or 0, None)
+        store.events.extend(self._staged[0])
+        store.records.extend(self._staged[1])
+        store.commits += 1
+        await self._begin()
+
+    async def _rollback(self) -> None:
+        self._staged = ([], [])
+
+    async def _close(self) -> None:
+        return None
+
+    def repositories(self) -> Iterable[FakeEarlyYearsNotifications]:
+        return (self.notifications,)
+
+
+def _without_events(notification: EarlyYearsNotification) -> EarlyYearsNotification:
+    stored = copy.deepcopy(notification)
+    stored.events = []
+    return stored
+
+
+def _without_deliveries(subscription: LaSubscription) -> LaSubscription:
+    stored = copy.deepcopy(subscription)
+    stored.deliveries, stored.changed = [], False
+    return stored
+
+
+@dataclass
+class FakeIdentity:
+    """Identity's ``$match``: ``match`` names ``person_id``, ``new-child`` a child of each request's own (the
+    same on a retry), ``review`` holds for ``review_id``, ``down`` is away."""
+
+    answer: str = "match"
+    calls: list[str] = field(default_factory=list)
+    person_id: UUID = field(default_factory=uuid4)
+    review_id: UUID = field(default_factory=uuid4)
+
+    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
+        self.calls.append(request_id)
+        if self.answer == "down":
+            raise IdentityUnavailable("down")
+        if self.answer == "review":
+            return ChildIdentity(review_id=self.review_id)
+        if self.answer == "new-child":
+            return ChildIdentity(person_id=uuid5(NAMESPACE_URL, request_id))
+        return ChildIdentity(person_id=self.person_id)
+
+
+@dataclass
+class FakePostcodes:
+    districts: dict[str, str] = field(default_factory=lambda: {"DL1": "841", "TS24": "805", "EX1": "878"})
+
+    async def responsible_la(self, postcode: str) -> str | None:
+        return self.districts.get("".join(postcode.split()).upper()[:-3])
+
+
+@dataclass
+class FakeLaEndpoints:
+    """Answers every send with ``status`` (None: the endpoint cannot be reached) and remembers what was sent."""
+
+    status: int | None = 204
+    sent: list[tuple[UUID, UUID]] = field(default_factory=list)
+    heartbeats: list[UUID] = field(default_factory=list)
+
+    async def send(self, subscription: LaSubscription, delivery: LaDelivery) -> SendOutcome:
+        self.sent.append((subscription.id, delivery.event.event_id))
+        return self._outcome()
+
+    async def send_heartbeat(self, subscription: LaSubscription) -> SendOutcome:
+        self.heartbeats.append(subscription.id)
+        return self._outcome()
+
+    def _outcome(self) -> SendOutcome:
+        if self.status is None:
+            return SendOutcome(None, "ConnectError")
+        return SendOutcome(self.status, None if 200 <= self.status < 300 else f"answered {self.status}")
