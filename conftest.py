@@ -1,1 +1,1 @@
-pytest_plugins = ["pathfinder.devstack.pytest_plugin"]
+pytest_plugins = ["pathfinder.devstack.pytest_plugin", "pathfinder.devstack.stray_processes"]

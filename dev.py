@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
         results = [
             run([ruff, "check", "."]),
             run([ruff, "format", "--check", "."]),
-            run([mypy, "libs", "services", "tests", "benchmarks"]),
+            run([mypy, "libs", "services", "platform", "tests", "benchmarks"]),
             run([str(_bin(VENV, "pathfinder-contracts")), "check"]),
         ]
         return 0 if not any(results) else fail("check failed")

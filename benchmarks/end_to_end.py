@@ -1,7 +1,8 @@
 """End-to-end benchmark: notifications accepted over HTTP to ehcp's committed effect, beside the raw limits.
 
 Runs the production shape on the embedded servers: the notifications API and both services' workers as
-separate processes, PostgreSQL with synchronous commit on. Prints:
+separate processes, PostgreSQL with synchronous commit on; FHIR message Bundles on ``$process-message``, with
+identity's ``$match`` answered by a stub so the figures are the platform's own. Prints:
   - raw PostgreSQL transactions/s (16 connections, two inserts per transaction),
   - raw aiokafka produce-to-consume records/s (300-byte records, one producer, one consumer),
   - sustained end-to-end events/s and p50/p99 latency from API accept to the consumer's commit.
@@ -13,29 +14,50 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
-from uuid import uuid4
+from typing import Any
 
 import asyncpg
 import httpx
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import principal, token_mint
-from pathfinder.devstack.benchmarking import benchmark_servers, print_figures, service_processes, wait_until_ready
+from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.devstack.benchmarking import (
+    StubIdentity,
+    benchmark_servers,
+    print_figures,
+    service_processes,
+    wait_until_ready,
+)
 from pathfinder.persistence.database import asyncpg_dsn
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
+from pathfinder.platform.demo_setup import message, unissued_nhs_number
 
 API_PORT = 18001
+FHIR = {"Content-Type": "application/fhir+json"}
 WARM_UP = 50
 
 
 async def _wait_for(connection: asyncpg.Connection, count: int) -> None:
     while await connection.fetchval("SELECT count(*) FROM early_years_notice") < count:
         await asyncio.sleep(0.05)
+
+
+def documents(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    """FHIR message Bundles from the Royal Devon (RH8) about young children in Devon (878)."""
+    for _ in range(count):
+        child = ChildDemographics(
+            nhs_number=unissued_nhs_number(rng), given_names=("Alex",), family_name="Smith",
+            birth_date=date(date.today().year - 2, 3, 1), sex="female", postcode="EX1 1AA",
+        )  # fmt: skip
+        yield message("RH8", "878", child)
 
 
 async def end_to_end(
@@ -50,23 +72,15 @@ async def end_to_end(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=30, headers=headers) as client:
             await wait_until_ready(client)
 
+            rng = random.Random(7)
+
             async def submit(count: int) -> None:
-                remaining = iter(range(count))
+                remaining = documents(count, rng)
                 await asyncio.gather(*(submitter(remaining) for _ in range(concurrency)))
 
-            async def submitter(remaining: Iterator[int]) -> None:
-                for _ in remaining:
-                    response = await client.post(
-                        "/early-years-notifications",
-                        json={
-                            "person_id": str(uuid4()),
-                            "responsible_la": "878",
-                            "notifying_organisation": "RH8",
-                            "opinion_formed_on": "2026-11-02",
-                            "parent_informed": True,
-                            "discussion_offered": True,
-                        },
-                    )
+            async def submitter(remaining: Iterator[dict[str, Any]]) -> None:
+                for document in remaining:
+                    response = await client.post("/fhir/$process-message", json=document, headers=FHIR)
                     response.raise_for_status()
 
             connection = await asyncpg.connect(asyncpg_dsn(ehcp_url))
@@ -98,6 +112,7 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
+    identity = StubIdentity()
     with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
         async with benchmark_servers(Path(state)) as servers:
             urls = {name: servers.postgres.url(f"bench_{name}") for name in ("notifications", "ehcp")}
@@ -112,10 +127,20 @@ async def main() -> None:
                 PATHFINDER_NOTIFICATIONS_DATABASE_URL=urls["notifications"],
                 PATHFINDER_NOTIFICATIONS_HTTP_PORT=str(API_PORT),
                 PATHFINDER_EHCP_DATABASE_URL=urls["ehcp"],
+                PATHFINDER_NOTIFICATIONS_INBOUND_RATE_PER_SECOND="1000000",
+                PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST="1000000",
+                **identity.environment(Path(state) / "identity-client.pem"),
             )
-            accept_rate, rate, p50, p99 = await end_to_end(
-                env, urls["ehcp"], events=args.events, concurrency=args.concurrency, headers=tokens.headers_for(trust)
-            )
+            try:
+                accept_rate, rate, p50, p99 = await end_to_end(
+                    env,
+                    urls["ehcp"],
+                    events=args.events,
+                    concurrency=args.concurrency,
+                    headers=tokens.headers_for(trust),
+                )
+            finally:
+                identity.shutdown()
     pg_rate, kafka_rate = servers.raw_postgres_rate, servers.raw_kafka_rate
     print_figures(
         [

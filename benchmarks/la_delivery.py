@@ -28,31 +28,34 @@ import random
 import re
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import httpx
 from aiokafka import AIOKafkaConsumer
 from pathfinder.auth import OrganisationRole, Scope
-from pathfinder.auth.keys import SigningKey
 from pathfinder.auth.testing import TokenMint, principal, token_mint
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
-from pathfinder.devstack.benchmarking import benchmark_servers, print_figures, service_processes, wait_until_ready
-from pathfinder.devstack.demo_setup import message, unissued_nhs_number
-from pathfinder.notifications.delivery.testing import WebhookReceiver, new_secret
-from pathfinder.notifications.domain.subscription import la_topic
+from pathfinder.devstack.benchmarking import (
+    StubIdentity,
+    benchmark_servers,
+    print_figures,
+    service_processes,
+    wait_until_ready,
+)
+from pathfinder.devstack.webhook_receiver import WebhookReceiver, new_secret
+from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
 from pathfinder.persistence.sealing import new_key_text
+from pathfinder.platform.demo_setup import message, unissued_nhs_number
 
 API_PORT = 18011
 KAFKA_LA, WEBHOOK_LA = "841", "805"
@@ -60,41 +63,6 @@ POSTCODES = {KAFKA_LA: "DL1 4AB", WEBHOOK_LA: "TS24 8AA"}
 RECEIVED = EarlyYearsNotificationReceived.event_type
 DELIVERY_WAIT_SECONDS = 120.0
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class StubIdentity(ThreadingHTTPServer):
-    """Identity's token endpoint and ``/persons/$match``, answering a new person at once."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            # Keep-alive and no Nagle, as identity's uvicorn: HTTP/1.0 would make the API open a connection per
-            # match, and Nagle would hold the body back for the client's delayed ACK (40 ms).
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", "0")))
-                if self.path.startswith("/oauth2/token"):
-                    answer: dict[str, Any] = {"access_token": "stub", "token_type": "Bearer", "expires_in": 600}
-                else:
-                    answer = {"outcome": "match", "person_id": str(uuid4())}
-                body = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.daemon_threads = True
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 class TimedReceiver(WebhookReceiver):
@@ -377,16 +345,12 @@ async def main() -> None:
                 url = servers.postgres.url("bench_notifications")
                 await ensure_database(url)
                 await upgrade_to_head("pathfinder.notifications:migrations", url)
-                key = Path(state) / "identity-client.pem"
-                key.write_bytes(SigningKey.generate(bits=2048).private_pem())
                 mint = token_mint()
                 env = servers.environment(
                     **mint.environment(),
                     PATHFINDER_NOTIFICATIONS_DATABASE_URL=url,
                     PATHFINDER_NOTIFICATIONS_HTTP_PORT=str(API_PORT),
-                    PATHFINDER_NOTIFICATIONS_IDENTITY_URL=identity.url,
-                    PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_ID="benchmark",
-                    PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_KEY_FILE=str(key),
+                    **identity.environment(Path(state) / "identity-client.pem"),
                     PATHFINDER_NOTIFICATIONS_INBOUND_RATE_PER_SECOND="1000000",
                     PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST="1000000",
                     PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP="true",

@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from uuid import UUID
 
-from pathfinder.identity.adapters.person_vault import PersonVault
-from pathfinder.identity.domain.matching import (
+# The synthetic population is test data: it lives in identity's test kit, not in the service.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "identity" / "tests" / "kit"))
+
+from identity_kit.synthetic_population import Child, Population, agency_record
+from pathfinder.identity.persons.adapters.vault import PersonVault
+from pathfinder.identity.persons.domain.matching import (
     M_U,
     MATCH_THRESHOLD,
     POSSIBLE_THRESHOLD,
@@ -31,9 +37,8 @@ from pathfinder.identity.domain.matching import (
     best_score,
     decide,
 )
-from pathfinder.identity.domain.matching_comparisons import Level
-from pathfinder.identity.domain.matching_profile import MatchProfile, blocking_keys
-from pathfinder.identity.persons.synthetic_population import Child, Population, agency_record
+from pathfinder.identity.persons.domain.matching_comparisons import Level
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile, blocking_keys
 from rapidfuzz.distance import JaroWinkler
 
 

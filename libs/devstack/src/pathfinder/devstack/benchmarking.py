@@ -4,13 +4,17 @@ services under test as separate processes, and the printed table of figures."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -146,3 +150,49 @@ def print_figures(rows: Sequence[tuple[str, str]]) -> None:
     print(f"{'measure':<{width}} {'figure':>14}")
     for label, figure in rows:
         print(f"{label:<{width}} {figure:>14}")
+
+
+class StubIdentity(ThreadingHTTPServer):
+    """Identity's token endpoint and ``/persons/$match``, answering a new person at once."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            # Keep-alive and no Nagle, as identity's uvicorn: HTTP/1.0 would make the API open a connection per
+            # match, and Nagle would hold the body back for the client's delayed ACK (40 ms).
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                if self.path.startswith("/oauth2/token"):
+                    answer: dict[str, Any] = {"access_token": "stub", "token_type": "Bearer", "expires_in": 600}
+                else:
+                    answer = {"outcome": "match", "person_id": str(uuid4())}
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.daemon_threads = True
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def environment(self, key_file: Path) -> dict[str, str]:
+        """What points a notifications process at this identity, with a client key written to ``key_file``."""
+        from pathfinder.auth.keys import SigningKey
+
+        key_file.write_bytes(SigningKey.generate(bits=2048).private_pem())
+        return {
+            "PATHFINDER_NOTIFICATIONS_IDENTITY_URL": self.url,
+            "PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_ID": "benchmark",
+            "PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_KEY_FILE": str(key_file),
+        }

@@ -1,17 +1,19 @@
-"""The composition root: wires adapters to handlers for the API, the workers and the tests."""
+"""The composition root: builds every adapter once and wires them to the use cases, for the API, the worker
+and the tests."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.tokens import AccessTokenVerifier
-from pathfinder.ehcp.entrypoints.http import router
-from pathfinder.ehcp.handlers import EARLY_YEARS_INTAKE
+from pathfinder.ehcp.adapters.unit_of_work import SqlEhcpUnitOfWork
+from pathfinder.ehcp.entrypoints import child_cases_http, http_dependencies
+from pathfinder.ehcp.entrypoints.consumers import early_years_intake
 from pathfinder.ehcp.settings import SERVICE, EhcpSettings
-from pathfinder.ehcp.unit_of_work import EhcpUnitOfWork
 from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.runtime.service import ServiceRuntime
@@ -26,18 +28,18 @@ class EhcpService(ServiceRuntime[EhcpSettings]):
 
     auth: AuthSettings = field(default_factory=AuthSettings)
 
-    def unit_of_work(self) -> EhcpUnitOfWork:
-        return EhcpUnitOfWork(self.sessions, source=self.source)
+    def unit_of_work(self) -> SqlEhcpUnitOfWork:
+        return SqlEhcpUnitOfWork(self.sessions, source=self.source)
 
-    def routers(self) -> list[APIRouter]:
-        return [router]
+    def routers(self) -> Sequence[APIRouter]:
+        return (child_cases_http.router,)
 
     def configure_app(self, app: FastAPI) -> None:
-        app.state.unit_of_work = self.unit_of_work
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
+        http_dependencies.install(app, http_dependencies.EhcpHttp(unit_of_work=self.unit_of_work))
 
     def consumers(self) -> list[EventConsumer[Any]]:
-        return [self.consumer_of(EARLY_YEARS_INTAKE, self.unit_of_work)]
+        return [self.consumer_of(early_years_intake(), self.unit_of_work)]
 
 
 def bootstrap(

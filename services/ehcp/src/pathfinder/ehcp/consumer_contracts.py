@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathfinder.contracts.consumers import ConsumerContract
-from pathfinder.ehcp.handlers import EARLY_YEARS_INTAKE
+from pathfinder.ehcp.entrypoints.consumers import early_years_intake
 from pathfinder.ehcp.settings import SERVICE
 
-CONSUMER_CONTRACTS: tuple[ConsumerContract, ...] = (EARLY_YEARS_INTAKE.contract(SERVICE),)
+CONSUMER_CONTRACTS: tuple[ConsumerContract, ...] = (early_years_intake().contract(SERVICE),)

@@ -1,4 +1,5 @@
-"""Helpers for the devstack's own tests: finding processes left behind, and data dirs the server can reach."""
+"""Fixtures for tests of process supervision (the devstack's and the platform command's): finding processes left behind,
+and data dirs the server can reach. A pytest plugin, registered by the root conftest.py."""
 
 from __future__ import annotations
 

@@ -24,15 +24,15 @@ from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
 
 from pathfinder.devstack.broker import EmbeddedBroker
-from pathfinder.devstack.dev_secrets import dev_secrets
-from pathfinder.devstack.platform_client import PlatformClientFailed, ensure_platform_client
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.devstack.processes import child_env, port_is_free
-from pathfinder.devstack.services import SERVICES, PlatformService
 from pathfinder.devstack.supervisor import ChildProcesses
 from pathfinder.persistence.database import with_database
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
+from pathfinder.platform.dev_secrets import dev_secrets
+from pathfinder.platform.platform_client import PlatformClientFailed, ensure_platform_client
+from pathfinder.platform.services import SERVICES, PlatformService
 
 HOST = "127.0.0.1"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

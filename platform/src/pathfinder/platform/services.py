@@ -13,7 +13,7 @@ class PlatformService:
     package: str
     env_prefix: str
     http_port: int
-    # Settings holding keys that must survive a restart of the platform (see pathfinder.devstack.dev_secrets).
+    # Settings holding keys that must survive a restart of the platform (see pathfinder.platform.dev_secrets).
     dev_secrets: tuple[str, ...] = ()
 
     @property

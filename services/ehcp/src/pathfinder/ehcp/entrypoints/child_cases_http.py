@@ -1,4 +1,4 @@
-"""The ehcp HTTP API."""
+"""The ehcp HTTP API: a child's case, for the LA responsible for the child."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pathfinder.auth import Principal, Scope, ensure_la_may_see
-from pathfinder.ehcp import handlers
-from pathfinder.ehcp.unit_of_work import EhcpUnitOfWork
+from pathfinder.ehcp.entrypoints.http_dependencies import Dependencies
+from pathfinder.ehcp.service_layer.child_cases import child_case as read_child_case
 from pathfinder.web.access import require_scopes
 from pathfinder.web.problems import Problem
 from pydantic import BaseModel
@@ -30,21 +30,16 @@ class ChildCaseView(BaseModel):
     early_years_notices: list[EarlyYearsNoticeView]
 
 
-def unit_of_work(request: Request) -> EhcpUnitOfWork:
-    uow: EhcpUnitOfWork = request.app.state.unit_of_work()
-    return uow
-
-
 NOT_FOUND = Problem(404, "Not Found", "No case is held for that person id.")
 
 
 @router.get("/{person_id}", response_model=ChildCaseView, summary="A child's case, by pseudonymous person id")
 async def child_case(
     person_id: UUID,
-    uow: Annotated[EhcpUnitOfWork, Depends(unit_of_work)],
+    dependencies: Dependencies,
     principal: Annotated[Principal, Depends(require_scopes(Scope.CASES_READ))],
 ) -> ChildCaseView:
-    case = await handlers.child_case(person_id, uow)
+    case = await read_child_case(person_id, uow=dependencies.unit_of_work())
     if case is None:
         raise NOT_FOUND
     ensure_la_may_see(principal, case.responsible_la)

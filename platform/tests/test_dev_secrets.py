@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from pathfinder.devstack.dev_secrets import FILE_NAME, dev_secrets
+from pathfinder.platform.dev_secrets import FILE_NAME, dev_secrets
 
 NAMES = ("PATHFINDER_TEST_SEALING_KEY", "PATHFINDER_TEST_OTHER_KEY")
 

@@ -89,8 +89,8 @@ def upgrade() -> None:
 RUNNER = """
 import json, sys
 from pathlib import Path
-from pathfinder.devstack.platform import PlatformFailed, PlatformOptions, run_platform
-from pathfinder.devstack.services import PlatformService
+from pathfinder.platform.running import PlatformFailed, PlatformOptions, run_platform
+from pathfinder.platform.services import PlatformService
 
 config = json.loads(sys.argv[1])
 options = PlatformOptions(

@@ -6,8 +6,8 @@ import base64
 from pathlib import Path
 
 import pytest
-from pathfinder.devstack.dev_secrets import dev_secrets
-from pathfinder.devstack.services import SERVICES
+from pathfinder.platform.dev_secrets import dev_secrets
+from pathfinder.platform.services import SERVICES
 
 LA_DELIVERY_KEY = "PATHFINDER_LA_DELIVERY_SECRETS_KEY"
 

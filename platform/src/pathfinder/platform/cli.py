@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from pathfinder.devstack.broker import BrokerDidNotStart
-from pathfinder.devstack.platform import PlatformFailed, PlatformOptions, run_platform
 from pathfinder.devstack.postgres import PostgresDidNotStart
+from pathfinder.platform.running import PlatformFailed, PlatformOptions, run_platform
 
 
 def parser() -> argparse.ArgumentParser:

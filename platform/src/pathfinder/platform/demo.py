@@ -25,10 +25,10 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
-from pathfinder.devstack import demo_setup
-from pathfinder.devstack.demo_setup import LA_SCOPES, NOTIFICATIONS, TRUST_SCOPES, DemoFailed
-from pathfinder.notifications.delivery.testing import WebhookReceiver, new_secret, running_receiver
-from pathfinder.notifications.domain.subscription import la_topic
+from pathfinder.devstack.webhook_receiver import WebhookReceiver, new_secret, running_receiver
+from pathfinder.notifications.domain.la_subscription import la_topic
+from pathfinder.platform import demo_setup
+from pathfinder.platform.demo_setup import LA_SCOPES, NOTIFICATIONS, TRUST_SCOPES, DemoFailed
 
 TRUST = "RH8"
 RECEIVED = EarlyYearsNotificationReceived.event_type

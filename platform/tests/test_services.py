@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from pathfinder.devstack.services import SERVICES, PlatformService
+from pathfinder.platform.services import SERVICES, PlatformService
 
 
 def test_catalogue() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-class ChildCaseRepository:
+class SqlChildCases:
     """Loads a case with its notices; ``save`` writes the case if new and the notices it does not hold yet."""
 
     def __init__(self, session: AsyncSession) -> None:

@@ -1,0 +1,1 @@
+"""The ehcp service's use cases, one function each, dependencies by name."""

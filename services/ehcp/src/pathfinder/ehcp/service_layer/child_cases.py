@@ -1,0 +1,40 @@
+"""What the LA's SEND service knows of a child: early-years notices recorded as they arrive, and the case read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice
+from pathfinder.ehcp.service_layer.unit_of_work import EhcpUnitOfWork
+
+
+async def record_early_years_notice(
+    *,
+    person_id: UUID,
+    responsible_la: str,
+    notification_id: UUID,
+    notifying_organisation: str,
+    opinion_formed_on: date,
+    received_at: datetime,
+    uow: EhcpUnitOfWork,
+) -> ChildCase:
+    """An NHS body's s23 notice about the child, on the child's case (opened by it if new). Runs in the caller's
+    transaction (the consumer's, with its inbox row) and never commits."""
+    case = await uow.cases.get(person_id) or ChildCase(person_id=person_id, responsible_la=responsible_la)
+    case.record_early_years_notice(
+        EarlyYearsNotice(
+            notification_id=notification_id,
+            notifying_organisation=notifying_organisation,
+            opinion_formed_on=opinion_formed_on,
+            received_at=received_at,
+        ),
+        responsible_la=responsible_la,
+    )
+    await uow.cases.save(case)
+    return case
+
+
+async def child_case(person_id: UUID, *, uow: EhcpUnitOfWork) -> ChildCase | None:
+    async with uow:
+        return await uow.cases.get(person_id)
