@@ -4,7 +4,7 @@
     python3 dev.py up [ARGS]      run the whole platform on the embedded broker and PostgreSQL (Ctrl-C stops it);
                                   ARGS go to `pathfinder-platform up` (see `python3 dev.py up --help`)
     python3 dev.py test [ARGS]    run the whole test suite; ARGS go to pytest
-    python3 dev.py check          ruff (lint and format), mypy --strict, and the event contract gate
+    python3 dev.py check          ruff (lint and format), mypy --strict, the import rules and the event contract gate
 
 On first use this creates .state/bootstrap, a virtual environment holding a pinned uv, then installs the
 workspace exactly as uv.lock says into .venv (`uv sync --frozen`). Later runs only re-check that, which takes
@@ -127,6 +127,7 @@ def main(argv: list[str]) -> int:
             run([ruff, "check", "."]),
             run([ruff, "format", "--check", "."]),
             run([mypy, "libs", "services", "platform", "tests", "benchmarks"]),
+            run([str(_bin(VENV, "lint-imports")), "--no-cache"]),
             run([str(_bin(VENV, "pathfinder-contracts")), "check"]),
         ]
         return 0 if not any(results) else fail("check failed")

@@ -12,13 +12,13 @@ import json
 from typing import Any
 
 import pytest
+from contracts_kit import event_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pathfinder.contracts.base import ContractEvent
 from pathfinder.contracts.catalogue import versions_of
 from pathfinder.contracts.consumers import ConsumerContract, contract_problems, declared_consumer_contracts
 from pathfinder.contracts.superseded.notifications import EarlyYearsNotificationReceivedV1
-from pathfinder.contracts.testing import event_data
 from pathfinder.messaging.delivery import read_record
 from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.records import KafkaRecord

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from contracts_kit import event_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pathfinder.contracts import EVENT_TYPES, read_event
@@ -16,7 +17,6 @@ from pathfinder.contracts.artefacts.files import ASYNCAPI_FILE, contracts_root, 
 from pathfinder.contracts.artefacts.json_schemas import event_json_schema
 from pathfinder.contracts.base import ContractEvent
 from pathfinder.contracts.consumers import declared_consumer_contracts
-from pathfinder.contracts.testing import event_data
 
 ROOT = contracts_root()
 ASYNCAPI_SCHEMA = Path(__file__).parent / "asyncapi" / "asyncapi-3.0.0.schema.json"

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from contracts_kit import event_data
 from hypothesis import given, settings
 from pathfinder.contracts import EarlyYearsNotificationReceived, NotReadable, read_event
 from pathfinder.contracts.catalogue import current_class
 from pathfinder.contracts.superseded.notifications import EarlyYearsNotificationReceivedV1
-from pathfinder.contracts.testing import event_data
 from pathfinder.contracts.upcasting import UPCASTERS, upcast
 from pydantic import ValidationError
 

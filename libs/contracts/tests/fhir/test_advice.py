@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from contracts_kit import JSON_VALUES, element_paths
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +29,6 @@ from pathfinder.contracts.fhir.advice import (
 from pathfinder.contracts.fhir.advice_codes import ADVICE_REQUEST_IDENTIFIER_SYSTEM
 from pathfinder.contracts.fhir.outcome import FhirInputRejected, SpineErrorCode
 from pathfinder.contracts.fhir.systems import ODS_ORGANIZATION_CODE
-from pathfinder.contracts.testing import JSON_VALUES, element_paths
 from pathfinder.contracts.vocabulary import AdviceForm
 
 BASE_URL = "https://api.pathfinder-send.org/fhir"

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from contracts_kit import JSON_VALUES, element_paths
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
@@ -34,7 +35,6 @@ from pathfinder.contracts.fhir.advice_request import (
 from pathfinder.contracts.fhir.nhs_number import nhs_number_check_digit
 from pathfinder.contracts.fhir.outcome import FhirInputRejected, SpineErrorCode
 from pathfinder.contracts.fhir.systems import NHS_NUMBER, NHS_NUMBER_LEGACY
-from pathfinder.contracts.testing import JSON_VALUES, element_paths
 from pathfinder.contracts.vocabulary import AdviceClockStopReason, AdviceKind
 
 BASE_URL = "https://api.pathfinder-send.org/fhir"

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from contracts_kit import JSON_VALUES, element_paths
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.parameters import Parameters
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +29,6 @@ from pathfinder.contracts.fhir.subscription_notification import (
     read_subscription_notification,
     subscription_notification_bundle,
 )
-from pathfinder.contracts.testing import JSON_VALUES, element_paths
 from pydantic import ValidationError
 
 API = "https://api.pathfinder-send.org"

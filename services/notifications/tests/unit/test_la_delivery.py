@@ -13,8 +13,13 @@ from pathfinder.messaging.delivery import read_record
 from pathfinder.messaging.envelope import EventEnvelope
 from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.records import KafkaRecord
-from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, RetryPolicy, SendOutcome
-from pathfinder.notifications.domain.la_event import DATAREF_HEADER
+from pathfinder.notifications.domain.la_delivery import (
+    DATAREF_HEADER,
+    DeliveryState,
+    LaDelivery,
+    RetryPolicy,
+    SendOutcome,
+)
 from pathfinder.notifications.domain.la_subscription import Channel, SubscriptionStatus, SubscriptionTerms, la_topic
 from pathfinder.notifications.service_layer.la_delivery import (
     deliver_to_la,

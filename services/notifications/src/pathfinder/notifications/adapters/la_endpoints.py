@@ -21,8 +21,12 @@ from pathfinder.messaging.envelope import EventEnvelope
 from pathfinder.notifications.adapters.destination import Destination, RefusedDestination, resolve
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
 from pathfinder.notifications.adapters.webhook_signing import webhook_headers
-from pathfinder.notifications.domain.la_delivery import LaDelivery, SendOutcome
-from pathfinder.notifications.domain.la_event import STRUCTURED_CONTENT_TYPE, structured_event
+from pathfinder.notifications.domain.la_delivery import (
+    STRUCTURED_CONTENT_TYPE,
+    LaDelivery,
+    SendOutcome,
+    structured_event,
+)
 from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription
 from pathfinder.notifications.service_layer.rest_hook_bundles import rest_hook_bundle
 from pathfinder.notifications.settings import LaDeliverySettings

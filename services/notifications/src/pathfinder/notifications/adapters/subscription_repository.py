@@ -12,8 +12,7 @@ from uuid import UUID
 from pathfinder.messaging.outbox_message import decode_headers, encode_headers
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets, sealed_values
 from pathfinder.notifications.adapters.tables import la_delivery, la_subscription
-from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery
-from pathfinder.notifications.domain.la_event import LaEvent
+from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, LaEvent
 from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, Sealed, SubscriptionStatus
 from sqlalchemy import Row, Select, and_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert

@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from pathfinder.contracts.catalogue import current_event_classes
-from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, RetryPolicy, SendOutcome
-from pathfinder.notifications.domain.la_event import LaEvent
+from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, LaEvent, RetryPolicy, SendOutcome
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secret
 MAX_ACTIVE_SECRETS = 2  # the old and the new one while a receiver rolls its secret over

@@ -15,8 +15,15 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 from pathfinder.contracts import ContractEvent
 from pathfinder.messaging.envelope import EventEnvelope
 from pathfinder.messaging.outbox_message import OutboxMessage
-from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, RetryPolicy
-from pathfinder.notifications.domain.la_event import DATAREF_HEADER, LaEvent, dataref, reports_delivery_of
+from pathfinder.notifications.domain.la_delivery import (
+    DATAREF_HEADER,
+    DeliveryState,
+    LaDelivery,
+    LaEvent,
+    RetryPolicy,
+    dataref,
+    reports_delivery_of,
+)
 from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, la_topic
 from pathfinder.notifications.service_layer.ports import LaEndpoints
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
