@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from notifications_kit.messages import message
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from notifications_kit.messages import message
 from pathfinder.telemetry import TelemetrySettings, configure_telemetry
 
 FHIR = {"Content-Type": "application/fhir+json"}

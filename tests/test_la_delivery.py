@@ -9,8 +9,8 @@ import json
 from contextlib import ExitStack
 
 from aiokafka import AIOKafkaConsumer
-from notifications_kit.messages import wait_for
 from notifications_kit.fakes import FakeIdentity
+from notifications_kit.messages import wait_for
 from notifications_kit.service import la_delivery_service, notify
 from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa, EarlyYearsNotificationReceived
 from pathfinder.devstack.webhook_receiver import new_secret, running_receiver

@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message
-from notifications_kit.fakes import FakeIdentity
 from notifications_kit.service import la_delivery_service, notify
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings

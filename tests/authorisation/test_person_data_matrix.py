@@ -17,6 +17,10 @@ from uuid import UUID
 import httpx
 import pytest
 from fastapi import FastAPI
+from identity_kit import TEST_ENVIRONMENT
+from identity_kit.callers import la, platform, trust
+from identity_kit.children import nhs_number, upn
+from identity_kit.persons import PersonIndexUnderTest, child, nhs, running_person_index
 from notifications_kit.fakes import FakeIdentity
 from notifications_kit.messages import message
 from pathfinder.auth import OrganisationRole, Principal
@@ -27,21 +31,9 @@ from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice
 from pathfinder.ehcp.settings import EhcpSettings
 from pathfinder.health_advice.bootstrap import bootstrap as bootstrap_health_advice
 from pathfinder.health_advice.settings import HealthAdviceSettings
-from pathfinder.identity.adapters.person_tables import person_audit_event
+from pathfinder.identity.access.domain.organisations import GRANTABLE_SCOPES
 from pathfinder.identity.bootstrap import bootstrap as bootstrap_identity
-from pathfinder.identity.domain.organisations import GRANTABLE_SCOPES
-from pathfinder.identity.persons.testing import (
-    TEST_ENVIRONMENT,
-    PersonIndexUnderTest,
-    child,
-    la,
-    nhs,
-    nhs_number,
-    platform,
-    running_person_index,
-    trust,
-    upn,
-)
+from pathfinder.identity.persons.adapters.tables import person_audit_event
 from pathfinder.identity.settings import IdentitySettings
 from pathfinder.messaging.delivery import read_record
 from pathfinder.messaging.outbox import decode_headers

@@ -12,21 +12,21 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from identity_kit import ISSUER, TEST_ENVIRONMENT, migrated_identity_database
+from identity_kit.access import IdentityUnderTest, running_identity
+from identity_kit.children import nhs_number
 from pathfinder.auth import Scope
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgedByLa, EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
-from pathfinder.devstack.demo_setup import message
-from pathfinder.identity.access import testing as access_testing
-from pathfinder.identity.access.testing import IdentityUnderTest, migrated_identity_database, running_identity
-from pathfinder.identity.persons import testing as persons_testing
+from pathfinder.devstack.webhook_receiver import Received, WebhookReceiver
 from pathfinder.messaging.broker import TopicAdmin
 from pathfinder.messaging.envelope import header_value
 from pathfinder.messaging.schema import outbox
@@ -34,11 +34,10 @@ from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, Outbo
 from pathfinder.messaging.workers import Worker
 from pathfinder.notifications.adapters.identity_http_client import HttpIdentityClient
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
-from pathfinder.notifications.delivery.settings import LaDeliverySettings
-from pathfinder.notifications.delivery.testing import Received, WebhookReceiver
-from pathfinder.notifications.domain.subscription import la_topic
-from pathfinder.notifications.settings import NotificationsSettings
+from pathfinder.notifications.domain.la_subscription import la_topic
+from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
 from pathfinder.persistence.migrations import upgrade_to_head
+from pathfinder.platform.demo_setup import message
 from sqlalchemy import select
 
 # Identity's relay and anything else it builds from the environment: the test's broker, quick to poll.
@@ -56,14 +55,13 @@ async def identity(
     fresh_broker: EmbeddedBroker, fresh_database: Callable[[str], Awaitable[str]], monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[IdentityUnderTest]:
     """The real identity app in-process; its workers (outbox relay) publish to the test's broker if run."""
-    environment = {**persons_testing.TEST_ENVIRONMENT, **access_testing.TEST_ENVIRONMENT, **IDENTITY_KAFKA_ENV}
+    environment = {**TEST_ENVIRONMENT, **IDENTITY_KAFKA_ENV}
     environment["PATHFINDER_KAFKA_BOOTSTRAP_SERVERS"] = fresh_broker.bootstrap_servers
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     url = await migrated_identity_database(await fresh_database("ey_journey_identity"))
-    async with running_identity(url) as running:
-        # Real time, not the fixture's stopped clock: assertions are signed and checked as the journey runs.
-        running.access.clock = lambda: datetime.now(UTC)
+    # Real time, not the kit's stopped clock: assertions are signed and checked as the journey runs.
+    async with running_identity(url, real_time=True) as running:
         yield running
 
 
@@ -211,7 +209,7 @@ class EarlyYearsWorld:
     def child(**changes: Any) -> ChildDemographics:
         two_years_ago = date.today() - timedelta(days=2 * 365 + 40)
         details: dict[str, Any] = {
-            "nhs_number": persons_testing.nhs_number(),
+            "nhs_number": nhs_number(),
             "nhs_number_verification": "01",
             "given_names": ["Philippa"],
             "family_name": "Wetheringsett",
@@ -277,7 +275,7 @@ async def early_years_world(
         NotificationsSettings(database_url=database_url),
         KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3),
         OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
-        auth=AuthSettings(issuer=access_testing.ISSUER, jwks_json=jwks.text),
+        auth=AuthSettings(issuer=ISSUER, jwks_json=jwks.text),
         consumer=ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
         delivery=LaDeliverySettings(
             allow_loopback_http=True,
@@ -287,7 +285,7 @@ async def early_years_world(
         ),
     )
     platform = await identity.client_credentials("pathfinder", Scope.PERSONS_MATCH)
-    matcher = HttpIdentityClient(access_testing.ISSUER, platform, identity.http)
+    matcher = HttpIdentityClient(ISSUER, platform, identity.http)
     service.identity = matcher
     try:
         transport = httpx.ASGITransport(app=service.app())

@@ -12,10 +12,10 @@ import json
 from functools import partial
 from typing import TYPE_CHECKING
 
+from notifications_kit.messages import wait_for
 from pathfinder.auth import Scope
 from pathfinder.messaging.envelope import header_value
-from pathfinder.notifications.delivery.testing import wait_for
-from pathfinder.notifications.domain.subscription import la_topic
+from pathfinder.notifications.domain.la_subscription import la_topic
 
 if TYPE_CHECKING:
     from tests.early_years.conftest import EarlyYearsWorld

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import pytest
+from notifications_kit.messages import wait_for
+from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
 from pathfinder.messaging.envelope import header_value
-from pathfinder.notifications.delivery.signing import SignatureMismatch, verify
-from pathfinder.notifications.delivery.testing import new_secret, running_receiver, wait_for
-from pathfinder.notifications.domain.subscription import la_topic
+from pathfinder.notifications.adapters.webhook_signing import SignatureMismatch, verify
+from pathfinder.notifications.domain.la_subscription import la_topic
 
 if TYPE_CHECKING:
     from tests.early_years.conftest import EarlyYearsWorld

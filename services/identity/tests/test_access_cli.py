@@ -13,14 +13,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pathfinder.identity.access.testing import (
-    TEST_ENVIRONMENT,
-    TOKEN_URL,
-    IdentityUnderTest,
-    migrated_identity_database,
-    running_identity,
-    token_form,
-)
+from identity_kit import TEST_ENVIRONMENT, TOKEN_URL, migrated_identity_database
+from identity_kit.access import IdentityUnderTest, running_identity, token_form
 from pathfinder.identity.entrypoints.cli import run
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from pathfinder.identity.access.testing import migrated_identity_database
-from pathfinder.identity.adapters.access_tables import access_metadata, organisation
+from identity_kit import migrated_identity_database
+from pathfinder.identity.access.adapters.tables import access_metadata, organisation
 from pathfinder.persistence.database import create_engine
 from pathfinder.persistence.migrations import schema_differences
 from sqlalchemy import select

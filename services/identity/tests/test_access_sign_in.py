@@ -7,14 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from identity_kit import TEST_ENVIRONMENT, migrated_identity_database
+from identity_kit.access import IdentityUnderTest, running_identity
 from pathfinder.auth import Scope
-from pathfinder.identity.access import admin
-from pathfinder.identity.access.testing import (
-    TEST_ENVIRONMENT,
-    IdentityUnderTest,
-    migrated_identity_database,
-    running_identity,
-)
+from pathfinder.identity.access.service_layer import onboarding
 from pathfinder.web.access import SESSION_COOKIE
 
 PASSWORD = "correct horse battery staple"
@@ -27,15 +23,15 @@ async def identity(fresh_database, monkeypatch) -> AsyncIterator[IdentityUnderTe
         monkeypatch.setenv(name, value)
     url = await migrated_identity_database(await fresh_database("identity_sign_in"))
     async with running_identity(url) as running:
-        await admin.open_person_account(
+        await onboarding.open_person_account(
             USERNAME,
             "Designated Clinical Officer",
             "QJK",
             [Scope.ADVICE_READ, Scope.NOTIFICATIONS_READ],
             PASSWORD,
-            running.access.unit_of_work(),
-            running.access.passwords,
-            running.access.now(),
+            uow=running.access.unit_of_work(),
+            passwords=running.access.passwords,
+            now=running.clock(),
         )
         yield running
 

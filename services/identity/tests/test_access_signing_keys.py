@@ -9,22 +9,16 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from identity_kit import ISSUER, TEST_ENVIRONMENT, TEST_KEY_ENCRYPTION_KEY, migrated_identity_database
+from identity_kit.access import IdentityUnderTest, running_identity
+from identity_kit.clock import ManualClock
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.testing import principal
-from pathfinder.identity.access.composition import Access
-from pathfinder.identity.access.settings import AccessSettings
-from pathfinder.identity.access.testing import (
-    ISSUER,
-    TEST_ENVIRONMENT,
-    TEST_KEY_ENCRYPTION_KEY,
-    IdentityUnderTest,
-    ManualClock,
-    migrated_identity_database,
-    running_identity,
-)
-from pathfinder.identity.adapters.access_signing_keys import KeyEncryption
-from pathfinder.identity.adapters.access_tables import signing_key
+from pathfinder.identity.access.adapters.key_encryption import KeyEncryption
+from pathfinder.identity.access.adapters.tables import signing_key
+from pathfinder.identity.bootstrap import Access
+from pathfinder.identity.settings import AccessSettings
 from pathfinder.persistence.database import create_engine, session_factory
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -100,7 +94,7 @@ async def test_without_the_same_key_encryption_key_a_new_key_is_made(
 async def test_a_throwaway_key_encryption_key_still_works_for_development(make_access: AccessFactory) -> None:
     access = make_access(kek=None)
     trust = principal(OrganisationRole.NHS_TRUST, "RH8", Scope.ADVICE_SUBMIT)
-    assert await access.verifier.verify((await access.token_issuer()).issue(trust).token) == trust
+    assert await access.verifier.verify((await access.tokens.issue(trust, now=access.clock())).token) == trust
 
 
 async def test_a_rotated_key_is_published_before_it_signs(make_access: AccessFactory, clock: ManualClock) -> None:

@@ -9,18 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from identity_kit import TEST_ENVIRONMENT, TOKEN_URL, migrated_identity_database
+from identity_kit.access import IdentityUnderTest, running_identity, token_form
 from pathfinder.auth import Scope
 from pathfinder.auth.keys import SigningKey
-from pathfinder.identity.access import admin
-from pathfinder.identity.access.testing import (
-    TEST_ENVIRONMENT,
-    TOKEN_URL,
-    IdentityUnderTest,
-    migrated_identity_database,
-    running_identity,
-    token_form,
-)
-from pathfinder.identity.adapters.access_tables import client_assertion_jti
+from pathfinder.identity.access.adapters.tables import client_assertion_jti
+from pathfinder.identity.access.service_layer import onboarding
 from sqlalchemy import insert, select
 
 
@@ -213,7 +207,7 @@ async def test_an_unknown_client_is_refused(identity: IdentityUnderTest) -> None
 
 async def test_a_revoked_client_is_refused(identity: IdentityUnderTest) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
-    await admin.revoke_client(trust.client_id, identity.access.unit_of_work(), identity.access.now())
+    await onboarding.revoke_client(trust.client_id, uow=identity.access.unit_of_work(), now=identity.clock())
     assert "revoked" in await refused_as(identity, token_form(trust.assertion()), 401, "invalid_client")
 
 
@@ -221,10 +215,18 @@ async def test_rotation_adds_a_kid_and_revoking_the_old_one_stops_it(identity: I
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     new_key = SigningKey.generate(bits=2048)
     jwks = {"keys": [new_key.public_jwk()]}
-    await admin.add_client_keys(trust.client_id, jwks, identity.access.unit_of_work(), identity.access.now())
+    await onboarding.add_client_keys(
+        trust.client_id,
+        jwks,
+        uow=identity.access.unit_of_work(),
+        now=identity.clock(),
+        key_check=identity.access.key_check,
+    )
     ok = await identity.http.post("/oauth2/token", data=token_form(trust.assertion(key=new_key)))
     assert ok.status_code == 200
-    await admin.revoke_client_key(trust.client_id, trust.key.kid, identity.access.unit_of_work(), identity.access.now())
+    await onboarding.revoke_client_key(
+        trust.client_id, trust.key.kid, uow=identity.access.unit_of_work(), now=identity.clock()
+    )
     await refused_as(identity, token_form(trust.assertion()), 401, "invalid_client")
     again = await identity.http.post("/oauth2/token", data=token_form(trust.assertion(key=new_key)))
     assert again.status_code == 200

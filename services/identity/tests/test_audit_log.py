@@ -8,18 +8,11 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from pathfinder.identity.adapters.person_tables import person_audit_event
-from pathfinder.identity.persons.testing import (
-    TEST_ENVIRONMENT,
-    PersonIndexUnderTest,
-    child,
-    la,
-    nhs,
-    nhs_number,
-    platform,
-    running_person_index,
-    trust,
-)
+from identity_kit import TEST_ENVIRONMENT
+from identity_kit.callers import la, platform, trust
+from identity_kit.children import nhs_number
+from identity_kit.persons import PersonIndexUnderTest, child, nhs, running_person_index
+from pathfinder.identity.persons.adapters.tables import person_audit_event
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 

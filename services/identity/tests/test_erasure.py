@@ -7,26 +7,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from pathfinder.identity.adapters.person_tables import (
+from identity_kit import TEST_ENVIRONMENT
+from identity_kit.callers import la, platform, trust
+from identity_kit.children import nhs_number, upn
+from identity_kit.persons import PersonIndexUnderTest, child, nhs, running_person_index
+from pathfinder.identity.persons.adapters.tables import (
     person,
     person_blocking_key,
     person_key,
     person_link,
     person_record,
 )
-from pathfinder.identity.adapters.person_vault import DataKey, VaultError
-from pathfinder.identity.persons.testing import (
-    TEST_ENVIRONMENT,
-    PersonIndexUnderTest,
-    child,
-    la,
-    nhs,
-    nhs_number,
-    platform,
-    running_person_index,
-    trust,
-    upn,
-)
+from pathfinder.identity.persons.adapters.vault import DataKey, VaultError
 
 ERASED = "pathfinder.identity.person-erased.v1"
 

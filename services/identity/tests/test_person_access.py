@@ -8,19 +8,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from identity_kit import TEST_ENVIRONMENT
+from identity_kit.callers import la, platform, trust
+from identity_kit.children import nhs_number, upn
+from identity_kit.persons import PersonIndexUnderTest, child, nhs, running_person_index
 from pathfinder.auth import Scope
-from pathfinder.identity.persons.testing import (
-    TEST_ENVIRONMENT,
-    PersonIndexUnderTest,
-    child,
-    la,
-    nhs,
-    nhs_number,
-    platform,
-    running_person_index,
-    trust,
-    upn,
-)
 
 
 @dataclass

@@ -7,20 +7,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from identity_kit import TEST_ENVIRONMENT
+from identity_kit.callers import la, platform, trust
+from identity_kit.children import nhs_number, upn
+from identity_kit.persons import PersonIndexUnderTest, child, nhs, running_person_index
 from pathfinder.contracts.identity import PersonLinked
-from pathfinder.identity.adapters.person_tables import person_audit_event, person_link
-from pathfinder.identity.persons.testing import (
-    TEST_ENVIRONMENT,
-    PersonIndexUnderTest,
-    child,
-    la,
-    nhs,
-    nhs_number,
-    platform,
-    running_person_index,
-    trust,
-    upn,
-)
+from pathfinder.identity.persons.adapters.tables import person_audit_event, person_link
 
 LINKED = PersonLinked.event_type
 UNLINKED = "pathfinder.identity.person-unlinked.v1"

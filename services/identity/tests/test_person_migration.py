@@ -5,7 +5,7 @@ branches of identity's schema, and comes down cleanly."""
 from __future__ import annotations
 
 from alembic import command
-from pathfinder.identity.adapters.person_tables import person_metadata
+from pathfinder.identity.persons.adapters.tables import person_metadata
 from pathfinder.persistence.database import create_engine
 from pathfinder.persistence.migrations import alembic_config, schema_differences, upgrade_to_head
 from sqlalchemy import text

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from pathfinder.auth import OrganisationRole, Scope
-from pathfinder.identity.domain.client_assertions import AssertionRefused, AssertionRules
-from pathfinder.identity.domain.clients import MAX_ACTIVE_KEYS, ApiClient, ClientRefused, ScopeNotGranted
-from pathfinder.identity.domain.organisations import InvalidOrganisation, Organisation, ScopeNotGrantable
-from pathfinder.identity.domain.person_accounts import LockoutPolicy
+from pathfinder.identity.access.domain.client_assertions import AssertionRefused, AssertionRules
+from pathfinder.identity.access.domain.clients import MAX_ACTIVE_KEYS, ApiClient, ClientRefused, ScopeNotGranted
+from pathfinder.identity.access.domain.organisations import InvalidOrganisation, Organisation, ScopeNotGrantable
+from pathfinder.identity.access.domain.person_accounts import LockoutPolicy
 from pathfinder.identity.seed import parse_organisations, seed_organisations
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import hashlib
 import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pathfinder.identity.adapters.access_signing_keys import KeyEncryption
+from pathfinder.identity.access.adapters.key_encryption import KeyEncryption
 from pathfinder.persistence.sealing import SecretSealer
 
 

@@ -9,8 +9,9 @@ from uuid import UUID, uuid4
 
 import pytest
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.demographics import Demographics, PostcodeParts, Sex, name_tokens
-from pathfinder.identity.domain.matching import (
+from pathfinder.identity.persons.domain.demographics import Demographics, PostcodeParts, Sex, name_tokens
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching import (
     MATCH_THRESHOLD,
     POSSIBLE_THRESHOLD,
     Candidate,
@@ -18,9 +19,8 @@ from pathfinder.identity.domain.matching import (
     decide,
     score,
 )
-from pathfinder.identity.domain.matching_comparisons import Level
-from pathfinder.identity.domain.matching_profile import MatchProfile, blocking_keys
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching_comparisons import Level
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile, blocking_keys
 
 AMELIA = Demographics(("Amelia", "Rose"), "Smith-Jones", date(2019, 4, 12), Sex.FEMALE, "DL1 4AB")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier, InvalidIdentifier, upn_check_letter
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier, InvalidIdentifier, upn_check_letter
 
 
 @pytest.mark.parametrize(

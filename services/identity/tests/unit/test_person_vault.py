@@ -6,12 +6,9 @@ import logging
 from uuid import uuid4
 
 import pytest
-from pathfinder.identity.adapters.person_vault import (
-    MasterKeyInvalid,
-    PersonVault,
-    PersonVaultSettings,
-    VaultError,
-)
+from pathfinder.identity.bootstrap import person_vault
+from pathfinder.identity.persons.adapters.vault import MasterKeyInvalid, PersonVault, VaultError
+from pathfinder.identity.settings import PersonVaultSettings
 from pydantic import SecretStr
 
 
@@ -51,10 +48,10 @@ def test_blind_indexes_are_equal_for_equal_values_under_one_master_key_only() ->
 
 def test_the_master_key_comes_from_settings_and_its_absence_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
     text = PersonVault.new_master_key_text()
-    configured = PersonVault.from_settings(PersonVaultSettings(master_key=SecretStr(text)))
+    configured = person_vault(PersonVaultSettings(master_key=SecretStr(text)))
     assert configured.master_key_id == PersonVault.from_text(text).master_key_id
     with caplog.at_level(logging.WARNING):
-        PersonVault.from_settings(PersonVaultSettings(master_key=None))
+        person_vault(PersonVaultSettings(master_key=None))
     assert "PATHFINDER_IDENTITY_MASTER_KEY is not set" in caplog.text
     with pytest.raises(MasterKeyInvalid):
         PersonVault.from_text("too-short")

@@ -1,20 +1,156 @@
-"""The composition root. The service's own features arrive with their issues; until then it runs the
-shared runtime: its database, health probes and an outbox relay."""
+"""The composition root: the one place where identity's adapters meet its use cases and routes, for the API
+process, the worker and the ``pathfinder-identity`` command alike.
+
+Each context is wired once (:class:`Access`, :class:`PersonIndex`); the API's routes get what they need of each
+as one frozen set of dependencies (``entrypoints.dependencies``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from fastapi import APIRouter, FastAPI
 from pathfinder.auth.settings import AuthSettings
-from pathfinder.identity.access.composition import Access, install_access
-from pathfinder.identity.access.settings import AccessSettings
+from pathfinder.auth.tokens import AccessTokenVerifier
+from pathfinder.identity.access.adapters.client_assertion_jwt import Rs512Assertions, check_client_key
+from pathfinder.identity.access.adapters.key_encryption import KeyEncryption
+from pathfinder.identity.access.adapters.passwords import Argon2Passwords
+from pathfinder.identity.access.adapters.signing_key_ring import RingTokenIssuer, SigningKeyRing
+from pathfinder.identity.access.adapters.unit_of_work import SqlAccessUnitOfWork
+from pathfinder.identity.access.domain.client_assertions import AssertionRules
+from pathfinder.identity.access.domain.person_accounts import LockoutPolicy
+from pathfinder.identity.access.service_layer.ports import KeyCheck
 from pathfinder.identity.entrypoints.access_http import access_routers
-from pathfinder.identity.entrypoints.persons_http import install_person_index
+from pathfinder.identity.entrypoints.dependencies import AccessDependencies, PersonIndexDependencies, provide
 from pathfinder.identity.entrypoints.persons_http import router as persons_router
-from pathfinder.identity.settings import SERVICE, IdentitySettings
+from pathfinder.identity.entrypoints.persons_problems import install_person_index_problems
+from pathfinder.identity.persons.adapters.unit_of_work import SqlPersonIndexUnitOfWork
+from pathfinder.identity.persons.adapters.vault import PersonVault
+from pathfinder.identity.settings import SERVICE, AccessSettings, IdentitySettings, PersonVaultSettings
 from pathfinder.runtime.service import ServiceRuntime
+from pathfinder.web.access import install_access_control
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def key_encryption(settings: AccessSettings) -> KeyEncryption:
+    if settings.key_encryption_key is not None:
+        return KeyEncryption.from_text(settings.key_encryption_key.get_secret_value())
+    log.warning(
+        "PATHFINDER_IDENTITY_KEY_ENCRYPTION_KEY is not set: using a throwaway key-encryption key, so signing keys "
+        "made now cannot be opened after a restart. Outside a developer's machine, set it to the output of "
+        "`pathfinder-identity signing-key new-kek`."
+    )
+    return KeyEncryption.generate()
+
+
+def person_vault(settings: PersonVaultSettings) -> PersonVault:
+    if settings.master_key is not None:
+        return PersonVault.from_text(settings.master_key.get_secret_value())
+    log.warning(
+        "PATHFINDER_IDENTITY_MASTER_KEY is not set: using a throwaway master key, so children's details "
+        "recorded now cannot be read after a restart. Outside a developer's machine, set it to 32 random "
+        "bytes, base64url."
+    )
+    return PersonVault.generate()
+
+
+@dataclass
+class Access:
+    """The access context wired on a database."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    source: str
+    settings: AccessSettings
+    auth: AuthSettings
+    clock: Clock = utc_now
+    passwords: Argon2Passwords = field(default_factory=Argon2Passwords)
+    key_check: KeyCheck = check_client_key
+    assertions: Rs512Assertions = field(default_factory=Rs512Assertions)
+
+    def unit_of_work(self) -> SqlAccessUnitOfWork:
+        return SqlAccessUnitOfWork(self.sessions, source=self.source)
+
+    @property
+    def token_url(self) -> str:
+        return self.settings.token_url or f"{self.auth.issuer.rstrip('/')}/oauth2/token"
+
+    @property
+    def assertion_rules(self) -> AssertionRules:
+        leeway = timedelta(seconds=self.settings.assertion_leeway_seconds)
+        return AssertionRules(token_url=self.token_url, leeway=leeway)
+
+    @property
+    def lockout(self) -> LockoutPolicy:
+        return LockoutPolicy(
+            threshold=self.settings.sign_in_lockout_threshold,
+            first_lock=timedelta(seconds=self.settings.sign_in_first_lockout_seconds),
+            longest_lock=timedelta(seconds=self.settings.sign_in_longest_lockout_seconds),
+        )
+
+    @cached_property
+    def key_ring(self) -> SigningKeyRing:
+        # Made when first needed, so that onboarding commands never ask for the key-encryption key.
+        return SigningKeyRing(
+            self.unit_of_work,
+            key_encryption(self.settings),
+            bits=self.settings.signing_key_bits,
+            publish_ahead=timedelta(seconds=self.settings.signing_key_publish_ahead_seconds),
+            retire_after=timedelta(seconds=self.auth.token_lifetime_seconds + self.auth.clock_skew_seconds),
+            refresh_seconds=self.settings.signing_key_refresh_seconds,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def tokens(self) -> RingTokenIssuer:
+        return RingTokenIssuer(self.key_ring, self.auth)
+
+    @cached_property
+    def verifier(self) -> AccessTokenVerifier:
+        return AccessTokenVerifier.from_settings(self.auth, keys=self.key_ring)
+
+    def dependencies(self) -> AccessDependencies:
+        return AccessDependencies(
+            unit_of_work=self.unit_of_work,
+            assertion_rules=self.assertion_rules,
+            assertions=self.assertions,
+            tokens=self.tokens,
+            published_keys=self.key_ring,
+            passwords=self.passwords,
+            lockout=self.lockout,
+            clock=self.clock,
+        )
+
+
+@dataclass
+class PersonIndex:
+    """The person index wired on a database."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    source: str
+    settings: PersonVaultSettings
+    clock: Clock = utc_now
+
+    @cached_property
+    def vault(self) -> PersonVault:
+        return person_vault(self.settings)
+
+    def unit_of_work(self) -> SqlPersonIndexUnitOfWork:
+        return SqlPersonIndexUnitOfWork(self.sessions, source=self.source, vault=self.vault)
+
+    def dependencies(self) -> PersonIndexDependencies:
+        return PersonIndexDependencies(unit_of_work=self.unit_of_work, clock=self.clock)
 
 
 @dataclass
@@ -23,13 +159,28 @@ class IdentityService(ServiceRuntime[IdentitySettings]):
     title = "Pathfinder identity"
     description = "Organisations, API clients and the child across agencies behind a pseudonymous id."
 
+    access_settings: AccessSettings = field(default_factory=AccessSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    vault_settings: PersonVaultSettings = field(default_factory=PersonVaultSettings)
+    clock: Clock = utc_now
+
+    # Built when first asked for: the worker needs neither context, the command only access.
+    @cached_property
+    def access(self) -> Access:
+        return Access(self.sessions, self.source, self.access_settings, self.auth, self.clock)
+
+    @cached_property
+    def person_index(self) -> PersonIndex:
+        return PersonIndex(self.sessions, self.source, self.vault_settings, self.clock)
+
     def routers(self) -> Sequence[APIRouter]:
         return [*access_routers(), persons_router]
 
     def configure_app(self, app: FastAPI) -> None:
-        install_access(app, Access(self.sessions, self.source, AccessSettings(), AuthSettings()))
-        install_person_index(app, sessions=self.sessions, source=self.source)
+        install_access_control(app, self.access.verifier)
+        install_person_index_problems(app)
+        provide(app, access=self.access.dependencies(), person_index=self.person_index.dependencies())
 
 
-def bootstrap(settings: IdentitySettings | None = None) -> IdentityService:
-    return IdentityService(settings=settings or IdentitySettings())
+def bootstrap(settings: IdentitySettings | None = None, *, clock: Clock = utc_now) -> IdentityService:
+    return IdentityService(settings=settings or IdentitySettings(), clock=clock)

@@ -1,12 +1,12 @@
-"""For tests of identity's access side: the service on a migrated database, driven over HTTP in-process, with
-real keys. Not used by the service itself."""
+"""Identity in-process for tests of its access side and of the services that take tokens from it: the app as the
+API process builds it on a migrated database, driven over HTTP, with real keys."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,35 +15,14 @@ import jwt
 from pathfinder.auth import Scope
 from pathfinder.auth.client_credentials import ClientCredentialsTokens
 from pathfinder.auth.keys import SigningKey, jwks_document
-from pathfinder.identity.access import admin
-from pathfinder.identity.access.composition import Access
-from pathfinder.identity.bootstrap import IdentityService, bootstrap
-from pathfinder.identity.domain.client_assertions import ASSERTION_TYPE
+from pathfinder.identity.access.domain.client_assertions import ASSERTION_TYPE
+from pathfinder.identity.access.service_layer import onboarding
+from pathfinder.identity.bootstrap import Access, IdentityService, bootstrap
 from pathfinder.identity.seed import seed_organisations
 from pathfinder.identity.settings import IdentitySettings
-from pathfinder.persistence.migrations import upgrade_to_head
 
-ISSUER = "https://identity.pathfinder.test"
-TOKEN_URL = f"{ISSUER}/oauth2/token"
-# Fixed so that two service instances in one test share their signing keys, as replicas do.
-TEST_KEY_ENCRYPTION_KEY = "dGVzdC1vbmx5LWtleS1lbmNyeXB0aW9uLWtleS0zMmI"
-TEST_ENVIRONMENT = {
-    "PATHFINDER_AUTH_ISSUER": ISSUER,
-    "PATHFINDER_IDENTITY_KEY_ENCRYPTION_KEY": TEST_KEY_ENCRYPTION_KEY,
-    "PATHFINDER_IDENTITY_SIGNING_KEY_BITS": "2048",
-    "PATHFINDER_TELEMETRY_EXPORTER": "none",
-}
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from identity_kit import ISSUER, TOKEN_URL
+from identity_kit.clock import ManualClock
 
 
 @dataclass
@@ -99,15 +78,23 @@ def token_form(assertion: str, **fields: str) -> dict[str, str]:
 @dataclass
 class IdentityUnderTest:
     service: IdentityService
-    access: Access
     http: httpx.AsyncClient
-    clock: ManualClock = field(default_factory=ManualClock)
+    clock: ManualClock
+
+    @property
+    def access(self) -> Access:
+        return self.service.access
 
     async def register_client(self, org: str, *scopes: Scope, keys: int = 1) -> RegisteredClient:
         made = [SigningKey.generate(bits=2048) for _ in range(keys)]
-        jwks = jwks_document([key.public_jwk() for key in made])
-        client = await admin.register_client(
-            org, f"{org} test system", list(scopes), self.access.unit_of_work(), self.access.now(), jwks
+        client = await onboarding.register_client(
+            org,
+            f"{org} test system",
+            list(scopes),
+            uow=self.access.unit_of_work(),
+            now=self.clock(),
+            key_check=self.access.key_check,
+            jwks=jwks_document([key.public_jwk() for key in made]),
         )
         return RegisteredClient(client.client_id, made)
 
@@ -125,23 +112,20 @@ class IdentityUnderTest:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def migrated_identity_database(url: str) -> str:
-    await upgrade_to_head("pathfinder.identity:migrations", url)
-    return url
-
-
 @asynccontextmanager
-async def running_identity(database_url: str, *, seed: bool = True) -> AsyncIterator[IdentityUnderTest]:
-    """The identity app as the API process builds it (settings from the environment: see TEST_ENVIRONMENT)."""
-    service = bootstrap(IdentitySettings(database_url=database_url))
+async def running_identity(
+    database_url: str, *, seed: bool = True, real_time: bool = False
+) -> AsyncIterator[IdentityUnderTest]:
+    """The identity app as the API process builds it (settings from the environment: see ``TEST_ENVIRONMENT``),
+    on a clock that stands still until a test moves it, or that runs in ``real_time`` (for journeys whose
+    assertions are signed and checked as they go)."""
+    clock = ManualClock(running=real_time)
+    service = bootstrap(IdentitySettings(database_url=database_url), clock=clock)
     app = service.app()
-    access: Access = app.state.access
-    clock = ManualClock()
-    access.clock = clock
     try:
         if seed:
-            await admin.load_organisations(seed_organisations(), access.unit_of_work())
+            await onboarding.load_organisations(seed_organisations(), uow=service.access.unit_of_work())
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
-            yield IdentityUnderTest(service, access, http, clock)
+            yield IdentityUnderTest(service, http, clock)
     finally:
         await service.engine.dispose()

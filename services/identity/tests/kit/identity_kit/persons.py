@@ -1,5 +1,6 @@
-"""For tests of the person index: identity as the API process builds it, on a migrated database, driven over
-HTTP in-process, with access tokens for any principal. Not used by the service itself."""
+"""Identity in-process for tests of the person index: the app as the API process builds it on a migrated
+database, driven over HTTP, trusting access tokens minted for any principal; and builders of match requests
+and of valid identifiers."""
 
 from __future__ import annotations
 
@@ -7,66 +8,19 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from itertools import count
 from typing import Any
 
 import httpx
-from pathfinder.auth import OrganisationRole, Principal, Scope
-from pathfinder.auth.testing import TokenMint, principal, token_mint
-from pathfinder.contracts.fhir.nhs_number import nhs_number_check_digit
-from pathfinder.identity.adapters.person_vault import PersonVault
+from pathfinder.auth import Principal
+from pathfinder.auth.testing import TokenMint, token_mint
 from pathfinder.identity.bootstrap import IdentityService, bootstrap
-from pathfinder.identity.domain.person_identifiers import upn_check_letter
+from pathfinder.identity.persons.adapters.vault import PersonVault
 from pathfinder.identity.settings import IdentitySettings
-from pathfinder.identity.unit_of_work import IdentityUnitOfWork
 from pathfinder.messaging.schema import outbox
-from pathfinder.persistence.migrations import upgrade_to_head
+from pathfinder.web.access import install_access_control
 from sqlalchemy import ColumnElement, Row, Table, select
 
-BASE_URL = "https://identity.pathfinder.test"
-TEST_MASTER_KEY = "cGVyc29uLWluZGV4LXRlc3Qtb25seS1tYXN0ZXItayE"
-TEST_ENVIRONMENT = {
-    "PATHFINDER_IDENTITY_MASTER_KEY": TEST_MASTER_KEY,
-    "PATHFINDER_IDENTITY_SIGNING_KEY_BITS": "2048",
-    "PATHFINDER_TELEMETRY_EXPORTER": "none",
-}
-ALL_PERSON_SCOPES = (
-    Scope.PERSONS_MATCH,
-    Scope.PERSONS_READ,
-    Scope.PERSONS_LINK,
-    Scope.PERSONS_REVIEW,
-    Scope.PERSONS_ERASE,
-    Scope.AUDIT_READ,
-)
-
-_serials = count(1)
-
-
-def nhs_number() -> str:
-    """A new valid NHS number in the never-issued 999 range."""
-    while True:
-        first_nine = f"999{next(_serials) % 1_000_000:06d}"
-        check = nhs_number_check_digit(first_nine)
-        if check is not None:
-            return f"{first_nine}{check}"
-
-
-def upn(la_code: str = "841") -> str:
-    """A new valid permanent UPN issued in ``la_code``."""
-    body = f"{la_code}2001{25}{next(_serials) % 1000:03d}"
-    return upn_check_letter(body) + body
-
-
-def la(code: str, *scopes: Scope) -> Principal:
-    return principal(OrganisationRole.LOCAL_AUTHORITY, code, *(scopes or ALL_PERSON_SCOPES))
-
-
-def trust(ods: str, *scopes: Scope) -> Principal:
-    return principal(OrganisationRole.NHS_TRUST, ods, *(scopes or ALL_PERSON_SCOPES))
-
-
-def platform(*scopes: Scope) -> Principal:
-    return principal(OrganisationRole.PLATFORM, "pathfinder", *(scopes or ALL_PERSON_SCOPES))
+from identity_kit import ISSUER, migrated_identity_database
 
 
 def child(
@@ -106,7 +60,10 @@ class PersonIndexUnderTest:
     service: IdentityService
     http: httpx.AsyncClient
     mint: TokenMint
-    vault: PersonVault
+
+    @property
+    def vault(self) -> PersonVault:
+        return self.service.person_index.vault
 
     def headers(self, caller: Principal, purpose: str | None = "direct-care", **extra: str) -> dict[str, str]:
         headers = {**self.mint.headers_for(caller), **extra}
@@ -119,9 +76,6 @@ class PersonIndexUnderTest:
         assert response.status_code == 200, response.text
         answer: dict[str, Any] = response.json()
         return answer
-
-    def unit_of_work(self) -> IdentityUnitOfWork:
-        return IdentityUnitOfWork(self.service.sessions, source=self.service.source, vault=self.vault)
 
     async def rows(self, table: Table, *where: ColumnElement[bool]) -> list[Row[Any]]:
         async with self.service.engine.connect() as connection:
@@ -140,16 +94,16 @@ class PersonIndexUnderTest:
 
 @asynccontextmanager
 async def running_person_index(database_url: str, *, migrate: bool = True) -> AsyncIterator[PersonIndexUnderTest]:
-    """The identity app as the API process builds it (settings from the environment: see TEST_ENVIRONMENT),
+    """The identity app as the API process builds it (settings from the environment: see ``TEST_ENVIRONMENT``),
     trusting tokens from a test mint so that any principal can call it."""
     if migrate:
-        await upgrade_to_head("pathfinder.identity:migrations", database_url)
+        await migrated_identity_database(database_url)
     service = bootstrap(IdentitySettings(database_url=database_url))
     app = service.app()
     mint = token_mint()
-    app.state.access_tokens = mint.verifier()
+    install_access_control(app, mint.verifier())
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as http:
-            yield PersonIndexUnderTest(service, http, mint, app.state.person_vault)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
+            yield PersonIndexUnderTest(service, http, mint)
     finally:
         await service.engine.dispose()

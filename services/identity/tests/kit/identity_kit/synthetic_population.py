@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from pathfinder.identity.domain.demographics import Demographics, Sex
+from pathfinder.identity.persons.domain.demographics import Demographics, Sex
 
 
 def _words(text: str) -> list[str]:

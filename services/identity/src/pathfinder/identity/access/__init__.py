@@ -1,1 +1,2 @@
-"""Access to Pathfinder: organisations, their API clients and people, and the access tokens identity issues."""
+"""Identity and access management: organisations, their API clients and people's accounts, the client assertions
+that authenticate clients, and the access tokens identity signs with its own keys."""

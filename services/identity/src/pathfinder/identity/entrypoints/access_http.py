@@ -10,11 +10,12 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pathfinder.auth import Principal, Scope
-from pathfinder.auth.tokens import IssuedAccessToken
-from pathfinder.identity.access import admin
-from pathfinder.identity.access.client_credentials import OAuthError, TokenRequest, grant_client_credentials
-from pathfinder.identity.access.composition import Access
-from pathfinder.identity.access.sign_in import SIGN_IN_REFUSED, PasswordSignIn, SignInRefused
+from pathfinder.identity.access.service_layer import onboarding
+from pathfinder.identity.access.service_layer.ports import IssuedToken
+from pathfinder.identity.access.service_layer.sign_in import SIGN_IN_REFUSED, PasswordSignIn, SignInRefused
+from pathfinder.identity.access.service_layer.sign_in import sign_in as sign_person_in
+from pathfinder.identity.access.service_layer.token_grant import OAuthError, TokenRequest, grant_client_credentials
+from pathfinder.identity.entrypoints.dependencies import AccessDependencies, access_dependencies
 from pathfinder.web.access import SESSION_COOKIE, require_scopes
 from pathfinder.web.problems import Problem
 from pydantic import BaseModel
@@ -24,12 +25,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM = "application/x-www-form-urlencoded"
 
 
-def access(request: Request) -> Access:
-    found: Access = request.app.state.access
-    return found
-
-
-AccessDep = Annotated[Access, Depends(access)]
+Access = Annotated[AccessDependencies, Depends(access_dependencies)]
 Anyone = Annotated[Principal, Depends(require_scopes())]
 Manager = Annotated[Principal, Depends(require_scopes(Scope.ORGANISATIONS_MANAGE))]
 
@@ -45,7 +41,7 @@ class AccessTokenView(BaseModel):
     scope: str
 
 
-def _token_body(issued: IssuedAccessToken) -> dict[str, Any]:
+def _token_body(issued: IssuedToken) -> dict[str, Any]:
     return AccessTokenView(access_token=issued.token, expires_in=issued.expires_in, scope=issued.scope).model_dump()
 
 
@@ -95,7 +91,7 @@ _TOKEN_FORM_DOC = {
     response_model=AccessTokenView,
     openapi_extra=_TOKEN_FORM_DOC,
 )
-async def token(request: Request, access: AccessDep) -> JSONResponse:
+async def token(request: Request, access: Access) -> JSONResponse:
     # OAuth clients read RFC 6749 §5.2 errors ({"error", "error_description"}), so this endpoint answers in
     # OAuth's own format rather than problem+json.
     try:
@@ -109,8 +105,9 @@ async def token(request: Request, access: AccessDep) -> JSONResponse:
             ),
             uow=access.unit_of_work(),
             rules=access.assertion_rules,
-            issuer=access.token_issuer,
-            now=access.now(),
+            assertions=access.assertions,
+            tokens=access.tokens,
+            now=access.clock(),
         )
     except OAuthError as error:
         body = {"error": error.error, "error_description": error.description}
@@ -119,8 +116,8 @@ async def token(request: Request, access: AccessDep) -> JSONResponse:
 
 
 @oauth_router.get("/.well-known/jwks.json", summary="Identity's public signing keys (current and previous)")
-async def jwks(access: AccessDep) -> JSONResponse:
-    return JSONResponse(await access.key_ring.jwks(), headers={"Cache-Control": "public, max-age=60"})
+async def jwks(access: Access) -> JSONResponse:
+    return JSONResponse(await access.published_keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
 class SignIn(BaseModel):
@@ -148,13 +145,19 @@ async def _sign_in_form(request: Request) -> SignIn:
     summary="Sign a person in: an access token, and the same token in a session cookie for browser pages",
     response_model=AccessTokenView,
 )
-async def sign_in(request: Request, access: AccessDep) -> JSONResponse:
+async def sign_in(request: Request, access: Access) -> JSONResponse:
     form = await _sign_in_form(request)
     try:
-        principal = await access.people.authenticate(PasswordSignIn(form.username, form.password))
+        issued = await sign_person_in(
+            PasswordSignIn(form.username, form.password),
+            uow=access.unit_of_work(),
+            passwords=access.passwords,
+            lockout=access.lockout,
+            tokens=access.tokens,
+            now=access.clock(),
+        )
     except SignInRefused:
         raise Problem(401, "Sign-in failed", SIGN_IN_REFUSED) from None
-    issued = (await access.token_issuer()).issue(principal, now=access.now())
     response = JSONResponse(_token_body(issued), headers=_NO_STORE)
     response.set_cookie(
         SESSION_COOKIE, issued.token, max_age=issued.expires_in, path="/", secure=True, httponly=True, samesite="strict"
@@ -196,14 +199,14 @@ class OrganisationView(BaseModel):
 
 
 @organisations_router.get("/organisations", response_model=list[OrganisationView], summary="The registry")
-async def organisations(_principal: Anyone, access: AccessDep) -> list[OrganisationView]:
-    found = await admin.organisations(access.unit_of_work())
+async def organisations(_principal: Anyone, access: Access) -> list[OrganisationView]:
+    found = await onboarding.organisations(uow=access.unit_of_work())
     return [OrganisationView(code=org.code, name=org.name, role=org.role.value, active=org.active) for org in found]
 
 
 @organisations_router.get("/organisations/{code}", response_model=OrganisationView, summary="One organisation")
-async def organisation(code: str, _principal: Anyone, access: AccessDep) -> OrganisationView:
-    org = await admin.organisation(code, access.unit_of_work())
+async def organisation(code: str, _principal: Anyone, access: Access) -> OrganisationView:
+    org = await onboarding.organisation(code, uow=access.unit_of_work())
     if org is None:
         raise Problem(404, "Not Found", "No organisation is registered under that code.")
     return OrganisationView(code=org.code, name=org.name, role=org.role.value, active=org.active)
@@ -226,7 +229,7 @@ class ClientView(BaseModel):
 @organisations_router.get(
     "/organisations/{code}/clients", response_model=list[ClientView], summary="An organisation's API clients"
 )
-async def clients(code: str, _manager: Manager, access: AccessDep) -> list[ClientView]:
+async def clients(code: str, _manager: Manager, access: Access) -> list[ClientView]:
     return [
         ClientView(
             client_id=client.client_id,
@@ -235,7 +238,7 @@ async def clients(code: str, _manager: Manager, access: AccessDep) -> list[Clien
             active=client.active,
             keys=[ClientKeyView(kid=k.kid, added_at=k.added_at, revoked_at=k.revoked_at) for k in client.keys.values()],
         )
-        for client in await admin.clients_of(code, access.unit_of_work())
+        for client in await onboarding.clients_of(code, uow=access.unit_of_work())
     ]
 
 

@@ -26,17 +26,15 @@ from pathfinder.auth import Scope
 from pathfinder.auth.client_credentials import make_client_assertion
 from pathfinder.auth.keys import SigningKey, jwks_document
 from pathfinder.auth.settings import AuthSettings
-from pathfinder.identity.access import admin
-from pathfinder.identity.access.composition import Access
-from pathfinder.identity.access.settings import AccessSettings
-from pathfinder.identity.adapters.access_signing_keys import KeyEncryption
-from pathfinder.identity.domain.organisations import Organisation
+from pathfinder.identity.access.domain.organisations import Organisation
+from pathfinder.identity.access.service_layer import onboarding
+from pathfinder.identity.bootstrap import Access, bootstrap
 from pathfinder.identity.seed import parse_organisations, seed_organisations
-from pathfinder.identity.settings import SERVICE, IdentitySettings
-from pathfinder.persistence.database import create_engine, session_factory
+from pathfinder.identity.settings import IdentitySettings
+from pathfinder.persistence.sealing import new_key_text
 
 # What a person can put right (a wrong code, an unreadable file) is told in one line, not a traceback.
-_REFUSALS: tuple[type[Exception], ...] = (*admin.ONBOARDING_REFUSALS, OSError, ValueError)
+_REFUSALS: tuple[type[Exception], ...] = (*onboarding.ONBOARDING_REFUSALS, OSError, ValueError)
 
 
 def _scopes(values: list[str]) -> list[str]:
@@ -130,57 +128,60 @@ def _password(args: argparse.Namespace, stdin: TextIO) -> str:
         return stdin.readline().rstrip("\n")
     first = getpass.getpass("password: ")
     if getpass.getpass("again: ") != first:
-        raise admin.OnboardingRefused("the two passwords differ")
+        raise onboarding.OnboardingRefused("the two passwords differ")
     return first
 
 
 async def _with_registry(args: argparse.Namespace, access: Access, out: TextIO, stdin: TextIO) -> int:
-    uow, now = access.unit_of_work(), access.now()
+    uow, now = access.unit_of_work(), access.clock()
     match (args.topic, args.command):
         case ("org", "add"):
             org = Organisation.register(args.code, args.name, args.role)
-            await admin.register_organisation(org, uow)
+            await onboarding.register_organisation(org, uow=uow)
             print(f"registered {org.code} ({org.role.value}): {org.name}", file=out)
         case ("org", "list"):
-            for org in await admin.organisations(uow):
+            for org in await onboarding.organisations(uow=uow):
                 print(f"{org.code}\t{org.role.value}\t{org.name}{'' if org.active else '  (inactive)'}", file=out)
         case ("org", "load-csv"):
             orgs = parse_organisations(args.file.read_text("utf-8")) if args.file else seed_organisations()
-            report = await admin.load_organisations(orgs, uow)
+            report = await onboarding.load_organisations(orgs, uow=uow)
             for label in ("added", "renamed", "unchanged", "conflicting"):
                 print(f"{label}: {' '.join(getattr(report, label)) or '-'}", file=out)
             return 1 if report.conflicting else 0
         case ("client", "add"):
             jwks = args.jwks.read_text("utf-8") if args.jwks else None
-            client = await admin.register_client(args.org, args.name, _scopes(args.scopes), uow, now, jwks)
+            client = await onboarding.register_client(
+                args.org, args.name, _scopes(args.scopes), uow=uow, now=now, key_check=access.key_check, jwks=jwks
+            )
             print(f"client_id: {client.client_id}", file=out)
             print(f"scopes: {' '.join(sorted(client.scopes))}\nkids: {' '.join(client.keys) or '-'}", file=out)
         case ("client", "list"):
-            for client in await admin.clients_of(args.org, uow):
+            for client in await onboarding.clients_of(args.org, uow=uow):
                 state = "active" if client.active else "revoked"
                 kids = ",".join(kid for kid, key in client.keys.items() if key.active) or "-"
                 print(
                     f"{client.client_id}\t{state}\t{client.name}\t{' '.join(sorted(client.scopes))}\t{kids}", file=out
                 )
         case ("client", "add-key"):
-            added = await admin.add_client_keys(args.client, args.jwks.read_text("utf-8"), uow, now)
+            jwks = args.jwks.read_text("utf-8")
+            added = await onboarding.add_client_keys(args.client, jwks, uow=uow, now=now, key_check=access.key_check)
             print(f"added: {' '.join(added)}", file=out)
         case ("client", "revoke-key"):
-            await admin.revoke_client_key(args.client, args.kid, uow, now)
+            await onboarding.revoke_client_key(args.client, args.kid, uow=uow, now=now)
             print(f"revoked key {args.kid}", file=out)
         case ("client", "revoke"):
-            await admin.revoke_client(args.client, uow, now)
+            await onboarding.revoke_client(args.client, uow=uow, now=now)
             print(f"revoked client {args.client}", file=out)
         case ("person-account", "add"):
-            account = await admin.open_person_account(
+            account = await onboarding.open_person_account(
                 args.username,
                 args.display_name,
                 args.org,
                 _scopes(args.scopes),
                 _password(args, stdin),
-                uow,
-                access.passwords,
-                now,
+                uow=uow,
+                passwords=access.passwords,
+                now=now,
             )
             print(f"account_id: {account.account_id}", file=out)
         case ("signing-key", "rotate"):
@@ -202,14 +203,14 @@ async def run(
         if args.topic == "client" and args.command == "assertion":
             return _assertion(args, out)
         if args.topic == "signing-key" and args.command == "new-kek":
-            print(KeyEncryption.new_key_text(), file=out)
+            print(new_key_text(), file=out)
             return 0
-        engine = create_engine(database_url or IdentitySettings().database_url, pool_size=1)
+        settings = IdentitySettings(database_url=database_url) if database_url else IdentitySettings()
+        service = bootstrap(settings.model_copy(update={"database_pool_size": 1}))
         try:
-            access = Access(session_factory(engine), f"/pathfinder/{SERVICE}", AccessSettings(), AuthSettings())
-            return await _with_registry(args, access, out, stdin)
+            return await _with_registry(args, service.access, out, stdin)
         finally:
-            await engine.dispose()
+            await service.engine.dispose()
     except _REFUSALS as refusal:
         print(f"refused: {refusal}", file=out)
         return 1

@@ -6,30 +6,22 @@ authorised per person and audited, refusals included.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from pathfinder.auth import Principal, Scope
 from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.adapters.person_vault import PersonVault
-from pathfinder.identity.domain.demographics import Demographics
-from pathfinder.identity.domain.person_audit import Purpose
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier, InvalidIdentifier
-from pathfinder.identity.domain.person_index import Merge
-from pathfinder.identity.domain.person_review import IncomingRecord
+from pathfinder.identity.entrypoints.dependencies import PersonIndexDependencies, person_index_dependencies
 from pathfinder.identity.entrypoints.persons_views import (
-    ActorOut,
     AuditEventOut,
     AuditEventsOut,
-    CandidateOut,
     DecisionIn,
     ErasureOut,
     IdentifierIn,
     IdentifiersOut,
-    IncomingOut,
     LinkIn,
     LinkOut,
     MatchIn,
@@ -41,39 +33,23 @@ from pathfinder.identity.entrypoints.persons_views import (
     ReviewsOut,
     SourceRecordOut,
 )
-from pathfinder.identity.persons import changes, matching, reading
-from pathfinder.identity.persons.access import Caller
-from pathfinder.identity.unit_of_work import IdentityUnitOfWork
+from pathfinder.identity.persons.domain.audit import Purpose
+from pathfinder.identity.persons.domain.demographics import Demographics
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier, InvalidIdentifier
+from pathfinder.identity.persons.domain.review import IncomingRecord
+from pathfinder.identity.persons.service_layer import corrections, matching, reading
+from pathfinder.identity.persons.service_layer.attempts import Caller
 from pathfinder.telemetry.correlation import current_correlation_id
 from pathfinder.web.access import require_scopes
 from pathfinder.web.problems import Problem
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 PERSON_DATA = "person-data"
 router = APIRouter(tags=[PERSON_DATA])
 
 
-def install_person_index(
-    app: FastAPI, *, sessions: async_sessionmaker[AsyncSession], source: str, vault: PersonVault | None = None
-) -> None:
-    """Put what the routes depend on into ``app.state``: the vault (master key from settings) and units of work."""
-    chosen = vault or PersonVault.from_settings()
-    app.state.person_vault = chosen
-    app.state.person_unit_of_work = lambda: IdentityUnitOfWork(sessions, source=source, vault=chosen)
-
-
-def unit_of_work(request: Request) -> IdentityUnitOfWork:
-    uow: IdentityUnitOfWork = request.app.state.person_unit_of_work()
-    return uow
-
-
-UnitOfWork = Annotated[IdentityUnitOfWork, Depends(unit_of_work)]
+PersonIndex = Annotated[PersonIndexDependencies, Depends(person_index_dependencies)]
 PurposeQuery = Annotated[Purpose | None, Query(description="Why the caller acts (or the X-Purpose header)")]
 PurposeHeader = Annotated[Purpose | None, Header(alias="X-Purpose")]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def stated_purpose(purpose: PurposeQuery = None, x_purpose: PurposeHeader = None) -> Purpose:
@@ -94,7 +70,7 @@ def _identifier(given: IdentifierIn) -> AgencyIdentifier:
         raise Problem(422, "Request is not valid", str(invalid)) from None
 
 
-def _incoming(body: MatchIn, principal: Principal) -> IncomingRecord:
+def _incoming(body: MatchIn, principal: Principal, today: date) -> IncomingRecord:
     given = body.demographics
     try:
         demographics = Demographics(
@@ -107,7 +83,7 @@ def _incoming(body: MatchIn, principal: Principal) -> IncomingRecord:
         )
     except ValueError:
         raise Problem(422, "Request is not valid", "demographics.postcode: not a UK postcode") from None
-    if demographics.birth_date is not None and demographics.birth_date > now().date():
+    if demographics.birth_date is not None and demographics.birth_date > today:
         raise Problem(422, "Request is not valid", "demographics.birth_date: in the future")
     identifiers = frozenset(_identifier(identifier) for identifier in body.identifiers)
     if not identifiers and not (demographics.birth_date and demographics.family_name):
@@ -125,27 +101,19 @@ def _incoming(body: MatchIn, principal: Principal) -> IncomingRecord:
     )
 
 
-def _match_out(result: matching.MatchResult) -> MatchOut:
-    return MatchOut(
-        outcome=result.outcome.value,
-        person_id=result.person_id,
-        review_id=result.review_id,
-        identifiers_held_elsewhere=list(result.held_elsewhere),
-    )
-
-
 @router.post("/persons/$match", response_model=MatchOut, summary="Find or create the person a record is about")
 async def match_person(
     body: MatchIn,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_MATCH))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
     x_request_id: Annotated[str | None, Header(alias="X-Request-ID", max_length=200)] = None,
 ) -> MatchOut:
-    incoming = _incoming(body, principal)
-    stated = purpose or Purpose.RECORD_LINKAGE
-    result = await matching.match_person(incoming, caller(principal, stated), uow, now=now(), request_id=x_request_id)
-    return _match_out(result)
+    now = index.clock()
+    incoming = _incoming(body, principal, now.date())
+    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    result = await matching.match_person(incoming, stated, uow=index.unit_of_work(), now=now, request_id=x_request_id)
+    return MatchOut.of(result)
 
 
 @router.get("/persons/{person_id}", response_model=PersonOut, summary="A person's details, as the caller may see them")
@@ -153,9 +121,11 @@ async def person_details(
     person_id: UUID,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_READ))],
     purpose: Annotated[Purpose, Depends(stated_purpose)],
-    uow: UnitOfWork,
+    index: PersonIndex,
 ) -> PersonOut:
-    details = await reading.person_details(person_id, caller(principal, purpose), uow, now=now())
+    details = await reading.person_details(
+        person_id, caller(principal, purpose), uow=index.unit_of_work(), now=index.clock()
+    )
     return PersonOut(
         person_id=details.person_id,
         responsible_la=details.responsible_la,
@@ -168,9 +138,11 @@ async def person_identifiers(
     person_id: UUID,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_READ))],
     purpose: Annotated[Purpose, Depends(stated_purpose)],
-    uow: UnitOfWork,
+    index: PersonIndex,
 ) -> IdentifiersOut:
-    links = await reading.person_identifiers(person_id, caller(principal, purpose), uow, now=now())
+    links = await reading.person_identifiers(
+        person_id, caller(principal, purpose), uow=index.unit_of_work(), now=index.clock()
+    )
     return IdentifiersOut(person_id=person_id, identifiers=[LinkOut.of(link) for link in links])
 
 
@@ -178,24 +150,13 @@ async def person_identifiers(
 async def match_reviews(
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_REVIEW))],
     purpose: Annotated[Purpose, Depends(stated_purpose)],
-    uow: UnitOfWork,
+    index: PersonIndex,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReviewsOut:
-    views = await reading.match_reviews(caller(principal, purpose), uow, now=now(), limit=limit)
-    return ReviewsOut(
-        reviews=[
-            ReviewOut(
-                review_id=view.review.review_id,
-                responsible_la=view.review.responsible_la,
-                source_organisation=view.review.source_organisation,
-                created_at=view.review.created_at,
-                incoming=IncomingOut.of(view.incoming) if view.incoming else None,
-                candidates=[CandidateOut.of(candidate) for candidate in view.candidates],
-                hidden_candidates=view.hidden_candidates,
-            )
-            for view in views
-        ]
+    views = await reading.match_reviews(
+        caller(principal, purpose), uow=index.unit_of_work(), now=index.clock(), limit=limit
     )
+    return ReviewsOut(reviews=[ReviewOut.of(view) for view in views])
 
 
 @router.post("/match-reviews/{review_id}/decision", response_model=MatchOut, summary="Decide a possible match")
@@ -203,12 +164,14 @@ async def decide_review(
     review_id: UUID,
     body: DecisionIn,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_REVIEW))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MatchOut:
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    result = await matching.decide_review(review_id, body.decision, body.person_id, stated, uow, now=now())
-    return _match_out(result)
+    result = await matching.decide_review(
+        review_id, body.decision, body.person_id, stated, uow=index.unit_of_work(), now=index.clock()
+    )
+    return MatchOut.of(result)
 
 
 @router.post("/persons/{person_id}/links", response_model=LinkOut, status_code=201, summary="Link an identifier")
@@ -216,12 +179,14 @@ async def link_identifier(
     person_id: UUID,
     body: LinkIn,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> LinkOut:
     identifier = _identifier(body)
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    return LinkOut.of(await changes.link_identifier(person_id, identifier, stated, uow, now=now()))
+    return LinkOut.of(
+        await corrections.link_identifier(person_id, identifier, stated, uow=index.unit_of_work(), now=index.clock())
+    )
 
 
 @router.delete("/persons/{person_id}/links/{link_id}", status_code=204, summary="Remove a wrong link")
@@ -229,22 +194,12 @@ async def unlink_identifier(
     person_id: UUID,
     link_id: UUID,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> Response:
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    await changes.unlink_identifier(person_id, link_id, stated, uow, now=now())
+    await corrections.unlink_identifier(person_id, link_id, stated, uow=index.unit_of_work(), now=index.clock())
     return Response(status_code=204)
-
-
-def _merge_out(merge: Merge) -> MergeOut:
-    return MergeOut(
-        merge_id=merge.merge_id,
-        person_id=merge.person_id,
-        merged_person_id=merge.merged_person_id,
-        merged_at=merge.merged_at,
-        unmerged_at=merge.unmerged_at,
-    )
 
 
 @router.post("/persons/{person_id}/merges", response_model=MergeOut, status_code=201, summary="Merge two persons")
@@ -252,11 +207,15 @@ async def merge_persons(
     person_id: UUID,
     body: MergeIn,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MergeOut:
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    return _merge_out(await changes.merge_persons(person_id, body.merged_person_id, stated, uow, now=now()))
+    return MergeOut.of(
+        await corrections.merge_persons(
+            person_id, body.merged_person_id, stated, uow=index.unit_of_work(), now=index.clock()
+        )
+    )
 
 
 @router.delete("/persons/{person_id}/merges/{merge_id}", response_model=MergeOut, summary="Undo a merge")
@@ -264,22 +223,24 @@ async def unmerge_persons(
     person_id: UUID,
     merge_id: UUID,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MergeOut:
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    return _merge_out(await changes.unmerge_persons(person_id, merge_id, stated, uow, now=now()))
+    return MergeOut.of(
+        await corrections.unmerge_persons(person_id, merge_id, stated, uow=index.unit_of_work(), now=index.clock())
+    )
 
 
 @router.post("/persons/{person_id}/$erase", response_model=ErasureOut, summary="Erase a person (crypto-shredding)")
 async def erase_person(
     person_id: UUID,
     principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_ERASE))],
-    uow: UnitOfWork,
+    index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> ErasureOut:
     stated = caller(principal, purpose or Purpose.ERASURE_REQUEST)
-    erased_at = await changes.erase_person(person_id, stated, uow, now=now())
+    erased_at = await corrections.erase_person(person_id, stated, uow=index.unit_of_work(), now=index.clock())
     return ErasureOut(person_id=person_id, erased_at=erased_at)
 
 
@@ -287,28 +248,13 @@ async def erase_person(
 async def audit_events(
     principal: Annotated[Principal, Depends(require_scopes(Scope.AUDIT_READ))],
     purpose: Annotated[Purpose, Depends(stated_purpose)],
-    uow: UnitOfWork,
+    index: PersonIndex,
     person_id: UUID | None = None,
     before: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditEventsOut:
     stored = await reading.audit_events(
-        person_id, caller(principal, purpose), uow, now=now(), before=before, limit=limit
+        person_id, caller(principal, purpose), uow=index.unit_of_work(), now=index.clock(), before=before, limit=limit
     )
-    events = [
-        AuditEventOut(
-            audit_id=item.audit_id,
-            occurred_at=item.entry.occurred_at,
-            actor=ActorOut(**vars(item.entry.actor)),
-            action=item.entry.action.value,
-            outcome=item.entry.outcome.value,
-            purpose=item.entry.purpose.value,
-            person_id=item.entry.person_id,
-            review_id=item.entry.review_id,
-            responsible_la=item.entry.responsible_la,
-            correlation_id=item.entry.correlation_id,
-            detail=dict(item.entry.detail),
-        )
-        for item in stored
-    ]
+    events = [AuditEventOut.of(item) for item in stored]
     return AuditEventsOut(events=events, next_before=stored[-1].audit_id if len(stored) == limit else None)

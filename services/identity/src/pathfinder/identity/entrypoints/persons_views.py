@@ -10,9 +10,12 @@ from uuid import UUID
 from pathfinder.contracts.base import LaCode
 from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.demographics import Demographics, Sex
-from pathfinder.identity.domain.person_index import IdentifierLink, SourceRecord
-from pathfinder.identity.domain.person_review import IncomingRecord, ReviewCandidate
+from pathfinder.identity.persons.domain.demographics import Demographics, Sex
+from pathfinder.identity.persons.domain.person import IdentifierLink, Merge, SourceRecord
+from pathfinder.identity.persons.domain.review import IncomingRecord, ReviewCandidate
+from pathfinder.identity.persons.service_layer.matching import MatchResult
+from pathfinder.identity.persons.service_layer.reading import ReviewView
+from pathfinder.identity.persons.service_layer.unit_of_work import StoredAuditEntry
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -54,6 +57,15 @@ class MatchOut(BaseModel):
     identifiers_held_elsewhere: list[IdentifierKind] = Field(
         default_factory=list, description="Supplied but not linked: already linked to another person"
     )
+
+    @classmethod
+    def of(cls, result: MatchResult) -> MatchOut:
+        return cls(
+            outcome=result.outcome.value,
+            person_id=result.person_id,
+            review_id=result.review_id,
+            identifiers_held_elsewhere=list(result.held_elsewhere),
+        )
 
 
 class DemographicsOut(BaseModel):
@@ -168,6 +180,18 @@ class ReviewOut(BaseModel):
     candidates: list[CandidateOut]
     hidden_candidates: int = Field(description="Candidates held for other LAs, counted but not shown")
 
+    @classmethod
+    def of(cls, view: ReviewView) -> ReviewOut:
+        return cls(
+            review_id=view.review.review_id,
+            responsible_la=view.review.responsible_la,
+            source_organisation=view.review.source_organisation,
+            created_at=view.review.created_at,
+            incoming=IncomingOut.of(view.incoming) if view.incoming else None,
+            candidates=[CandidateOut.of(candidate) for candidate in view.candidates],
+            hidden_candidates=view.hidden_candidates,
+        )
+
 
 class ReviewsOut(BaseModel):
     reviews: list[ReviewOut]
@@ -192,6 +216,16 @@ class MergeOut(BaseModel):
     merged_person_id: UUID
     merged_at: datetime
     unmerged_at: datetime | None
+
+    @classmethod
+    def of(cls, merge: Merge) -> MergeOut:
+        return cls(
+            merge_id=merge.merge_id,
+            person_id=merge.person_id,
+            merged_person_id=merge.merged_person_id,
+            merged_at=merge.merged_at,
+            unmerged_at=merge.unmerged_at,
+        )
 
 
 class ErasureOut(BaseModel):
@@ -218,6 +252,23 @@ class AuditEventOut(BaseModel):
     responsible_la: str | None
     correlation_id: str | None
     detail: dict[str, str]
+
+    @classmethod
+    def of(cls, stored: StoredAuditEntry) -> AuditEventOut:
+        entry = stored.entry
+        return cls(
+            audit_id=stored.audit_id,
+            occurred_at=entry.occurred_at,
+            actor=ActorOut(**vars(entry.actor)),
+            action=entry.action.value,
+            outcome=entry.outcome.value,
+            purpose=entry.purpose.value,
+            person_id=entry.person_id,
+            review_id=entry.review_id,
+            responsible_la=entry.responsible_la,
+            correlation_id=entry.correlation_id,
+            detail=dict(entry.detail),
+        )
 
 
 class AuditEventsOut(BaseModel):

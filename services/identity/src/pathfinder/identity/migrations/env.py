@@ -1,5 +1,5 @@
-from pathfinder.identity.adapters.access_tables import access_metadata
-from pathfinder.identity.adapters.person_tables import person_metadata
+from pathfinder.identity.access.adapters.tables import access_metadata
+from pathfinder.identity.persons.adapters.tables import person_metadata
 from pathfinder.messaging.schema import messaging_metadata
 from pathfinder.persistence.migrations import run_alembic_env
 

@@ -1,1 +1,2 @@
-"""The person index's commands and queries: one function each, dependencies by name."""
+"""The person index: one pseudonymous person id for a child across agencies, found by probabilistic matching,
+corrected by people, audited, and erasable by destroying the child's own key."""

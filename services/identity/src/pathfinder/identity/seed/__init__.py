@@ -7,7 +7,7 @@ import csv
 import io
 from importlib import resources
 
-from pathfinder.identity.domain.organisations import InvalidOrganisation, Organisation
+from pathfinder.identity.access.domain.organisations import InvalidOrganisation, Organisation
 
 COLUMNS = ("code", "role", "name")
 

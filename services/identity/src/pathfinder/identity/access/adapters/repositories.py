@@ -1,4 +1,4 @@
-"""Storing organisations, API clients with their keys, spent assertion ids and people's accounts."""
+"""Organisations, API clients with their keys, spent assertion ids and people's accounts in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from pathfinder.auth import OrganisationRole, Scope
-from pathfinder.identity.adapters.access_tables import (
+from pathfinder.identity.access.adapters.tables import (
     api_client,
     api_client_key,
     client_assertion_jti,
     organisation,
     person_account,
 )
-from pathfinder.identity.domain.clients import ApiClient, ClientKey
-from pathfinder.identity.domain.organisations import Organisation
-from pathfinder.identity.domain.person_accounts import PersonAccount
+from pathfinder.identity.access.domain.clients import ApiClient, ClientKey
+from pathfinder.identity.access.domain.organisations import Organisation
+from pathfinder.identity.access.domain.person_accounts import PersonAccount
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +44,7 @@ def _scopes(values: Sequence[str]) -> frozenset[Scope]:
     return frozenset(Scope(value) for value in values)
 
 
-class OrganisationRepository:
+class SqlOrganisationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -65,7 +65,7 @@ class OrganisationRepository:
         await self._session.execute(update(organisation).where(organisation.c.code == code).values(name=name))
 
 
-class ApiClientRepository:
+class SqlApiClientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -131,7 +131,7 @@ class ApiClientRepository:
         )
 
 
-class AssertionLedger:
+class SqlAssertionLedger:
     """Client assertion ids already used."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -156,7 +156,7 @@ class AssertionLedger:
         return len(result.all())
 
 
-class PersonAccountRepository:
+class SqlPersonAccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 

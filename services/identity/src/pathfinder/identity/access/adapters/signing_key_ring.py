@@ -1,26 +1,34 @@
-"""Identity's signing key ring: the key that signs access tokens now, and every key the JWKS publishes.
+"""Identity's signing key ring in each process: the key that signs access tokens now, and every key the JWKS
+publishes, read from the store and re-read every ``refresh_seconds``, so rotation needs no restart.
 
 The first key is made on first use. Rotation adds a key that is published ``publish_ahead`` before it signs
 anything (verifiers pick it up with their next JWKS refresh), and keeps the key it replaces published until the
-last token that key signed has expired. Each process reads the ring from the database and re-reads it every
-``refresh_seconds``, so rotation needs no restart.
+last token that key signed has expired (``access.service_layer.signing_keys`` holds those rules).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pathfinder.auth import Principal
 from pathfinder.auth.keys import SigningKey, jwks_document, rsa_public_key_from_jwk
-from pathfinder.identity.access.unit_of_work import AccessUnitOfWork
-from pathfinder.identity.adapters.access_signing_keys import KeyEncryption, StoredSigningKey
+from pathfinder.auth.settings import AuthSettings
+from pathfinder.auth.tokens import AccessTokenIssuer, IssuedAccessToken
+from pathfinder.identity.access.adapters.key_encryption import KeyEncryption, SealedKeyMaker
+from pathfinder.identity.access.domain.signing_keys import StoredSigningKey, published_keys, signing_key_now
+from pathfinder.identity.access.service_layer.signing_keys import (
+    make_first_signing_key,
+    retire_signing_key,
+    rotate_signing_key,
+    signing_keys,
+)
+from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 
-log = logging.getLogger(__name__)
 _UNKNOWN_KID_RELOAD_SECONDS = 5.0
 
 
@@ -44,7 +52,7 @@ class SigningKeyRing:
     ) -> None:
         self._unit_of_work = unit_of_work
         self._encryption = encryption
-        self._bits = bits
+        self._maker = SealedKeyMaker(encryption, bits=bits)
         self._publish_ahead = publish_ahead
         self._retire_after = retire_after  # longest life of a token signed by a key, with clock skew
         self._refresh_seconds = refresh_seconds
@@ -57,47 +65,43 @@ class SigningKeyRing:
         """The key to sign with now; made here the first time the service ever needs one."""
         key = self._signing_key(await self._keys())
         if key is None:
-            key = await self._make_first_key()
+            await make_first_signing_key(
+                uow=self._unit_of_work(), maker=self._maker, now=self._clock(), retire_after=self._retire_after
+            )
+            key = self._signing_key(await self._reload())
+        if key is None:
+            raise RuntimeError("no signing key after making the first one")
         return key
 
     async def jwks(self) -> dict[str, list[dict[str, str]]]:
         await self.current()  # the first request for the JWKS may come before the first token
-        now = self._clock()
-        return jwks_document([stored.public_jwk for stored in await self._keys() if stored.published_at(now)])
+        return jwks_document([stored.public_jwk for stored in published_keys(await self._keys(), self._clock())])
 
     async def public_key(self, kid: str) -> rsa.RSAPublicKey | None:
         """Identity verifies its own tokens from the ring directly, without fetching its own JWKS."""
         now = self._clock()
-        found = next((key for key in await self._keys() if key.kid == kid and key.published_at(now)), None)
+        found = next((key for key in published_keys(await self._keys(), now) if key.kid == kid), None)
         if (
             found is None
             and self._ring is not None
             and time.monotonic() - self._ring.loaded_at > _UNKNOWN_KID_RELOAD_SECONDS
         ):
-            found = next((key for key in await self._reload() if key.kid == kid and key.published_at(now)), None)
+            found = next((key for key in published_keys(await self._reload(), now) if key.kid == kid), None)
         return None if found is None else rsa_public_key_from_jwk(found.public_jwk)
 
     async def rotate(self) -> StoredSigningKey:
-        now = self._clock()
-        async with self._unit_of_work() as uow:
-            await uow.signing_keys.lock()
-            existing = await uow.signing_keys.all()
-            new = await self._new_key(now, activates_at=now + self._publish_ahead)
-            for key in existing:
-                if key.retires_at is None:
-                    await uow.signing_keys.retire(key.kid, new.activates_at + self._retire_after)
-            await uow.signing_keys.add(new)
-            await uow.commit()
+        new = await rotate_signing_key(
+            uow=self._unit_of_work(),
+            maker=self._maker,
+            now=self._clock(),
+            publish_ahead=self._publish_ahead,
+            retire_after=self._retire_after,
+        )
         await self._reload()
         return new
 
     async def retire(self, kid: str) -> None:
-        """Stop publishing ``kid`` once tokens it signed have expired (at once if it never signed)."""
-        now = self._clock()
-        async with self._unit_of_work() as uow:
-            await uow.signing_keys.lock()
-            await uow.signing_keys.retire(kid, now + self._retire_after)
-            await uow.commit()
+        await retire_signing_key(kid, uow=self._unit_of_work(), now=self._clock(), retire_after=self._retire_after)
         await self._reload()
 
     async def _keys(self) -> list[StoredSigningKey]:
@@ -111,48 +115,26 @@ class SigningKeyRing:
         async with self._lock:
             if self._ring is not None and self._ring.loaded_at >= asked:
                 return self._ring.keys  # reloaded by another request while this one waited
-            async with self._unit_of_work() as uow:
-                keys = await uow.signing_keys.all()
+            keys = await signing_keys(uow=self._unit_of_work())
             self._ring = _Ring(keys, time.monotonic())
             return keys
 
     def _signing_key(self, keys: list[StoredSigningKey]) -> SigningKey | None:
-        now = self._clock()
-        usable = [key for key in keys if key.signs_at(now) and key.key_encryption_key_id == self._encryption.key_id]
-        if not usable:
+        newest = signing_key_now(keys, self._clock(), self._encryption.key_id)
+        if newest is None:
             return None
-        newest = max(usable, key=lambda key: key.activates_at)
         opened = self._opened.get(newest.kid)
         if opened is None:
-            pem = self._encryption.open(newest.kid, newest.encrypted_private_key)
-            opened = self._opened[newest.kid] = SigningKey.from_pem(pem, kid=newest.kid)
+            opened = self._opened[newest.kid] = self._encryption.open_signing_key(newest)
         return opened
 
-    async def _make_first_key(self) -> SigningKey:
-        now = self._clock()
-        async with self._unit_of_work() as uow:
-            await uow.signing_keys.lock()
-            existing = await uow.signing_keys.all()
-            if self._signing_key(existing) is None:  # else another process made it while this one waited
-                for unusable in existing:
-                    if unusable.signs_at(now):
-                        log.warning(
-                            "signing key %s is sealed under another key-encryption key: retiring it", unusable.kid
-                        )
-                        await uow.signing_keys.retire(unusable.kid, now + self._retire_after)
-                await uow.signing_keys.add(await self._new_key(now, activates_at=now))
-                await uow.commit()
-        key = self._signing_key(await self._reload())
-        assert key is not None
-        return key
 
-    async def _new_key(self, now: datetime, *, activates_at: datetime) -> StoredSigningKey:
-        key = await asyncio.to_thread(SigningKey.generate, self._bits)
-        return StoredSigningKey(
-            kid=key.kid,
-            public_jwk=key.public_jwk(),
-            encrypted_private_key=self._encryption.seal(key.kid, key.private_pem()),
-            key_encryption_key_id=self._encryption.key_id,
-            created_at=now,
-            activates_at=activates_at,
-        )
+class RingTokenIssuer:
+    """Access tokens signed by the ring's current key."""
+
+    def __init__(self, ring: SigningKeyRing, settings: AuthSettings) -> None:
+        self._ring = ring
+        self._settings = settings
+
+    async def issue(self, principal: Principal, *, now: datetime) -> IssuedAccessToken:
+        return AccessTokenIssuer.from_settings(await self._ring.current(), self._settings).issue(principal, now=now)

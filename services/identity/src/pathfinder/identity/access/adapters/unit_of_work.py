@@ -1,28 +1,23 @@
-"""The unit of work of the access side of identity."""
+"""Access's unit of work on PostgreSQL: the registry and signing keys change in one database transaction."""
 
 from __future__ import annotations
 
-from pathfinder.identity.adapters.access_repository import (
-    ApiClientRepository,
-    AssertionLedger,
-    OrganisationRepository,
-    PersonAccountRepository,
+from pathfinder.identity.access.adapters.repositories import (
+    SqlApiClientRepository,
+    SqlAssertionLedger,
+    SqlOrganisationRepository,
+    SqlPersonAccountRepository,
 )
-from pathfinder.identity.adapters.access_signing_keys import SigningKeyStore
+from pathfinder.identity.access.adapters.signing_key_store import SqlSigningKeyStore
+from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-class AccessUnitOfWork(SqlUnitOfWork):
-    organisations: OrganisationRepository
-    clients: ApiClientRepository
-    assertions: AssertionLedger
-    accounts: PersonAccountRepository
-    signing_keys: SigningKeyStore
-
+class SqlAccessUnitOfWork(SqlUnitOfWork, AccessUnitOfWork):
     def open_repositories(self, session: AsyncSession) -> None:
-        self.organisations = OrganisationRepository(session)
-        self.clients = ApiClientRepository(session)
-        self.assertions = AssertionLedger(session)
-        self.accounts = PersonAccountRepository(session)
-        self.signing_keys = SigningKeyStore(session)
+        self.organisations = SqlOrganisationRepository(session)
+        self.clients = SqlApiClientRepository(session)
+        self.assertions = SqlAssertionLedger(session)
+        self.accounts = SqlPersonAccountRepository(session)
+        self.signing_keys = SqlSigningKeyStore(session)

@@ -1,1 +1,1 @@
-"""The identity domain: rules only, no I/O."""
+"""The rules of access: who may be registered, granted what, and authenticated how. No I/O."""

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pathfinder.auth import Principal, Scope
-from pathfinder.identity.domain.organisations import Organisation
+from pathfinder.identity.access.domain.organisations import Organisation
 
 MAX_ACTIVE_KEYS = 5
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from pathfinder.auth import Principal, Scope
-from pathfinder.identity.domain.organisations import Organisation
+from pathfinder.identity.access.domain.organisations import Organisation
 
 MINIMUM_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,253}$")

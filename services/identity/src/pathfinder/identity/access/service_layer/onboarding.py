@@ -1,5 +1,5 @@
 """Onboarding: registering organisations, their API clients with public keys, and people's accounts. Each
-handler runs one unit of work and commits it."""
+command runs one unit of work and commits it."""
 
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from pathfinder.auth import Scope
-from pathfinder.auth.keys import InvalidJwk, rsa_public_key_from_jwk
-from pathfinder.identity.access.sign_in import Passwords
-from pathfinder.identity.access.unit_of_work import AccessUnitOfWork
-from pathfinder.identity.domain.clients import ApiClient, ClientRefused
-from pathfinder.identity.domain.organisations import (
+from pathfinder.identity.access.domain.clients import ApiClient, ClientRefused
+from pathfinder.identity.access.domain.organisations import (
     InvalidOrganisation,
     Organisation,
     ScopeNotGrantable,
     organisation_code,
 )
-from pathfinder.identity.domain.person_accounts import AccountRefused, PersonAccount, check_new_password
+from pathfinder.identity.access.domain.person_accounts import AccountRefused, PersonAccount, check_new_password
+from pathfinder.identity.access.service_layer.ports import KeyCheck, Passwords, UnusableKey
+from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 
 
 class OnboardingRefused(ValueError):
@@ -36,7 +35,7 @@ class LoadReport:
     conflicting: list[str] = field(default_factory=list)  # the same code under another role: left as it was
 
 
-def public_keys_of(jwks: Mapping[str, Any] | str) -> dict[str, dict[str, Any]]:
+def public_keys_of(jwks: Mapping[str, Any] | str, key_check: KeyCheck) -> dict[str, dict[str, Any]]:
     """kid to public JWK for every key of a client's JWKS; any key that is unusable refuses the whole set."""
     try:
         document: Any = json.loads(jwks) if isinstance(jwks, str) else jwks
@@ -47,15 +46,18 @@ def public_keys_of(jwks: Mapping[str, Any] | str) -> dict[str, dict[str, Any]]:
         raise OnboardingRefused("a JWKS is an object with a non-empty 'keys' list")
     keys: dict[str, dict[str, Any]] = {}
     for entry in entries:
+        kid = entry.get("kid") if isinstance(entry, Mapping) else None
+        if not isinstance(kid, str) or not kid.strip():
+            raise OnboardingRefused("every key of a JWKS is a JWK object with a 'kid'")
         try:
-            rsa_public_key_from_jwk(entry)
-        except InvalidJwk as problem:
-            raise OnboardingRefused(f"key {entry.get('kid', '?')!r}: {problem}") from None
-        keys[entry["kid"]] = dict(entry)
+            key_check(entry)
+        except UnusableKey as problem:
+            raise OnboardingRefused(f"key {kid!r}: {problem}") from None
+        keys[kid] = dict(entry)
     return keys
 
 
-async def register_organisation(org: Organisation, uow: AccessUnitOfWork) -> None:
+async def register_organisation(org: Organisation, *, uow: AccessUnitOfWork) -> None:
     async with uow:
         existing = await uow.organisations.get(org.code)
         if existing is not None:
@@ -64,7 +66,7 @@ async def register_organisation(org: Organisation, uow: AccessUnitOfWork) -> Non
         await uow.commit()
 
 
-async def load_organisations(organisations: Iterable[Organisation], uow: AccessUnitOfWork) -> LoadReport:
+async def load_organisations(organisations: Iterable[Organisation], *, uow: AccessUnitOfWork) -> LoadReport:
     """Add what is new, rename what was renamed; loading the same file twice changes nothing."""
     report = LoadReport()
     async with uow:
@@ -84,12 +86,12 @@ async def load_organisations(organisations: Iterable[Organisation], uow: AccessU
     return report
 
 
-async def organisations(uow: AccessUnitOfWork) -> list[Organisation]:
+async def organisations(*, uow: AccessUnitOfWork) -> list[Organisation]:
     async with uow:
         return await uow.organisations.all()
 
 
-async def organisation(code: str, uow: AccessUnitOfWork) -> Organisation | None:
+async def organisation(code: str, *, uow: AccessUnitOfWork) -> Organisation | None:
     async with uow:
         return await uow.organisations.get(organisation_code(code))
 
@@ -98,11 +100,13 @@ async def register_client(
     org_code: str,
     name: str,
     scopes: Sequence[Scope | str],
+    *,
     uow: AccessUnitOfWork,
     now: datetime,
+    key_check: KeyCheck,
     jwks: Mapping[str, Any] | str | None = None,
 ) -> ApiClient:
-    keys = public_keys_of(jwks) if jwks is not None else {}
+    keys = public_keys_of(jwks, key_check) if jwks is not None else {}
     async with uow:
         org = await uow.organisations.get(organisation_code(org_code))
         if org is None:
@@ -123,9 +127,9 @@ async def _client(client_id: str, uow: AccessUnitOfWork) -> ApiClient:
 
 
 async def add_client_keys(
-    client_id: str, jwks: Mapping[str, Any] | str, uow: AccessUnitOfWork, now: datetime
+    client_id: str, jwks: Mapping[str, Any] | str, *, uow: AccessUnitOfWork, now: datetime, key_check: KeyCheck
 ) -> list[str]:
-    keys = public_keys_of(jwks)
+    keys = public_keys_of(jwks, key_check)
     async with uow:
         client = await _client(client_id, uow)
         for kid, jwk in keys.items():
@@ -134,14 +138,14 @@ async def add_client_keys(
     return list(keys)
 
 
-async def revoke_client_key(client_id: str, kid: str, uow: AccessUnitOfWork, now: datetime) -> None:
+async def revoke_client_key(client_id: str, kid: str, *, uow: AccessUnitOfWork, now: datetime) -> None:
     async with uow:
         client = await _client(client_id, uow)
         await uow.clients.revoke_key(client_id, client.revoke_key(kid, now))
         await uow.commit()
 
 
-async def revoke_client(client_id: str, uow: AccessUnitOfWork, now: datetime) -> None:
+async def revoke_client(client_id: str, *, uow: AccessUnitOfWork, now: datetime) -> None:
     async with uow:
         client = await _client(client_id, uow)
         client.revoke(now)
@@ -149,7 +153,7 @@ async def revoke_client(client_id: str, uow: AccessUnitOfWork, now: datetime) ->
         await uow.commit()
 
 
-async def clients_of(org_code: str, uow: AccessUnitOfWork) -> list[ApiClient]:
+async def clients_of(org_code: str, *, uow: AccessUnitOfWork) -> list[ApiClient]:
     async with uow:
         return await uow.clients.of_organisation(organisation_code(org_code))
 
@@ -160,6 +164,7 @@ async def open_person_account(
     org_code: str,
     scopes: Sequence[Scope | str],
     password: str,
+    *,
     uow: AccessUnitOfWork,
     passwords: Passwords,
     now: datetime,

@@ -6,16 +6,13 @@ Answers follow OAuth, not problem+json: clients are OAuth libraries that read ``
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pathfinder.auth.keys import InvalidJwk, rsa_public_key_from_jwk
-from pathfinder.auth.tokens import AccessTokenIssuer, IssuedAccessToken
-from pathfinder.identity.access.assertions import read_unverified, verified_claims
-from pathfinder.identity.access.unit_of_work import AccessUnitOfWork
-from pathfinder.identity.domain.client_assertions import ASSERTION_TYPE, AssertionRefused, AssertionRules
-from pathfinder.identity.domain.clients import ScopeNotGranted
+from pathfinder.identity.access.domain.client_assertions import ASSERTION_TYPE, AssertionRefused, AssertionRules
+from pathfinder.identity.access.domain.clients import ScopeNotGranted
+from pathfinder.identity.access.service_layer.ports import AssertionReader, IssuedToken, TokenIssuer, UnusableKey
+from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 
 CLIENT_CREDENTIALS = "client_credentials"
 
@@ -45,9 +42,10 @@ async def grant_client_credentials(
     *,
     uow: AccessUnitOfWork,
     rules: AssertionRules,
-    issuer: Callable[[], Awaitable[AccessTokenIssuer]],
+    assertions: AssertionReader,
+    tokens: TokenIssuer,
     now: datetime,
-) -> IssuedAccessToken:
+) -> IssuedToken:
     if not request.grant_type:
         raise OAuthError("invalid_request", "Missing 'grant_type'.")
     if request.grant_type != CLIENT_CREDENTIALS:
@@ -57,7 +55,7 @@ async def grant_client_credentials(
     if not request.client_assertion:
         raise OAuthError("invalid_request", "Missing 'client_assertion'.")
     try:
-        header, unverified = read_unverified(request.client_assertion)
+        header, unverified = assertions.read_unverified(request.client_assertion)
         kid = rules.key_id(header)
         client_id = rules.client_id(unverified)
     except AssertionRefused as refused:
@@ -70,9 +68,8 @@ async def grant_client_credentials(
         if key is None:
             raise _invalid_client("Invalid 'kid' header in JWT: no active public key of the client matches.")
         try:
-            public_key = rsa_public_key_from_jwk(key.public_jwk)
-            accepted = rules.accept(verified_claims(request.client_assertion, public_key), now)
-        except InvalidJwk:
+            accepted = rules.accept(assertions.verified_claims(request.client_assertion, key.public_jwk), now)
+        except UnusableKey:
             raise _invalid_client("The registered key cannot be used: register a new one.") from None
         except AssertionRefused as refused:
             raise _invalid_client(refused.description) from None
@@ -84,4 +81,4 @@ async def grant_client_credentials(
             raise _invalid_client("Invalid 'jti' claim in JWT: it has been used before.")
         await uow.assertions.forget_expired(now)
         await uow.commit()
-    return (await issuer()).issue(principal, now=now)
+    return await tokens.issue(principal, now=now)

@@ -1,30 +1,24 @@
-"""Writing and reading the person index's audit log. There is no update or delete here, and the database
+"""The person index's audit log in PostgreSQL. There is no update or delete here, and the database
 refuses both (trigger ``person_audit_event_append_only``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
-from pathfinder.identity.adapters.person_tables import person_audit_event
-from pathfinder.identity.domain.person_audit import (
+from pathfinder.identity.persons.adapters.tables import person_audit_event
+from pathfinder.identity.persons.domain.audit import (
     Actor,
     AuditAction,
     AuditEntry,
     AuditOutcome,
     Purpose,
 )
+from pathfinder.identity.persons.service_layer.unit_of_work import StoredAuditEntry
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-@dataclass(frozen=True)
-class StoredAuditEntry:
-    audit_id: int
-    entry: AuditEntry
-
-
-class AuditLog:
+class SqlAuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from pathfinder.identity.adapters.person_tables import person, person_blocking_key, person_link
-from pathfinder.identity.adapters.person_vault import PersonVault, advisory_lock_key
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
+from pathfinder.identity.persons.adapters.tables import person, person_blocking_key, person_link
+from pathfinder.identity.persons.adapters.vault import PersonVault, advisory_lock_key
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,4 +1,4 @@
-"""Storing persons: sealing their details on the way in, opening them on the way out, keeping the blind
+"""Persons in PostgreSQL: sealing their details on the way in, opening them on the way out, keeping the blind
 indexes in step, and shredding it all on erasure."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import datetime
 from uuid import UUID
 
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.adapters.person_lookup import PersonLookup
-from pathfinder.identity.adapters.person_tables import (
+from pathfinder.identity.persons.adapters.person_lookup import PersonLookup
+from pathfinder.identity.persons.adapters.tables import (
     person,
     person_blocking_key,
     person_key,
@@ -17,11 +17,11 @@ from pathfinder.identity.adapters.person_tables import (
     person_merge,
     person_record,
 )
-from pathfinder.identity.adapters.person_vault import DataKey, PersonVault
-from pathfinder.identity.domain.demographics import Demographics
-from pathfinder.identity.domain.matching_profile import MatchProfile, blocking_keys
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
-from pathfinder.identity.domain.person_index import (
+from pathfinder.identity.persons.adapters.vault import DataKey, PersonVault
+from pathfinder.identity.persons.domain.demographics import Demographics
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile, blocking_keys
+from pathfinder.identity.persons.domain.person import (
     IdentifierLink,
     LinkMethod,
     Merge,
@@ -48,7 +48,7 @@ def _link_label(link_id: UUID) -> str:
     return f"link|{link_id}"
 
 
-class PersonRepository(PersonLookup):
+class SqlPersonRepository(PersonLookup):
     def __init__(self, session: AsyncSession, vault: PersonVault) -> None:
         super().__init__(session, vault)
         self._keys: dict[UUID, DataKey] = {}

@@ -1,4 +1,4 @@
-"""Storing the review queue, and the answers given to match requests (so a retry gets the same answer).
+"""The review queue in PostgreSQL, and the answers given to match requests (so a retry gets the same answer).
 
 A pending review's incoming record is sealed under a data key of its own; deciding the review deletes the
 record and that key together, once the record has moved to a person.
@@ -7,29 +7,22 @@ record and that key together, once the record has moved to a person.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from uuid import UUID
 
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.adapters.person_tables import match_request, match_review
-from pathfinder.identity.adapters.person_vault import PersonVault
-from pathfinder.identity.domain.demographics import Demographics
-from pathfinder.identity.domain.matching import MatchOutcome
-from pathfinder.identity.domain.matching_comparisons import Level
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
-from pathfinder.identity.domain.person_review import IncomingRecord, MatchReview, ReviewCandidate, ReviewStatus
+from pathfinder.identity.persons.adapters.tables import match_request, match_review
+from pathfinder.identity.persons.adapters.vault import PersonVault
+from pathfinder.identity.persons.domain.demographics import Demographics
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching import MatchOutcome
+from pathfinder.identity.persons.domain.matching_comparisons import Level
+from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview, ReviewCandidate, ReviewStatus
+from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _LABEL = "incoming-record"
-
-
-@dataclass(frozen=True)
-class MatchAnswer:
-    outcome: MatchOutcome
-    person_id: UUID | None
-    review_id: UUID | None
 
 
 def _record_json(record: IncomingRecord) -> bytes:
@@ -44,7 +37,7 @@ def _record_json(record: IncomingRecord) -> bytes:
     ).encode()
 
 
-class MatchReviewRepository:
+class SqlMatchReviewRepository:
     def __init__(self, session: AsyncSession, vault: PersonVault) -> None:
         self._session = session
         self._vault = vault

@@ -22,7 +22,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import logging
 import os
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -31,24 +30,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-log = logging.getLogger(__name__)
 
 _NONCE_BYTES = 12
 _KEY_BYTES = 32
-
-
-class PersonVaultSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PATHFINDER_IDENTITY_", extra="ignore")
-
-    master_key: SecretStr | None = Field(
-        default=None,
-        description="32 random bytes, base64url: wraps each person's data key and keys the blind indexes. "
-        "Without it a throwaway key is made at start (development only: details sealed under it cannot be read "
-        "after a restart)",
-    )
 
 
 class VaultError(Exception):
@@ -87,18 +71,6 @@ class PersonVault:
     @classmethod
     def generate(cls) -> PersonVault:
         return cls(os.urandom(_KEY_BYTES))
-
-    @classmethod
-    def from_settings(cls, settings: PersonVaultSettings | None = None) -> PersonVault:
-        settings = settings or PersonVaultSettings()
-        if settings.master_key is not None:
-            return cls.from_text(settings.master_key.get_secret_value())
-        log.warning(
-            "PATHFINDER_IDENTITY_MASTER_KEY is not set: using a throwaway master key, so children's details "
-            "recorded now cannot be read after a restart. Outside a developer's machine, set it to 32 random "
-            "bytes, base64url."
-        )
-        return cls.generate()
 
     @staticmethod
     def new_master_key_text() -> str:

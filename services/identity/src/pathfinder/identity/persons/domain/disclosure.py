@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.person_index import IdentifierLink, Person, SourceRecord
+from pathfinder.identity.persons.domain.person import IdentifierLink, Person, SourceRecord
 
 
 class ViewerRole(StrEnum):

@@ -51,7 +51,7 @@ from typing import Final
 from uuid import UUID
 
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.matching_comparisons import (
+from pathfinder.identity.persons.domain.matching_comparisons import (
     Level,
     compare_birth_dates,
     compare_forenames,
@@ -60,7 +60,7 @@ from pathfinder.identity.domain.matching_comparisons import (
     compare_sex,
     compare_surnames,
 )
-from pathfinder.identity.domain.matching_profile import MatchProfile
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile
 
 MATCH_THRESHOLD: Final = 27.0
 POSSIBLE_THRESHOLD: Final = 14.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.matching_profile import MatchProfile
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 

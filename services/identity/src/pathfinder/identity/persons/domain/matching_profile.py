@@ -24,14 +24,14 @@ from itertools import product
 
 import jellyfish
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.domain.demographics import (
+from pathfinder.identity.persons.domain.demographics import (
     Demographics,
     PostcodeParts,
     Sex,
     given_name_tokens,
     name_tokens,
 )
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
 
 
 def phonetic(token: str) -> str:

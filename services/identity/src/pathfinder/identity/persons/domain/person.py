@@ -23,9 +23,9 @@ from pathfinder.contracts.identity import (
     PersonsUnmerged,
     PersonUnlinked,
 )
-from pathfinder.identity.domain.demographics import Demographics
-from pathfinder.identity.domain.matching_profile import MatchProfile
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.demographics import Demographics
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile
 
 
 class PersonStatus(StrEnum):

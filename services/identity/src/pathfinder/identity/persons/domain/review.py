@@ -13,10 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pathfinder.identity.domain.demographics import Demographics
-from pathfinder.identity.domain.matching import ScoredCandidate
-from pathfinder.identity.domain.matching_comparisons import Level
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.demographics import Demographics
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching import ScoredCandidate
+from pathfinder.identity.persons.domain.matching_comparisons import Level
 
 
 @dataclass(frozen=True)

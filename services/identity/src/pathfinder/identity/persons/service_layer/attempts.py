@@ -13,47 +13,13 @@ from typing import NoReturn
 from uuid import UUID
 
 from pathfinder.auth import AccessDenied, OrganisationRole, Principal, ensure_la_may_see
-from pathfinder.identity.domain.person_audit import Actor, AuditAction, AuditEntry, AuditOutcome, Purpose
-from pathfinder.identity.domain.person_disclosure import Disclosure, NotEntitled
-from pathfinder.identity.domain.person_index import Person, PersonStatus
-from pathfinder.identity.unit_of_work import IdentityUnitOfWork
-from pathfinder.web.problems import Problem
+from pathfinder.identity.persons.domain.audit import Actor, AuditAction, AuditEntry, AuditOutcome, Purpose
+from pathfinder.identity.persons.domain.disclosure import Disclosure, NotEntitled
+from pathfinder.identity.persons.domain.person import Person, PersonStatus
+from pathfinder.identity.persons.service_layer.refusals import PersonErased, PersonMerged, PersonNotFound
+from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
 
 NHS_ROLES = frozenset({OrganisationRole.ICB, OrganisationRole.NHS_TRUST})
-
-
-class PersonNotFound(Problem):
-    def __init__(self) -> None:
-        super().__init__(404, "Not Found", "No person is held under that id.")
-
-
-class PersonErased(Problem):
-    """The same answer for every caller: the person's details no longer exist anywhere in the index."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            410, "Gone", "This person's details have been erased.", type_="urn:pathfinder:problem:person-erased"
-        )
-
-
-class PersonMerged(Problem):
-    def __init__(self, survivor: UUID) -> None:
-        super().__init__(
-            410,
-            "Gone",
-            f"This person id was merged into {survivor}: use that id.",
-            type_="urn:pathfinder:problem:person-merged",
-        )
-
-
-class ReviewNotFound(Problem):
-    def __init__(self) -> None:
-        super().__init__(404, "Not Found", "No match review is held under that id.")
-
-
-class Conflict(Problem):
-    def __init__(self, detail: str) -> None:
-        super().__init__(409, "Conflict", detail)
 
 
 @dataclass(frozen=True)
@@ -78,7 +44,7 @@ class Caller:
 class Attempt:
     """One audited action on the person index."""
 
-    uow: IdentityUnitOfWork
+    uow: PersonIndexUnitOfWork
     caller: Caller
     action: AuditAction
     at: datetime

@@ -9,21 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from pathfinder.identity.domain.person_audit import AuditAction, AuditOutcome
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
-from pathfinder.identity.domain.person_index import IdentifierLink, LinkMethod, LinkNotFound, Merge, MergeRefused
-from pathfinder.identity.persons.access import Attempt, Caller, Conflict, PersonNotFound
-from pathfinder.identity.unit_of_work import IdentityUnitOfWork
-from pathfinder.web.problems import Problem
-
-
-class LinkNotHeld(Problem):
-    def __init__(self) -> None:
-        super().__init__(404, "Not Found", "The person has no active link with that id.")
+from pathfinder.identity.persons.domain.audit import AuditAction, AuditOutcome
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.person import IdentifierLink, LinkMethod, LinkNotFound, Merge, MergeRefused
+from pathfinder.identity.persons.service_layer.attempts import Attempt, Caller
+from pathfinder.identity.persons.service_layer.refusals import Conflict, LinkNotHeld, MergeNotHeld, PersonNotFound
+from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
 
 
 async def link_identifier(
-    person_id: UUID, identifier: AgencyIdentifier, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime
+    person_id: UUID, identifier: AgencyIdentifier, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime
 ) -> IdentifierLink:
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.LINK, now, detail={"identifier_kind": identifier.kind.value})
@@ -45,7 +40,7 @@ async def link_identifier(
 
 
 async def unlink_identifier(
-    person_id: UUID, link_id: UUID, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime
+    person_id: UUID, link_id: UUID, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime
 ) -> None:
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.UNLINK, now, detail={"link_id": str(link_id)})
@@ -61,7 +56,7 @@ async def unlink_identifier(
 
 
 async def merge_persons(
-    person_id: UUID, merged_person_id: UUID, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime
+    person_id: UUID, merged_person_id: UUID, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime
 ) -> Merge:
     """Retire ``merged_person_id`` into ``person_id``: the caller must be allowed to change both."""
     async with uow:
@@ -96,7 +91,7 @@ async def merge_persons(
 
 
 async def unmerge_persons(
-    person_id: UUID, merge_id: UUID, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime
+    person_id: UUID, merge_id: UUID, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime
 ) -> Merge:
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.UNMERGE, now, detail={"merge_id": str(merge_id)})
@@ -105,9 +100,7 @@ async def unmerge_persons(
         try:
             merge = survivor.unmerge(merge_id, now)
         except MergeRefused:
-            await attempt.refuse(
-                Problem(404, "Not Found", "The person has no merge with that id to undo."), AuditOutcome.NOT_FOUND
-            )
+            await attempt.refuse(MergeNotHeld(), AuditOutcome.NOT_FOUND)
         restored = await uow.persons.get(merge.merged_person_id)
         if restored is None:
             await attempt.refuse(PersonNotFound(), AuditOutcome.NOT_FOUND)
@@ -121,7 +114,7 @@ async def unmerge_persons(
     return merge
 
 
-async def erase_person(person_id: UUID, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime) -> datetime:
+async def erase_person(person_id: UUID, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime) -> datetime:
     """Crypto-shred the person: keys, sealed details and blind indexes of every id they stand for go, the
     audit log keeps the fact, and PersonErased tells every consumer to delete what it holds."""
     async with uow:

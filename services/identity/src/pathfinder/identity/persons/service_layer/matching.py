@@ -9,15 +9,15 @@ from uuid import UUID, uuid4
 
 from pathfinder.auth import OrganisationRole
 from pathfinder.contracts.identity import IdentifierKind, PossibleMatchResolved
-from pathfinder.identity.adapters.person_review_repository import MatchAnswer
-from pathfinder.identity.domain.matching import Candidate, MatchOutcome, decide
-from pathfinder.identity.domain.matching_profile import MatchProfile, blocking_keys
-from pathfinder.identity.domain.person_audit import AuditAction, AuditOutcome
-from pathfinder.identity.domain.person_identifiers import AgencyIdentifier
-from pathfinder.identity.domain.person_index import LinkMethod, Person, PersonStatus, SourceRecord
-from pathfinder.identity.domain.person_review import IncomingRecord, MatchReview, ReviewDecisionRefused
-from pathfinder.identity.persons.access import Attempt, Caller, Conflict, ReviewNotFound
-from pathfinder.identity.unit_of_work import IdentityUnitOfWork
+from pathfinder.identity.persons.domain.audit import AuditAction, AuditOutcome
+from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
+from pathfinder.identity.persons.domain.matching import Candidate, MatchOutcome, decide
+from pathfinder.identity.persons.domain.matching_profile import MatchProfile, blocking_keys
+from pathfinder.identity.persons.domain.person import LinkMethod, Person, PersonStatus, SourceRecord
+from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview, ReviewDecisionRefused
+from pathfinder.identity.persons.service_layer.attempts import Attempt, Caller
+from pathfinder.identity.persons.service_layer.refusals import Conflict, ReviewNotFound
+from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer, PersonIndexUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,12 @@ class MatchResult:
 
 
 async def match_person(
-    incoming: IncomingRecord, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime, request_id: str | None = None
+    incoming: IncomingRecord,
+    caller: Caller,
+    *,
+    uow: PersonIndexUnitOfWork,
+    now: datetime,
+    request_id: str | None = None,
 ) -> MatchResult:
     """Find the child the record is about: a verified NHS number the index holds decides at once; otherwise
     the probabilistic matcher links, queues for review, or creates a new person."""
@@ -58,7 +63,7 @@ async def match_person(
     return result
 
 
-async def _deterministic(incoming: IncomingRecord, uow: IdentityUnitOfWork, now: datetime) -> MatchResult | None:
+async def _deterministic(incoming: IncomingRecord, uow: PersonIndexUnitOfWork, now: datetime) -> MatchResult | None:
     if not incoming.nhs_number_verified:
         return None
     nhs_number = next((i for i in incoming.identifiers if i.kind is IdentifierKind.NHS_NUMBER), None)
@@ -68,12 +73,12 @@ async def _deterministic(incoming: IncomingRecord, uow: IdentityUnitOfWork, now:
         return None
     person = await uow.persons.get(roots.pop())
     assert person is not None
-    held = await attach(person, incoming, LinkMethod.DETERMINISTIC, uow, now)
+    held = await _attach(person, incoming, LinkMethod.DETERMINISTIC, uow, now)
     return MatchResult(MatchOutcome.MATCH, person_id=person.person_id, held_elsewhere=held)
 
 
 async def _probabilistic(
-    incoming: IncomingRecord, profile: MatchProfile, digests: list[bytes], uow: IdentityUnitOfWork, now: datetime
+    incoming: IncomingRecord, profile: MatchProfile, digests: list[bytes], uow: PersonIndexUnitOfWork, now: datetime
 ) -> MatchResult:
     candidates = []
     for person_id in sorted(await uow.persons.candidate_ids(digests)):
@@ -84,13 +89,13 @@ async def _probabilistic(
     if decision.outcome is MatchOutcome.MATCH and decision.person_id is not None:
         person = await uow.persons.get(decision.person_id)
         assert person is not None
-        held = await attach(person, incoming, LinkMethod.PROBABILISTIC, uow, now)
+        held = await _attach(person, incoming, LinkMethod.PROBABILISTIC, uow, now)
         return MatchResult(MatchOutcome.MATCH, person_id=person.person_id, held_elsewhere=held)
     if decision.outcome is MatchOutcome.POSSIBLE_MATCH:
         review = MatchReview.open(uuid4(), incoming, decision.review_candidates, now)
         await uow.reviews.add(review)
         return MatchResult(MatchOutcome.POSSIBLE_MATCH, review_id=review.review_id)
-    person, held = await register(uuid4(), incoming, uow, now)
+    person, held = await _register(uuid4(), incoming, uow, now)
     return MatchResult(MatchOutcome.NO_MATCH, person_id=person.person_id, held_elsewhere=held)
 
 
@@ -101,14 +106,14 @@ def _record(owner: UUID, incoming: IncomingRecord, now: datetime) -> SourceRecor
     )
 
 
-async def _owners(incoming: IncomingRecord, uow: IdentityUnitOfWork) -> list[tuple[AgencyIdentifier, UUID | None]]:
+async def _owners(incoming: IncomingRecord, uow: PersonIndexUnitOfWork) -> list[tuple[AgencyIdentifier, UUID | None]]:
     """Each incoming identifier with the person id it is already linked to, if any."""
     identifiers = sorted(incoming.identifiers, key=lambda identifier: identifier.index_text)
     return [(identifier, await uow.persons.owner_of(identifier)) for identifier in identifiers]
 
 
-async def attach(
-    person: Person, incoming: IncomingRecord, method: LinkMethod, uow: IdentityUnitOfWork, now: datetime
+async def _attach(
+    person: Person, incoming: IncomingRecord, method: LinkMethod, uow: PersonIndexUnitOfWork, now: datetime
 ) -> tuple[IdentifierKind, ...]:
     """Keep the incoming record as its source's record of ``person`` and link its identifiers, except those
     already linked to someone else (returned: a merge may be due, which is a person's decision)."""
@@ -123,8 +128,8 @@ async def attach(
     return tuple(sorted(held))
 
 
-async def register(
-    person_id: UUID, incoming: IncomingRecord, uow: IdentityUnitOfWork, now: datetime
+async def _register(
+    person_id: UUID, incoming: IncomingRecord, uow: PersonIndexUnitOfWork, now: datetime
 ) -> tuple[Person, tuple[IdentifierKind, ...]]:
     owners = await _owners(incoming, uow)
     free = frozenset(identifier for identifier, owner in owners if owner is None)
@@ -145,8 +150,8 @@ async def decide_review(
     decision: Literal["same-person", "new-person"],
     person_id: UUID | None,
     caller: Caller,
-    uow: IdentityUnitOfWork,
     *,
+    uow: PersonIndexUnitOfWork,
     now: datetime,
 ) -> MatchResult:
     async with uow:
@@ -165,7 +170,7 @@ async def decide_review(
             else:
                 new_id = uuid4()
                 incoming = review.decide_new_person(new_id, by=caller.principal.subject, at=now)
-                person, held = await register(new_id, incoming, uow, now)
+                person, held = await _register(new_id, incoming, uow, now)
                 result = MatchResult(MatchOutcome.NO_MATCH, person_id=person.person_id, held_elsewhere=held)
         except ReviewDecisionRefused as refused:
             await attempt.refuse(Conflict(str(refused)), AuditOutcome.DENIED)
@@ -198,5 +203,5 @@ async def _same_person(review: MatchReview, chosen: UUID | None, attempt: Attemp
     if person is None or person.status is not PersonStatus.ACTIVE:
         raise ReviewDecisionRefused("the person chosen has since been erased")
     await attempt.may_act_on(person)
-    held = await attach(person, incoming, LinkMethod.REVIEWED, uow, now)
+    held = await _attach(person, incoming, LinkMethod.REVIEWED, uow, now)
     return MatchResult(MatchOutcome.MATCH, person_id=person.person_id, held_elsewhere=held)

@@ -7,12 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 from pathfinder.auth import OrganisationRole
-from pathfinder.identity.adapters.audit_log import StoredAuditEntry
-from pathfinder.identity.domain.person_audit import AuditAction
-from pathfinder.identity.domain.person_index import IdentifierLink, SourceRecord
-from pathfinder.identity.domain.person_review import IncomingRecord, MatchReview, ReviewCandidate
-from pathfinder.identity.persons.access import Attempt, Caller
-from pathfinder.identity.unit_of_work import IdentityUnitOfWork
+from pathfinder.identity.persons.domain.audit import AuditAction
+from pathfinder.identity.persons.domain.person import IdentifierLink, SourceRecord
+from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview, ReviewCandidate
+from pathfinder.identity.persons.service_layer.attempts import Attempt, Caller
+from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork, StoredAuditEntry
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,9 @@ class PersonDetails:
     records: list[SourceRecord]
 
 
-async def person_details(person_id: UUID, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime) -> PersonDetails:
+async def person_details(
+    person_id: UUID, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime
+) -> PersonDetails:
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.READ_DETAILS, now)
         person = await attempt.person(person_id, lock=False, reading=True)
@@ -33,7 +34,7 @@ async def person_details(person_id: UUID, caller: Caller, uow: IdentityUnitOfWor
 
 
 async def person_identifiers(
-    person_id: UUID, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime
+    person_id: UUID, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime
 ) -> list[IdentifierLink]:
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.READ_IDENTIFIERS, now)
@@ -55,7 +56,7 @@ class ReviewView:
     hidden_candidates: int
 
 
-async def match_reviews(caller: Caller, uow: IdentityUnitOfWork, *, now: datetime, limit: int) -> list[ReviewView]:
+async def match_reviews(caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime, limit: int) -> list[ReviewView]:
     principal = caller.principal
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.READ_REVIEW, now)
@@ -80,7 +81,7 @@ async def match_reviews(caller: Caller, uow: IdentityUnitOfWork, *, now: datetim
 
 
 async def audit_events(
-    person_id: UUID | None, caller: Caller, uow: IdentityUnitOfWork, *, now: datetime, before: int | None, limit: int
+    person_id: UUID | None, caller: Caller, *, uow: PersonIndexUnitOfWork, now: datetime, before: int | None, limit: int
 ) -> list[StoredAuditEntry]:
     """Newest first. An LA reads the entries about its own children, the platform all; NHS bodies none."""
     principal = caller.principal
