@@ -70,6 +70,14 @@ def install_access_control(app: FastAPI, verifier: AccessTokenVerifier) -> None:
     app.add_exception_handler(InsufficientScope, _insufficient_scope)
 
 
+def access_token_verifier(request: Request) -> AccessTokenVerifier:
+    """The verifier :func:`install_access_control` gave the app."""
+    verifier: AccessTokenVerifier | None = getattr(request.app.state, "access_tokens", None)
+    if verifier is None:
+        raise RuntimeError("the app has no access-token verifier: call install_access_control() when building it")
+    return verifier
+
+
 def presented_token(request: Request) -> str | None:
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -88,9 +96,7 @@ def require_scopes(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
     async def authorised_principal(
         request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
     ) -> Principal:
-        verifier: AccessTokenVerifier | None = getattr(request.app.state, "access_tokens", None)
-        if verifier is None:
-            raise RuntimeError("the app has no access-token verifier: call install_access_control() when building it")
+        verifier = access_token_verifier(request)
         token = presented_token(request)
         if token is None:
             raise NotAuthenticated("An access token is required.")

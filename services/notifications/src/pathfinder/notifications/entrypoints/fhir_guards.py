@@ -16,9 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pathfinder.auth import Principal, Scope
 from pathfinder.auth.keys import JwksUnavailable
-from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
+from pathfinder.auth.tokens import InvalidAccessToken
 from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
-from pathfinder.web.access import NotAuthenticated, presented_token
+from pathfinder.web.access import NotAuthenticated, access_token_verifier, presented_token
 from pathfinder.web.problems import PROBLEM_JSON, problem_responses
 
 FHIR_JSON = "application/fhir+json"
@@ -124,7 +124,7 @@ def install_fhir_errors(app: FastAPI) -> None:
 
 
 async def fhir_principal(request: Request, scope: Scope) -> Principal:
-    verifier: AccessTokenVerifier = request.app.state.access_tokens
+    verifier = access_token_verifier(request)
     try:
         token = presented_token(request)
         if token is None:
