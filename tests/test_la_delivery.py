@@ -100,7 +100,9 @@ async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_we
 
 async def notify_children(service, la_code: str) -> set[str]:
     """PER_LA notifications, each of its own child, from a trust for ``la_code``; the children's person ids."""
-    return {str((await notify(service, responsible_la=la_code)).person_id) for _ in range(PER_LA)}
+    children = {(await notify(service, responsible_la=la_code)).person_id for _ in range(PER_LA)}
+    assert None not in children, "identity names every child"
+    return {str(child) for child in children}
 
 
 async def delivered_to_la_events(service, *, expected: int) -> bool:

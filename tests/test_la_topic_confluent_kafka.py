@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message
+from notifications_kit.fakes import FakeIdentity
 from notifications_kit.service import la_delivery_service, notify
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
@@ -80,6 +81,7 @@ async def test_an_la_reads_only_its_own_childrens_events_with_confluent_kafka(fr
             auth=world.mint.auth_settings(),
             consumer=ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
             delivery=delivery,
+            identity=FakeIdentity(answer="new-child"),
         )
         for la_code in (READER, OTHER):
             await world.subscribe(la_code, channel="kafka", event_types=[RECEIVED])
@@ -110,4 +112,6 @@ async def test_an_la_reads_only_its_own_childrens_events_with_confluent_kafka(fr
 
 async def notify_children(service, la_code: str) -> set[str]:
     """PER_LA notifications, each of its own child, from a trust for ``la_code``; the children's person ids."""
-    return {str((await notify(service, responsible_la=la_code)).person_id) for _ in range(PER_LA)}
+    children = {(await notify(service, responsible_la=la_code)).person_id for _ in range(PER_LA)}
+    assert None not in children, "identity names every child"
+    return {str(child) for child in children}
