@@ -64,9 +64,9 @@ async def end_to_end(
     env: dict[str, str], ehcp_url: str, *, events: int, concurrency: int, headers: dict[str, str]
 ) -> tuple[float, float, float, float]:
     modules = [
-        "pathfinder.notifications.entrypoints.api",
-        "pathfinder.notifications.entrypoints.worker",
-        "pathfinder.ehcp.entrypoints.worker",
+        "pathfinder.notifications.api",
+        "pathfinder.notifications.worker",
+        "pathfinder.ehcp.worker",
     ]
     async with service_processes(modules, env):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=30, headers=headers) as client:

@@ -279,7 +279,7 @@ async def run(env: dict[str, str], mint: TokenMint, bootstrap: str, args: argpar
         "rate": documents(round(args.rate * args.seconds), rng) if "rate" in modes else [],
     }
     results: dict[str, ModeFigures] = {}
-    modules = [f"pathfinder.notifications.entrypoints.{role}" for role in ("api", "worker")]
+    modules = [f"pathfinder.notifications.{role}" for role in ("api", "worker")]
     # Enough connections that the open loop never waits for one: a queue in the client would hide the API's.
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
     async with service_processes(modules, env):

@@ -82,7 +82,7 @@ class TwoServices:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            f"pathfinder.{package}.entrypoints.worker",
+            f"pathfinder.{package}.worker",
             env=self.worker_env(faults),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,

@@ -245,7 +245,7 @@ async def test_up_runs_every_process_and_ctrl_c_stops_everything(
     assert env["PATHFINDER_FAKE_DATABASE_URL"].startswith(f"postgresql://postgres@/{_database(run.service_name)}?")
 
     running = "\n".join(strays(marker))
-    for expected in ("tansu", "pg_guard", "bin/postgres", "entrypoints.api", "entrypoints.worker", "time.sleep(600)"):
+    for expected in ("tansu", "pg_guard", "bin/postgres", "api", "worker", "time.sleep(600)"):
         assert expected in running  # what the stray check below looks for is really there while it runs
     run.process.send_signal(signal.SIGINT)  # Ctrl-C
     code, output = run.finish()

@@ -25,7 +25,7 @@ def test_catalogue() -> None:
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
 def test_every_service_has_what_the_platform_starts(service: PlatformService) -> None:
-    for module in (f"{service.package}.entrypoints.api", f"{service.package}.entrypoints.worker"):
+    for module in (f"{service.package}.api", f"{service.package}.worker"):
         assert importlib.util.find_spec(module) is not None, module
     package = importlib.util.find_spec(service.package)
     assert package is not None and package.submodule_search_locations

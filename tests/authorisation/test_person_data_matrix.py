@@ -307,6 +307,7 @@ async def _la_subscription_read(w: World, caller: Principal, channel: str, path:
     service = w.notifications_service
     async with service.unit_of_work() as uow:
         row = (await uow.session.execute(select(outbox).where(outbox.c.event_type == received))).first()
+        assert row is not None, "the notification's Received event is in the outbox"
         record = KafkaRecord(row.topic, 0, 0, row.key.encode(), decode_headers(row.headers), row.payload)
         delivery = read_record(record)
         assert delivery.event is not None and delivery.envelope is not None

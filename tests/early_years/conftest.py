@@ -32,7 +32,7 @@ from pathfinder.messaging.envelope import header_value
 from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker
-from pathfinder.notifications.adapters.identity_http_client import HttpIdentityClient
+from pathfinder.notifications.adapters.identity_client import HttpIdentityClient
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
@@ -271,6 +271,8 @@ async def early_years_world(
     assert jwks.status_code == 200, jwks.text
     database_url = await fresh_database("ey_journey_notifications")
     await upgrade_to_head("pathfinder.notifications:migrations", database_url)
+    platform = await identity.client_credentials("pathfinder", Scope.PERSONS_MATCH)
+    matcher = HttpIdentityClient(ISSUER, platform, identity.http)
     service = bootstrap(
         NotificationsSettings(database_url=database_url),
         KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3),
@@ -283,10 +285,8 @@ async def early_years_world(
             poll_interval_seconds=0.05,
             topic_check_interval_seconds=0.2,
         ),
+        identity=matcher,
     )
-    platform = await identity.client_credentials("pathfinder", Scope.PERSONS_MATCH)
-    matcher = HttpIdentityClient(ISSUER, platform, identity.http)
-    service.identity = matcher
     try:
         transport = httpx.ASGITransport(app=service.app())
         async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as api:

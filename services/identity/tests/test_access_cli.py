@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from identity_kit import TEST_ENVIRONMENT, TOKEN_URL, migrated_identity_database
 from identity_kit.access import IdentityUnderTest, running_identity, token_form
-from pathfinder.identity.entrypoints.cli import run
+from pathfinder.identity.cli import run
 
 
 @pytest.fixture

@@ -8,20 +8,20 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+from identity_kit import ISSUER, TEST_ENVIRONMENT, TOKEN_URL, migrated_identity_database
+from identity_kit.access import IdentityUnderTest, running_identity
+from identity_kit.children import nhs_number
 from pathfinder.auth import Scope
 from pathfinder.auth.client_credentials import ClientCredentialsTokens
 from pathfinder.auth.keys import SigningKey
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
-from pathfinder.identity.access import testing as access_testing
-from pathfinder.identity.access.testing import IdentityUnderTest, migrated_identity_database, running_identity
-from pathfinder.identity.persons import testing as persons_testing
-from pathfinder.notifications.adapters.identity_http_client import HttpIdentityClient
-from pathfinder.notifications.domain.identity_client import IdentityUnavailable
+from pathfinder.notifications.adapters.identity_client import HttpIdentityClient
+from pathfinder.notifications.service_layer.ports import IdentityUnavailable
 
 
 @pytest.fixture
 async def identity(fresh_database, monkeypatch) -> AsyncIterator[IdentityUnderTest]:
-    for name, value in {**persons_testing.TEST_ENVIRONMENT, **access_testing.TEST_ENVIRONMENT}.items():
+    for name, value in TEST_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     url = await migrated_identity_database(await fresh_database("inbound_identity"))
     async with running_identity(url) as running:
@@ -30,12 +30,12 @@ async def identity(fresh_database, monkeypatch) -> AsyncIterator[IdentityUnderTe
 
 async def client_for(identity: IdentityUnderTest) -> HttpIdentityClient:
     tokens = await identity.client_credentials("pathfinder", Scope.PERSONS_MATCH)
-    return HttpIdentityClient(access_testing.ISSUER, tokens, identity.http)
+    return HttpIdentityClient(ISSUER, tokens, identity.http)
 
 
 def child(**changes: object) -> ChildDemographics:
     fields: dict[str, object] = {
-        "nhs_number": persons_testing.nhs_number(),
+        "nhs_number": nhs_number(),
         "nhs_number_verification": "01",
         "given_names": ("Amelia",),
         "family_name": "Smith",
@@ -61,7 +61,7 @@ async def test_a_platform_client_matches_a_child_with_its_own_token(identity) ->
 async def test_a_key_identity_does_not_know_gets_no_token_and_the_notification_waits(identity) -> None:
     registered = await identity.register_client("pathfinder", Scope.PERSONS_MATCH)
     unknown_key = SigningKey.generate(bits=2048)
-    tokens = ClientCredentialsTokens(access_testing.TOKEN_URL, registered.client_id, unknown_key, identity.http)
-    stranger = HttpIdentityClient(access_testing.ISSUER, tokens, identity.http)
+    tokens = ClientCredentialsTokens(TOKEN_URL, registered.client_id, unknown_key, identity.http)
+    stranger = HttpIdentityClient(ISSUER, tokens, identity.http)
     with pytest.raises(IdentityUnavailable):
         await stranger.match_child(child(), responsible_la="841", request_id="early-years-notification:3")

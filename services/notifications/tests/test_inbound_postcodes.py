@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from notifications_kit.service import migrated
+from pathfinder.notifications import load_postcodes
 from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory, seed_area_districts
-from pathfinder.notifications.entrypoints import load_postcodes
 from pathfinder.persistence.database import create_engine
 
 

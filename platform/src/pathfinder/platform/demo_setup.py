@@ -17,7 +17,7 @@ from pathfinder.auth.client_credentials import ClientCredentialsTokens, TokenUna
 from pathfinder.contracts.fhir import EarlyYearsNotificationSubmission, early_years_message_bundle
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.fhir.nhs_number import nhs_number_check_digit
-from pathfinder.identity.entrypoints.cli import run as identity_cli
+from pathfinder.identity.cli import run as identity_cli
 
 IDENTITY = "http://127.0.0.1:8004"
 NOTIFICATIONS = "http://127.0.0.1:8001"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 PLATFORM_ORG = "pathfinder"
 CLIENT_NAME = "notifications (development platform)"
-_IDENTITY_CLI = "from pathfinder.identity.entrypoints.cli import main; raise SystemExit(main())"
+_IDENTITY_CLI = "from pathfinder.identity.cli import main; raise SystemExit(main())"
 
 
 class PlatformClientFailed(RuntimeError):

@@ -89,7 +89,7 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
                 }
             )
             for role in ("api", "worker"):
-                argv = [sys.executable, "-m", f"{service.package}.entrypoints.{role}"]
+                argv = [sys.executable, "-m", f"{service.package}.{role}"]
                 children.spawn(f"{service.name}-{role}", argv, env=env)
         _wait_until_ready(options, children, stopping)
         if stopping.is_set():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PlatformService:
-    """``python -m {package}.entrypoints.api`` / ``.worker``, configured by ``{env_prefix}*`` variables."""
+    """``python -m {package}.api`` / ``.worker``, configured by ``{env_prefix}*`` variables."""
 
     name: str
     package: str

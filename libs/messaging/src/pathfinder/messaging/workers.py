@@ -80,7 +80,7 @@ async def run_workers(workers: Sequence[Worker], *, stop: asyncio.Event | None =
 
 
 def run_worker_process(service: str, build_workers: Callable[[], Sequence[Worker]]) -> None:
-    """The body of every service's ``entrypoints.worker`` module."""
+    """The body of every service's ``worker`` module."""
     from pathfinder.telemetry import TelemetrySettings, configure_telemetry
 
     telemetry = configure_telemetry(service, TelemetrySettings())

@@ -75,7 +75,7 @@ def _run_on(connection: Connection, /, target_metadata: MetaData | Sequence[Meta
 
 
 def run_migrations_process(script_location: str, url: str) -> None:
-    """The body of every service's ``entrypoints.migrate`` module."""
+    """The body of every service's ``migrate`` module."""
     asyncio.run(upgrade_to_head(script_location, url))
 
 

@@ -15,7 +15,7 @@ def serve(app: FastAPI, *, host: str, port: int) -> None:
 
 
 def run_api_process(service: str, build_app: Callable[[], FastAPI], *, host: str, port: int) -> None:
-    """The body of every service's ``entrypoints.api`` module."""
+    """The body of every service's ``api`` module."""
     telemetry = configure_telemetry(service, TelemetrySettings())
     try:
         serve(build_app(), host=host, port=port)

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.identity.entrypoints.worker``: outbox relay."""
+"""``python -m pathfinder.identity.worker``: outbox relay."""
 
 from pathfinder.identity.bootstrap import bootstrap
 from pathfinder.identity.settings import SERVICE

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.notifications.entrypoints.load_postcodes ONSPD.csv [--la-codes LA_CODES.csv]``:
+"""``python -m pathfinder.notifications.load_postcodes ONSPD.csv [--la-codes LA_CODES.csv]``:
 load a postcode directory (ONS Postcode Directory columns) so that the responsible LA of any English postcode
 can be derived. ``--la-codes`` maps education authorities' GSS codes to DfE LA codes (columns
 ``gss_code,la_code``); without it only the seed areas are mapped."""

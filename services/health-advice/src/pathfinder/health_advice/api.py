@@ -1,4 +1,4 @@
-"""``python -m pathfinder.health_advice.entrypoints.api``: the HTTP API process."""
+"""``python -m pathfinder.health_advice.api``: the HTTP API process."""
 
 from pathfinder.health_advice.bootstrap import bootstrap
 from pathfinder.health_advice.settings import SERVICE, HealthAdviceSettings

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.ehcp.entrypoints.worker``: outbox relay and event consumers."""
+"""``python -m pathfinder.ehcp.worker``: outbox relay and event consumers."""
 
 from pathfinder.ehcp.bootstrap import bootstrap
 from pathfinder.ehcp.settings import SERVICE

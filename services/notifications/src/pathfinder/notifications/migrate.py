@@ -1,4 +1,4 @@
-"""``python -m pathfinder.notifications.entrypoints.migrate``: bring the database to the latest schema."""
+"""``python -m pathfinder.notifications.migrate``: bring the database to the latest schema."""
 
 from pathfinder.notifications.settings import NotificationsSettings
 from pathfinder.persistence.migrations import run_migrations_process

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.notifications.entrypoints.api``: the HTTP API process."""
+"""``python -m pathfinder.notifications.api``: the HTTP API process."""
 
 from pathfinder.notifications.bootstrap import bootstrap
 from pathfinder.notifications.settings import SERVICE, NotificationsSettings

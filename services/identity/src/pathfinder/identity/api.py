@@ -1,4 +1,4 @@
-"""``python -m pathfinder.identity.entrypoints.api``: the HTTP API process."""
+"""``python -m pathfinder.identity.api``: the HTTP API process."""
 
 from pathfinder.identity.bootstrap import bootstrap
 from pathfinder.identity.settings import SERVICE, IdentitySettings

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.identity.entrypoints.migrate``: bring the database to the latest schema."""
+"""``python -m pathfinder.identity.migrate``: bring the database to the latest schema."""
 
 from pathfinder.identity.settings import IdentitySettings
 from pathfinder.persistence.migrations import run_migrations_process

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.notifications.entrypoints.worker``: the outbox relay, the consumers and the timers."""
+"""``python -m pathfinder.notifications.worker``: the outbox relay, the consumers and the timers."""
 
 from pathfinder.messaging.workers import run_worker_process
 from pathfinder.notifications.bootstrap import bootstrap

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.health_advice.entrypoints.worker``: outbox relay."""
+"""``python -m pathfinder.health_advice.worker``: outbox relay."""
 
 from pathfinder.health_advice.bootstrap import bootstrap
 from pathfinder.health_advice.settings import SERVICE

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.ehcp.entrypoints.migrate``: bring the database to the latest schema."""
+"""``python -m pathfinder.ehcp.migrate``: bring the database to the latest schema."""
 
 from pathfinder.ehcp.settings import EhcpSettings
 from pathfinder.persistence.migrations import run_migrations_process

@@ -1,4 +1,4 @@
-"""``python -m pathfinder.ehcp.entrypoints.api``: the HTTP API process."""
+"""``python -m pathfinder.ehcp.api``: the HTTP API process."""
 
 from pathfinder.ehcp.bootstrap import bootstrap
 from pathfinder.ehcp.settings import SERVICE, EhcpSettings

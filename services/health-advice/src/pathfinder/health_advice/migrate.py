@@ -1,4 +1,4 @@
-"""``python -m pathfinder.health_advice.entrypoints.migrate``: bring the database to the latest schema."""
+"""``python -m pathfinder.health_advice.migrate``: bring the database to the latest schema."""
 
 from pathfinder.health_advice.settings import HealthAdviceSettings
 from pathfinder.persistence.migrations import run_migrations_process
