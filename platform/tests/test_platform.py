@@ -113,9 +113,8 @@ def fake_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     name = f"fake_service_{uuid4().hex[:8]}"
     files = {
         "__init__.py": "",
-        "entrypoints/__init__.py": "",
-        "entrypoints/api.py": FAKE_API,
-        "entrypoints/worker.py": FAKE_WORKER,
+        "api.py": FAKE_API,
+        "worker.py": FAKE_WORKER,
         "migrations/env.py": FAKE_ENV_PY,
         "migrations/versions/0001_things.py": FAKE_REVISION,
     }

@@ -3,7 +3,7 @@
 - each domain module, imported alone in a fresh interpreter, loads no framework, and each service-layer module no
   web, database or broker framework: not directly, not through a library, not through a package's ``__init__``
   (which a static import graph does not see);
-- routes reach their dependencies through one accessor module; nothing else reads the app's state;
+- routes reach their dependencies through one typed accessor; nothing of a service reads the app's state;
 - modules stay short enough to read."""
 
 from __future__ import annotations
@@ -71,15 +71,13 @@ def test_no_service_layer_module_loads_a_web_database_or_broker_framework() -> N
     assert reaching == {}, f"service-layer modules that load a framework: {reaching}"
 
 
-def test_only_the_dependency_accessors_read_the_apps_state() -> None:
-    readers = sorted(
-        str(path.relative_to(ROOT))
-        for path in ROOT.glob("services/*/src/pathfinder/*/**/*.py")
-        if "app.state" in path.read_text()
-    )
-    assert readers and all(
-        reader.endswith(("/entrypoints/http_dependencies.py", "/entrypoints/dependencies.py")) for reader in readers
-    ), readers
+def test_routes_reach_their_dependencies_only_through_the_typed_accessor() -> None:
+    modules = list(ROOT.glob("services/*/src/pathfinder/*/**/*.py"))
+    assert len(modules) > 80
+    readers = sorted(str(path.relative_to(ROOT)) for path in modules if "app.state" in path.read_text())
+    assert readers == [], "a service reads the app's state only through pathfinder.web.dependencies"
+    accessors = [path for path in modules if "RouteDependencies(" in path.read_text()]
+    assert len(accessors) >= 3, "each service's routes have their one typed dependency"
 
 
 def test_every_module_is_short_enough_to_read() -> None:

@@ -36,7 +36,7 @@ class EhcpService(ServiceRuntime[EhcpSettings]):
 
     def configure_app(self, app: FastAPI) -> None:
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
-        http_dependencies.install(app, http_dependencies.EhcpHttp(unit_of_work=self.unit_of_work))
+        http_dependencies.provided.install(app, http_dependencies.EhcpHttp(unit_of_work=self.unit_of_work))
 
     def consumers(self) -> list[EventConsumer[Any]]:
         return [self.consumer_of(early_years_intake(), self.unit_of_work)]

@@ -102,7 +102,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
     def configure_app(self, app: FastAPI) -> None:
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
         install_fhir_errors(app)
-        http_dependencies.install(app, self.http_dependencies())
+        http_dependencies.provided.install(app, self.http_dependencies())
 
     def http_dependencies(self) -> http_dependencies.NotificationsHttp:
         settings = self.settings

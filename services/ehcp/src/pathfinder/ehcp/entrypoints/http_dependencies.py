@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends
 from pathfinder.ehcp.service_layer.unit_of_work import EhcpUnitOfWork
+from pathfinder.web.dependencies import RouteDependencies
 
 
 @dataclass(frozen=True)
@@ -15,14 +16,5 @@ class EhcpHttp:
     unit_of_work: Callable[[], EhcpUnitOfWork]
 
 
-def install(app: FastAPI, dependencies: EhcpHttp) -> None:
-    app.state.ehcp = dependencies
-
-
-def _dependencies(request: Request) -> EhcpHttp:
-    found = request.app.state.ehcp
-    assert isinstance(found, EhcpHttp), "the composition root installs the routes' dependencies"
-    return found
-
-
-Dependencies = Annotated[EhcpHttp, Depends(_dependencies)]
+provided = RouteDependencies(EhcpHttp)
+Dependencies = Annotated[EhcpHttp, Depends(provided)]

@@ -1,6 +1,6 @@
 """What identity's routes depend on: one frozen set of dependencies per context, put on the app by the
-composition root and read back in one place each, :func:`access_dependencies` and
-:func:`person_index_dependencies`."""
+composition root and read back through one accessor each, ``access_dependencies`` and
+``person_index_dependencies``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from pathfinder.identity.access.domain.client_assertions import AssertionRules
 from pathfinder.identity.access.domain.person_accounts import LockoutPolicy
 from pathfinder.identity.access.service_layer.ports import AssertionReader, Passwords, PublishedKeys, TokenIssuer
 from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
+from pathfinder.web.dependencies import RouteDependencies
 
 
 @dataclass(frozen=True)
@@ -34,16 +35,10 @@ class PersonIndexDependencies:
     clock: Callable[[], datetime]
 
 
+access_dependencies = RouteDependencies(AccessDependencies)
+person_index_dependencies = RouteDependencies(PersonIndexDependencies)
+
+
 def provide(app: FastAPI, *, access: AccessDependencies, person_index: PersonIndexDependencies) -> None:
-    app.state.identity_access = access
-    app.state.identity_person_index = person_index
-
-
-def access_dependencies(request: Request) -> AccessDependencies:
-    found: AccessDependencies = request.app.state.identity_access
-    return found
-
-
-def person_index_dependencies(request: Request) -> PersonIndexDependencies:
-    found: PersonIndexDependencies = request.app.state.identity_person_index
-    return found
+    access_dependencies.install(app, access)
+    person_index_dependencies.install(app, person_index)

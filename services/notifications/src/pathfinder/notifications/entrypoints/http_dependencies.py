@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends
 from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter
 from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from pathfinder.web.dependencies import RouteDependencies
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,5 @@ class NotificationsHttp:
     allow_loopback_http: bool
 
 
-def install(app: FastAPI, dependencies: NotificationsHttp) -> None:
-    app.state.notifications = dependencies
-
-
-def _dependencies(request: Request) -> NotificationsHttp:
-    found = request.app.state.notifications
-    assert isinstance(found, NotificationsHttp), "the composition root installs the routes' dependencies"
-    return found
-
-
-Dependencies = Annotated[NotificationsHttp, Depends(_dependencies)]
+provided = RouteDependencies(NotificationsHttp)
+Dependencies = Annotated[NotificationsHttp, Depends(provided)]
