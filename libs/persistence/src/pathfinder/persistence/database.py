@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pathfinder.persistence.database_errors import keep_personal_data_out_of_errors
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -36,12 +37,17 @@ def with_database(url: str, name: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    """Every engine of the platform: a database error never carries the values of the statement that failed
+    (they are children's names and NHS numbers), neither its bound parameters nor PostgreSQL's DETAIL."""
+    engine = create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,
     )
+    keep_personal_data_out_of_errors(engine)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

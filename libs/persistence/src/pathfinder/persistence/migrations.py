@@ -15,10 +15,9 @@ from alembic import command, context
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from pathfinder.persistence.database import sqlalchemy_url
+from pathfinder.persistence.database import create_engine, sqlalchemy_url
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 # Serialises concurrent upgrades of one database (several replicas starting at once).
 _MIGRATION_LOCK_KEY = 0x5041_5448_4D49_47  # "PATHMIG"
@@ -33,7 +32,7 @@ def alembic_config(script_location: str, url: str | None = None) -> Config:
 
 
 async def upgrade_to_head(script_location: str, url: str) -> None:
-    engine = create_async_engine(sqlalchemy_url(url))
+    engine = create_engine(url, pool_size=1)
     try:
         async with engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
@@ -60,7 +59,7 @@ def run_alembic_env(target_metadata: MetaData | Sequence[MetaData]) -> None:
 
 
 async def _run_online(url: str, target_metadata: MetaData | Sequence[MetaData]) -> None:
-    engine = create_async_engine(url)
+    engine = create_engine(url, pool_size=1)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_run_on, target_metadata)
