@@ -59,6 +59,7 @@ async def registered(index: FakePersonIndex, given: str, born: date) -> UUID:
         incoming_record(given=(given,), born=born),
         Caller(trust("RR8"), Purpose.RECORD_LINKAGE),
         uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
         now=NOW,
     )
     assert found.person_id is not None

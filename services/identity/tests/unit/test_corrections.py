@@ -61,6 +61,7 @@ async def registered(
         record,
         Caller(trust("RR8"), Purpose.RECORD_LINKAGE),
         uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
         now=NOW,
     )
     assert result.person_id is not None

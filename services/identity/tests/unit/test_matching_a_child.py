@@ -28,7 +28,14 @@ async def match(
     index: FakePersonIndex, record: IncomingRecord, by: Principal | None = None, request_id: str | None = None
 ) -> MatchResult:
     caller = Caller(by or trust(record.source_organisation), Purpose.RECORD_LINKAGE)
-    return await match_person(record, caller, uow=index.unit_of_work(), now=NOW, request_id=request_id)
+    return await match_person(
+        record,
+        caller,
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=NOW,
+        request_id=request_id,
+    )
 
 
 def linked(index: FakePersonIndex) -> list[PersonLinked]:

@@ -40,18 +40,28 @@ class Darlington:
 async def child(index: FakePersonIndex) -> Darlington:
     number = identifier(IdentifierKind.NHS_NUMBER)
     first = await match_person(
-        incoming_record(identifiers=[number], verified=True), by(trust("RR8")), uow=index.unit_of_work(), now=NOW
+        incoming_record(identifiers=[number], verified=True),
+        by(trust("RR8")),
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=NOW,
     )
     assert first.person_id is not None
     second = incoming_record(identifiers=[number, identifier(IdentifierKind.ULN)], source="RX1", verified=True)
-    await match_person(second, by(trust("RX1")), uow=index.unit_of_work(), now=NOW)
+    await match_person(
+        second, by(trust("RX1")), uow=index.unit_of_work(), local_authorities=index.local_authorities, now=NOW
+    )
     for caller, linked in (
         (la("841"), identifier(IdentifierKind.UPN)),
         (platform(), AgencyIdentifier.parse(IdentifierKind.LA_CASE_ID, "DAR-77", "805")),
     ):
         await corrections.link_identifier(first.person_id, linked, by(caller), uow=index.unit_of_work(), now=NOW)
     twin = await match_person(
-        incoming_record(given=("Isla",), sex=Sex.MALE), by(trust("RR8")), uow=index.unit_of_work(), now=NOW
+        incoming_record(given=("Isla",), sex=Sex.MALE),
+        by(trust("RR8")),
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=NOW,
     )
     assert twin.review_id is not None
     return Darlington(first.person_id, twin.review_id)
@@ -113,6 +123,7 @@ async def test_each_la_reads_the_audit_of_its_own_children_and_nhs_bodies_none(
         incoming_record("805", given=("Oliver",), family="Brown", born=date(2014, 1, 1), postcode="TS24 7AA"),
         by(trust("RR8")),
         uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
         now=NOW,
     )
     assert theirs.person_id is not None

@@ -41,12 +41,14 @@ async def held(index: FakePersonIndex) -> Held:
         incoming_record(identifiers=[identifier(IdentifierKind.NHS_NUMBER)]),
         Caller(trust("RR8"), Purpose.RECORD_LINKAGE),
         uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
         now=NOW,
     )
     millie = await match_person(
         incoming_record(given=("Millie",), identifiers=[identifier(IdentifierKind.UPN)]),
         Caller(trust("RR8"), Purpose.RECORD_LINKAGE),
         uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
         now=NOW,
         request_id=HELD_REQUEST,
     )

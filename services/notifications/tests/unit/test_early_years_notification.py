@@ -47,7 +47,7 @@ def test_an_accepted_notification_raises_a_thin_received_event_once_the_child_is
     assert (notification.status, notification.events) == (NotificationStatus.AWAITING_IDENTITY, [])
     assert notification.next_identity_attempt_at == RECEIVED_AT + FIRST_RETRY_AFTER
     person_id = uuid4()
-    notification.child_named(person_id)
+    notification.child_named(person_id, "841")
     [event] = notification.events
     assert isinstance(event, EarlyYearsNotificationReceived)
     assert event.notification_id == notification.id
@@ -84,7 +84,7 @@ def test_notifications_that_break_section_23_are_rejected(changes: dict[str, obj
 
 def test_the_overdue_alert_is_raised_once_and_never_after_an_acknowledgement() -> None:
     notification = submit()
-    notification.child_named(uuid4())
+    notification.child_named(uuid4(), "841")
     delivered_at, due_after = RECEIVED_AT + timedelta(hours=1), timedelta(days=5)
     notification.delivered(uuid4(), "webhook", delivered_at)
     assert notification.acknowledgement_due_at(due_after) == delivered_at + due_after

@@ -115,7 +115,7 @@ def received(status: NotificationStatus = NotificationStatus.AWAITING_IDENTITY) 
         received_at=datetime(2026, 11, 23, 10, tzinfo=UTC),
     )
     if status is not NotificationStatus.AWAITING_IDENTITY:
-        notification.child_named(uuid4())
+        notification.child_named(uuid4(), "841")
         notification.events.clear()
     assert notification.status is status
     return notification
@@ -136,13 +136,13 @@ def test_identity_being_away_backs_off_up_to_half_an_hour() -> None:
 def test_a_named_notification_raises_the_received_event_with_its_source() -> None:
     notification = received()
     person_id = uuid4()
-    notification.child_named(person_id)
+    notification.child_named(person_id, "841")
     [event] = notification.events
     assert isinstance(event, EarlyYearsNotificationReceived)
     assert (event.person_id, event.submission_format, event.source_message_id) == (person_id, "fhir-message", "m-1")
     assert notification.status is NotificationStatus.RECEIVED
     assert notification.child is None, "the child's details go once identity has named the child"
-    notification.child_named(uuid4())
+    notification.child_named(uuid4(), "841")
     assert len(notification.events) == 1, "named once"
 
 

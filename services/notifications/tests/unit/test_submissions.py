@@ -13,6 +13,7 @@ from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.contracts.notifications import (
     EarlyYearsNotificationAcknowledgedByLa,
     EarlyYearsNotificationAcknowledgementOverdue,
+    NotificationRejectionReason,
 )
 from pathfinder.notifications.domain.early_years_notification import NotificationStatus
 from pathfinder.notifications.service_layer.acknowledgements import (
@@ -115,7 +116,7 @@ async def test_a_held_notification_is_released_by_the_review_decision_once() -> 
     decided = uuid4()
     for _ in range(2):
         async with store.unit_of_work() as uow:
-            await release_after_review(identity.review_id, decided, uow=uow)
+            await release_after_review(identity.review_id, decided, "841", uow=uow)
             await uow.commit()
     [event] = store.events_of(EarlyYearsNotificationReceived)
     assert event.person_id == decided  # type: ignore[attr-defined]
@@ -147,3 +148,35 @@ async def test_only_the_responsible_la_acknowledges_once_and_a_late_one_still_co
     assert again.la_reference == "DAR-1"
     assert len(store.events_of(EarlyYearsNotificationAcknowledgedByLa)) == 1
     assert await acknowledge_notification(uuid4(), None, by_la="841", uow=store.unit_of_work()) is None
+
+
+async def test_identity_decides_the_la_a_notification_goes_to_whatever_the_sender_named() -> None:
+    store, identity = FakeStore(), FakeIdentity(holds_under="841")
+    result = await submit(store, identity, sent(responsible_la="805"))
+    notification = store.notifications[result.notification.id]
+    assert (notification.responsible_la, notification.named_la, notification.sent_elsewhere) == ("841", "805", True)
+    [event] = store.events_of(EarlyYearsNotificationReceived)
+    assert event.responsible_la == "841", "only the LA identity holds the child under hears of it"  # type: ignore[attr-defined]
+
+
+async def test_a_notification_naming_an_unregistered_la_is_rejected_and_reaches_no_la() -> None:
+    store = FakeStore()
+    result = await submit(store, FakeIdentity(answer="unregistered-la"), sent(responsible_la="999"))
+    assert not result.accepted
+    stored = store.notifications[result.notification.id]
+    assert (stored.status, stored.reasons, stored.child) == (
+        NotificationStatus.REJECTED,
+        (NotificationRejectionReason.RESPONSIBLE_LA_UNKNOWN,),
+        None,
+    )
+    assert store.events == []
+
+
+async def test_a_review_decided_by_the_holding_la_releases_the_notification_to_that_la() -> None:
+    store, identity = FakeStore(), FakeIdentity(answer="review")
+    await submit(store, identity, sent(responsible_la="805"))
+    async with store.unit_of_work() as uow:
+        assert await release_after_review(identity.review_id, uuid4(), "841", uow=uow) == 1
+        await uow.commit()
+    [event] = store.events_of(EarlyYearsNotificationReceived)
+    assert event.responsible_la == "841"  # type: ignore[attr-defined]

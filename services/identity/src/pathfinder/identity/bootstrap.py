@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from fastapi import APIRouter, FastAPI
+from pathfinder.auth import OrganisationRole
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.tokens import AccessTokenVerifier
 from pathfinder.identity.access.adapters.client_assertion_jwt import Rs512Assertions, check_client_key
@@ -30,6 +31,7 @@ from pathfinder.identity.entrypoints.persons_http import router as persons_route
 from pathfinder.identity.entrypoints.persons_problems import install_person_index_problems
 from pathfinder.identity.persons.adapters.unit_of_work import SqlPersonIndexUnitOfWork
 from pathfinder.identity.persons.adapters.vault import PersonVault
+from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
 from pathfinder.identity.settings import SERVICE, AccessSettings, IdentitySettings, PersonVaultSettings
 from pathfinder.runtime.service import ServiceRuntime
 from pathfinder.web.access import install_access_control
@@ -133,6 +135,18 @@ class Access:
         )
 
 
+@dataclass(frozen=True)
+class RegisteredLocalAuthorities:
+    """The person index's question about the organisation registry, answered from the access context."""
+
+    unit_of_work: Callable[[], SqlAccessUnitOfWork]
+
+    async def registered(self, la_code: str) -> bool:
+        async with self.unit_of_work() as uow:
+            found = await uow.organisations.get(la_code)
+        return found is not None and found.active and found.role is OrganisationRole.LOCAL_AUTHORITY
+
+
 @dataclass
 class PersonIndex:
     """The person index wired on a database."""
@@ -140,6 +154,7 @@ class PersonIndex:
     sessions: async_sessionmaker[AsyncSession]
     source: str
     settings: PersonVaultSettings
+    local_authorities: LocalAuthorities
     clock: Clock = utc_now
 
     @cached_property
@@ -150,7 +165,9 @@ class PersonIndex:
         return SqlPersonIndexUnitOfWork(self.sessions, source=self.source, vault=self.vault)
 
     def dependencies(self) -> PersonIndexDependencies:
-        return PersonIndexDependencies(unit_of_work=self.unit_of_work, clock=self.clock)
+        return PersonIndexDependencies(
+            unit_of_work=self.unit_of_work, local_authorities=self.local_authorities, clock=self.clock
+        )
 
 
 @dataclass
@@ -171,7 +188,8 @@ class IdentityService(ServiceRuntime[IdentitySettings]):
 
     @cached_property
     def person_index(self) -> PersonIndex:
-        return PersonIndex(self.sessions, self.source, self.vault_settings, self.clock)
+        registry = RegisteredLocalAuthorities(self.access.unit_of_work)
+        return PersonIndex(self.sessions, self.source, self.vault_settings, registry, self.clock)
 
     def routers(self) -> Sequence[APIRouter]:
         return [*access_routers(), persons_router]

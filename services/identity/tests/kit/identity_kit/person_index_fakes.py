@@ -235,10 +235,21 @@ class FakePersonIndexUnitOfWork(InMemoryUnitOfWork[PersonIndexState], PersonInde
 
 
 @dataclass
+class FakeLocalAuthorities:
+    """The organisation registry as the person index asks it: the seed areas' LAs are registered."""
+
+    codes: frozenset[str] = frozenset({"841", "805", "878"})
+
+    async def registered(self, la_code: str) -> bool:
+        return la_code in self.codes
+
+
+@dataclass
 class FakePersonIndex:
     """One fake database of the person index."""
 
     committed: Committed[PersonIndexState] = field(default_factory=lambda: Committed(PersonIndexState()))
+    local_authorities: FakeLocalAuthorities = field(default_factory=lambda: FakeLocalAuthorities())
 
     @property
     def state(self) -> PersonIndexState:

@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 from pathfinder.auth import Principal
 from pathfinder.auth.testing import TokenMint, token_mint
+from pathfinder.identity.access.service_layer import onboarding
 from pathfinder.identity.bootstrap import IdentityService, bootstrap
 from pathfinder.identity.persons.adapters.vault import PersonVault
+from pathfinder.identity.seed import seed_organisations
 from pathfinder.identity.settings import IdentitySettings
 from pathfinder.messaging.schema import outbox
 from pathfinder.web.access import install_access_control
@@ -95,10 +97,13 @@ class PersonIndexUnderTest:
 @asynccontextmanager
 async def running_person_index(database_url: str, *, migrate: bool = True) -> AsyncIterator[PersonIndexUnderTest]:
     """The identity app as the API process builds it (settings from the environment: see ``TEST_ENVIRONMENT``),
-    trusting tokens from a test mint so that any principal can call it."""
+    with the seed areas' organisations registered, trusting tokens from a test mint so that any principal can
+    call it."""
     if migrate:
         await migrated_identity_database(database_url)
     service = bootstrap(IdentitySettings(database_url=database_url))
+    if migrate:
+        await onboarding.load_organisations(seed_organisations(), uow=service.access.unit_of_work())
     app = service.app()
     mint = token_mint()
     install_access_control(app, mint.verifier())

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from pathfinder.contracts import ContractEvent
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.contracts.notifications import NotificationRejectionReason
 from pathfinder.messaging.outbox_message import OutboxMessage
 from pathfinder.notifications.domain.early_years_notification import (
     AWAITING_IDENTITY,
@@ -290,22 +291,27 @@ def _without_deliveries(subscription: LaSubscription) -> LaSubscription:
 @dataclass
 class FakeIdentity:
     """Identity's ``$match``: ``match`` names ``person_id``, ``new-child`` a child of each request's own (the
-    same on a retry), ``review`` holds for ``review_id``, ``down`` is away."""
+    same on a retry), ``review`` holds for ``review_id``, ``unregistered-la`` refuses the record's LA, ``down`` is
+    away. The child is held under ``holds_under`` if set, else under the LA the record named."""
 
     answer: str = "match"
     calls: list[str] = field(default_factory=list)
     person_id: UUID = field(default_factory=uuid4)
     review_id: UUID = field(default_factory=uuid4)
+    holds_under: str | None = None
 
     async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
         self.calls.append(request_id)
+        held_under = self.holds_under or responsible_la
         if self.answer == "down":
             raise IdentityUnavailable("down")
+        if self.answer == "unregistered-la":
+            return ChildIdentity(refused=NotificationRejectionReason.RESPONSIBLE_LA_UNKNOWN)
         if self.answer == "review":
-            return ChildIdentity(review_id=self.review_id)
+            return ChildIdentity(review_id=self.review_id, responsible_la=held_under)
         if self.answer == "new-child":
-            return ChildIdentity(person_id=uuid5(NAMESPACE_URL, request_id))
-        return ChildIdentity(person_id=self.person_id)
+            return ChildIdentity(person_id=uuid5(NAMESPACE_URL, request_id), responsible_la=held_under)
+        return ChildIdentity(person_id=self.person_id, responsible_la=held_under)
 
 
 @dataclass

@@ -25,3 +25,14 @@ early_years_notice = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# The responsible LA a case had before a notice named another (the person index owns that fact, the case follows).
+responsible_la_change = Table(
+    "responsible_la_change",
+    metadata,
+    Column("notification_id", UUID(as_uuid=True), primary_key=True),
+    Column("person_id", UUID(as_uuid=True), ForeignKey("child_case.person_id"), nullable=False, index=True),
+    Column("from_la", String(3), nullable=False),
+    Column("to_la", String(3), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

@@ -12,7 +12,7 @@ from pathfinder.ehcp.entrypoints.http_dependencies import Dependencies
 from pathfinder.ehcp.service_layer.child_cases import child_case as read_child_case
 from pathfinder.web.access import require_scopes
 from pathfinder.web.problems import Problem
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/children", tags=["child cases", "person-data"])
 
@@ -24,10 +24,21 @@ class EarlyYearsNoticeView(BaseModel):
     received_at: datetime
 
 
+class ResponsibleLaChangeView(BaseModel):
+    from_la: str
+    to_la: str
+    notification_id: UUID = Field(description="The notice that named the new LA")
+    changed_at: datetime
+
+
 class ChildCaseView(BaseModel):
     person_id: UUID
     responsible_la: str
     early_years_notices: list[EarlyYearsNoticeView]
+    responsible_la_changes: list[ResponsibleLaChangeView] = Field(
+        description="Each time a notice named another LA than the case had (the person index owns the child's LA): "
+        "the case moved with it; kept for the LAs' review"
+    )
 
 
 NOT_FOUND = Problem(404, "Not Found", "No case is held for that person id.")
@@ -47,4 +58,5 @@ async def child_case(
         person_id=case.person_id,
         responsible_la=case.responsible_la,
         early_years_notices=[EarlyYearsNoticeView(**vars(notice)) for notice in case.early_years_notices],
+        responsible_la_changes=[ResponsibleLaChangeView(**vars(change)) for change in case.responsible_la_changes],
     )

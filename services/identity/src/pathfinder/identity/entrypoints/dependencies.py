@@ -13,6 +13,7 @@ from pathfinder.identity.access.domain.client_assertions import AssertionRules
 from pathfinder.identity.access.domain.person_accounts import LockoutPolicy
 from pathfinder.identity.access.service_layer.ports import AssertionReader, Passwords, PublishedKeys, TokenIssuer
 from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
+from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
 from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
 from pathfinder.web.dependencies import RouteDependencies
 
@@ -32,6 +33,7 @@ class AccessDependencies:
 @dataclass(frozen=True)
 class PersonIndexDependencies:
     unit_of_work: Callable[[], PersonIndexUnitOfWork]
+    local_authorities: LocalAuthorities
     clock: Callable[[], datetime]
 
 

@@ -112,7 +112,14 @@ async def match_person(
     now = index.clock()
     incoming = _incoming(body, principal, now.date())
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    result = await matching.match_person(incoming, stated, uow=index.unit_of_work(), now=now, request_id=x_request_id)
+    result = await matching.match_person(
+        incoming,
+        stated,
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=now,
+        request_id=x_request_id,
+    )
     return MatchOut.of(result)
 
 

@@ -17,6 +17,7 @@ from pathfinder.identity.persons.service_layer.refusals import (
     PersonMerged,
     PersonNotFound,
     ReviewNotFound,
+    UnregisteredLa,
 )
 from pathfinder.web.problems import problem_response
 
@@ -35,6 +36,7 @@ _PROBLEMS: dict[type[PersonIndexRefusal], _Problem] = {
     PersonErased: _Problem(410, "Gone", "urn:pathfinder:problem:person-erased"),
     PersonMerged: _Problem(410, "Gone", "urn:pathfinder:problem:person-merged"),
     Conflict: _Problem(409, "Conflict"),
+    UnregisteredLa: _Problem(422, "Unregistered LA", "urn:pathfinder:problem:responsible-la-not-registered"),
 }
 
 

@@ -54,6 +54,11 @@ class MatchOut(BaseModel):
     outcome: Literal["match", "possible-match", "no-match"]
     person_id: UUID | None = None
     review_id: UUID | None = None
+    responsible_la: str | None = Field(
+        default=None,
+        description="The LA the index holds the child under (it owns that fact: a record's LA counts only for a "
+        "child new to the index), or, for a possible match, the LA that will decide it",
+    )
     identifiers_held_elsewhere: list[IdentifierKind] = Field(
         default_factory=list, description="Supplied but not linked: already linked to another person"
     )
@@ -64,6 +69,7 @@ class MatchOut(BaseModel):
             outcome=result.outcome.value,
             person_id=result.person_id,
             review_id=result.review_id,
+            responsible_la=result.responsible_la,
             identifiers_held_elsewhere=list(result.held_elsewhere),
         )
 

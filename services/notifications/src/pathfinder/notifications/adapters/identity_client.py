@@ -9,9 +9,19 @@ import httpx
 from pathfinder.auth.client_credentials import ClientCredentialsTokens, TokenUnavailable
 from pathfinder.auth.keys import SigningKey
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.contracts.notifications import NotificationRejectionReason
 from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
 
 PURPOSE = "early-years-notification"
+UNREGISTERED_LA = "urn:pathfinder:problem:responsible-la-not-registered"
+
+
+def _problem_type(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("type") if isinstance(body, dict) else None
 
 
 def match_request(child: ChildDemographics, responsible_la: str) -> dict[str, Any]:
@@ -50,15 +60,18 @@ class HttpIdentityClient:
             raise IdentityUnavailable(type(error).__name__) from None
         if response.status_code == 401:
             self._tokens.forget()
+        if response.status_code == 422 and _problem_type(response) == UNREGISTERED_LA:
+            return ChildIdentity(refused=NotificationRejectionReason.RESPONSIBLE_LA_UNKNOWN)
         if response.status_code != 200:
             # Refusals too are retried: they come from configuration (client, scopes) that an operator fixes,
             # and the notification must not be lost meanwhile.
             raise IdentityUnavailable(f"identity answered {response.status_code}")
         answer = response.json()
+        responsible_la = answer.get("responsible_la")
         if answer.get("outcome") == "possible-match" and answer.get("review_id"):
-            return ChildIdentity(review_id=UUID(answer["review_id"]))
+            return ChildIdentity(review_id=UUID(answer["review_id"]), responsible_la=responsible_la)
         if answer.get("person_id"):
-            return ChildIdentity(person_id=UUID(answer["person_id"]))
+            return ChildIdentity(person_id=UUID(answer["person_id"]), responsible_la=responsible_la)
         raise IdentityUnavailable("identity answered without a person or a review")
 
 

@@ -37,6 +37,8 @@ early_years_notification = Table(
     Column("opinion_formed_on", Date, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("responsible_la", String(3), index=True),
+    # What the sender named (or its postcode gave); responsible_la becomes identity's once the child is named.
+    Column("named_la", String(3)),
     Column("reasons", ARRAY(String(40)), nullable=False, server_default=text("'{}'")),
     # How long the sender took (s23 sets no limit; the LA and the sender see it). Null on older rows.
     Column("notified_on", Date),

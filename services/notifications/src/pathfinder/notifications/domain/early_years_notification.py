@@ -75,6 +75,10 @@ class EarlyYearsNotification:
     status: NotificationStatus
     opinion_formed_on: date
     responsible_la: str | None = None
+    """Until identity names the child, the LA the sender named (or its postcode gave); then the LA identity holds
+    the child under, which owns that fact."""
+    named_la: str | None = None
+    """The LA the sender named, or its postcode gave."""
     reasons: tuple[NotificationRejectionReason, ...] = ()
     timeliness: Timeliness | None = None
     """None only on notifications kept from before it was recorded."""
@@ -117,6 +121,7 @@ class EarlyYearsNotification:
             status=NotificationStatus.AWAITING_IDENTITY if accepted else NotificationStatus.REJECTED,
             opinion_formed_on=facts.opinion_formed_on,
             responsible_la=facts.responsible_la,
+            named_la=facts.responsible_la,
             reasons=reasons,
             timeliness=timeliness(facts),
             child=child if accepted else None,
@@ -147,14 +152,14 @@ class EarlyYearsNotification:
         self.review_id = review_id
         self.next_identity_attempt_at = now + REVIEW_RECHECK_INTERVAL
 
-    def child_named(self, person_id: UUID) -> None:
-        """Identity named the child: the notification is received, and the LA can be told (s23(2)(c))."""
+    def child_named(self, person_id: UUID, responsible_la: str) -> None:
+        """Identity named the child and the LA it holds the child under: the notification is received, and that
+        LA can be told (s23(2)(c)). A sender cannot steer a child to another LA by naming it."""
         if not self.awaits_identity:
             return
-        if self.responsible_la is None:
-            raise ValueError("an accepted notification always has its responsible LA")
         self.status = NotificationStatus.RECEIVED
         self.person_id = person_id
+        self.responsible_la = responsible_la
         self.child = None
         self.next_identity_attempt_at = None
         message_id = self.message_id or ""
@@ -170,6 +175,18 @@ class EarlyYearsNotification:
                 source_message_id=message_id if _EVENT_REFERENCE.fullmatch(message_id) else None,
             )
         )
+
+    def refused_by_identity(self, reason: NotificationRejectionReason) -> None:
+        """Identity will not take the record (it names no registered LA): rejected, and no LA hears of it."""
+        if not self.awaits_identity:
+            return
+        self.status, self.reasons = NotificationStatus.REJECTED, (reason,)
+        self.child, self.next_identity_attempt_at = None, None
+
+    @property
+    def sent_elsewhere(self) -> bool:
+        """Identity holds the child under another LA than the sender named: delivered there, not where named."""
+        return self.person_id is not None and self.named_la is not None and self.named_la != self.responsible_la
 
     def delivered(self, subscription_id: UUID, channel: DeliveryChannel, at: datetime) -> None:
         """It reached the LA's system on a subscription: reported once per subscription; the first delivery

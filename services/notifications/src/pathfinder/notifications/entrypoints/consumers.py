@@ -43,7 +43,7 @@ def la_delivery(api_base_url: str) -> Subscription[ConsumingUnitOfWork]:
 async def release_held_notifications(
     event: PossibleMatchResolved, uow: ConsumingUnitOfWork, _context: EventContext
 ) -> None:
-    released = await release_after_review(event.review_id, event.person_id, uow=uow)
+    released = await release_after_review(event.review_id, event.person_id, event.responsible_la, uow=uow)
     if released:
         log.info(
             "review %s decided: %d held notification(s) released to LA %s",

@@ -33,7 +33,11 @@ class NotificationStatusView(BaseModel):
     id: UUID
     status: NotificationStatus
     notifying_organisation: str
-    responsible_la: str | None
+    responsible_la: str | None = Field(
+        description="The LA responsible for the child, as the person index holds it once the child is named: the "
+        "notification goes there, whatever LA was named"
+    )
+    named_la: str | None = Field(description="The LA the sender named, or the child's postcode gave")
     received_at: datetime
     reasons: list[str] = Field(description="Why it was rejected: every statutory reason that applies")
     notified_on: date | None = Field(
@@ -89,6 +93,7 @@ def _view(notification: EarlyYearsNotification, due_after: timedelta) -> Notific
         status=notification.status,
         notifying_organisation=notification.notifying_organisation,
         responsible_la=notification.responsible_la,
+        named_la=notification.named_la,
         received_at=notification.received_at,
         reasons=[reason.value for reason in notification.reasons],
         notified_on=timeliness.notified_on if timeliness else None,

@@ -51,8 +51,13 @@ async def name_the_child(
             return current
         if found is None:
             current.identity_unavailable(now())
+        elif found.refused is not None:
+            current.refused_by_identity(found.refused)
         elif found.person_id is not None:
-            current.child_named(found.person_id)
+            # An identity answering without the LA (an older version) leaves the named one.
+            responsible_la = found.responsible_la or current.responsible_la
+            assert responsible_la is not None, "an accepted notification has an LA"
+            current.child_named(found.person_id, responsible_la)
         elif found.review_id is not None:
             current.held_for_review(found.review_id, now())
         await uow.notifications.save(current)
@@ -76,11 +81,14 @@ async def ask_identity_again(
     return len(claimed)
 
 
-async def release_after_review(review_id: UUID, person_id: UUID, *, uow: NotificationsUnitOfWork) -> int:
-    """A person decided the possible match notifications were held for: the child is named and the LA told.
-    Runs in the caller's transaction (the consumer's, with its inbox row); how many were released."""
+async def release_after_review(
+    review_id: UUID, person_id: UUID, responsible_la: str, *, uow: NotificationsUnitOfWork
+) -> int:
+    """A person decided the possible match notifications were held for: the child is named, with the LA identity
+    holds the child under, and that LA is told. Runs in the caller's transaction (the consumer's, with its inbox
+    row); how many were released."""
     held = await uow.notifications.held_for_review(review_id)
     for notification in held:
-        notification.child_named(person_id)
+        notification.child_named(person_id, responsible_la)
         await uow.notifications.save(notification)
     return len(held)

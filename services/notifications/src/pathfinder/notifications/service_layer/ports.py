@@ -7,6 +7,7 @@ from typing import Protocol
 from uuid import UUID
 
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.contracts.notifications import NotificationRejectionReason
 from pathfinder.notifications.domain.la_delivery import LaDelivery, SendOutcome
 from pathfinder.notifications.domain.la_subscription import LaSubscription
 
@@ -17,10 +18,14 @@ class IdentityUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ChildIdentity:
-    """Identity's answer: the child's pseudonymous person id, or the review a person must decide first."""
+    """Identity's answer: the child's pseudonymous person id and the LA identity holds the child under, or the
+    review a person must decide first, or why identity will not take the record (it names no registered LA)."""
 
     person_id: UUID | None = None
     review_id: UUID | None = None
+    responsible_la: str | None = None
+    """Identity owns it: for a child it already holds, its LA, whatever the notification named."""
+    refused: NotificationRejectionReason | None = None
 
 
 class IdentityClient(Protocol):

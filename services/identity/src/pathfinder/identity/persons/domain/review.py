@@ -71,11 +71,18 @@ class MatchReview:
 
     @classmethod
     def open(
-        cls, review_id: UUID, incoming: IncomingRecord, candidates: tuple[ScoredCandidate, ...], at: datetime
+        cls,
+        review_id: UUID,
+        incoming: IncomingRecord,
+        candidates: tuple[ScoredCandidate, ...],
+        at: datetime,
+        *,
+        responsible_la: str | None = None,
     ) -> MatchReview:
+        """``responsible_la``: the LA that decides, whose children the candidates are (the record's LA if none)."""
         return cls(
             review_id=review_id,
-            responsible_la=incoming.responsible_la,
+            responsible_la=responsible_la or incoming.responsible_la,
             source_organisation=incoming.source_organisation,
             created_at=at,
             candidates=tuple(ReviewCandidate.of(candidate) for candidate in candidates),

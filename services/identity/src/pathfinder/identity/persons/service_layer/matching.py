@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 from uuid import UUID, uuid4
@@ -16,7 +16,8 @@ from pathfinder.identity.persons.domain.matching_profile import MatchProfile, bl
 from pathfinder.identity.persons.domain.person import LinkMethod, Person, PersonStatus, SourceRecord
 from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview, ReviewDecisionRefused
 from pathfinder.identity.persons.service_layer.attempts import Attempt, Caller
-from pathfinder.identity.persons.service_layer.refusals import Conflict, ReviewNotFound
+from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
+from pathfinder.identity.persons.service_layer.refusals import Conflict, ReviewNotFound, UnregisteredLa
 from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer, PersonIndexUnitOfWork
 
 
@@ -25,7 +26,30 @@ class MatchResult:
     outcome: MatchOutcome
     person_id: UUID | None = None
     review_id: UUID | None = None
+    responsible_la: str | None = None
+    """The LA the index holds the child under (a match), the LA of the new person, or the LA whose children the
+    review's candidates are: never simply the LA the record named."""
     held_elsewhere: tuple[IdentifierKind, ...] = ()  # not linked: already linked to another person
+
+
+@dataclass
+class _Search:
+    """One match request: what it supplied, whose children it may find, and what it touched of others'."""
+
+    incoming: IncomingRecord
+    attempt: Attempt
+    now: datetime
+    within_la: str | None
+    """An LA finds only the children it is responsible for; an NHS body or the platform, any child."""
+    withheld: dict[UUID, str] = field(default_factory=dict)
+    """Persons of other LAs whose identifiers the record carried: neither linked nor told, but audited."""
+
+    @property
+    def uow(self) -> PersonIndexUnitOfWork:
+        return self.attempt.uow
+
+    def may_find(self, person: Person) -> bool:
+        return self.within_la is None or person.responsible_la == self.within_la
 
 
 async def match_person(
@@ -33,29 +57,47 @@ async def match_person(
     caller: Caller,
     *,
     uow: PersonIndexUnitOfWork,
+    local_authorities: LocalAuthorities,
     now: datetime,
     request_id: str | None = None,
 ) -> MatchResult:
     """Find the child the record is about: a verified NHS number the index holds decides at once; otherwise
-    the probabilistic matcher links, queues for review, or creates a new person."""
+    the probabilistic matcher links, queues for review, or creates a new person.
+
+    The index owns each child's responsible LA. The LA a record names is evidence for a new child only: a child
+    the index already holds stays with its LA whatever a record names (the answer says which), and an LA never
+    finds, links to or learns of another LA's child; the holding LA's audit shows that it was asked."""
     async with uow:
         attempt = Attempt(uow, caller, AuditAction.MATCH, now, responsible_la=incoming.responsible_la)
         principal = caller.principal
-        if principal.role is OrganisationRole.LOCAL_AUTHORITY and principal.organisation != incoming.responsible_la:
+        is_la = principal.role is OrganisationRole.LOCAL_AUTHORITY
+        if is_la and principal.organisation != incoming.responsible_la:
             await attempt.deny(f"LA {principal.organisation} matched a record naming LA {incoming.responsible_la}")
+        if not await local_authorities.registered(incoming.responsible_la):
+            await attempt.refuse(UnregisteredLa(incoming.responsible_la), AuditOutcome.DENIED)
         if request_id is not None:
             prior = await uow.reviews.prior_answer(principal.organisation, request_id)
             if prior is not None:
-                attempt.person_id, attempt.review_id = prior.person_id, prior.review_id
+                answered = await _answered_before(prior, uow)
+                attempt.person_id, attempt.review_id = answered.person_id, answered.review_id
+                attempt.responsible_la = answered.responsible_la
                 await attempt.allowed(outcome=prior.outcome.value, answered="earlier")
                 await uow.commit()
-                return MatchResult(prior.outcome, prior.person_id, prior.review_id)
+                return answered
+        search = _Search(incoming, attempt, now, within_la=principal.organisation if is_la else None)
         profile = MatchProfile.of(incoming.demographics, incoming.identifiers)
         digests = uow.persons.digests(blocking_keys(profile))
         await uow.persons.lock_blocks(digests)
-        result = await _deterministic(incoming, uow, now) or await _probabilistic(incoming, profile, digests, uow, now)
-        attempt.person_id, attempt.review_id = result.person_id, result.review_id
+        result = await _deterministic(search) or await _probabilistic(search, profile, digests)
+        attempt.person_id, attempt.review_id, attempt.responsible_la = (
+            result.person_id,
+            result.review_id,
+            result.responsible_la,
+        )
+        if result.responsible_la != incoming.responsible_la:
+            attempt.detail["named_la"] = incoming.responsible_la
         await attempt.allowed(outcome=result.outcome.value)
+        await _audit_withheld(search)
         if request_id is not None:
             answer = MatchAnswer(result.outcome, result.person_id, result.review_id)
             await uow.reviews.remember_answer(principal.organisation, request_id, answer)
@@ -63,7 +105,19 @@ async def match_person(
     return result
 
 
-async def _deterministic(incoming: IncomingRecord, uow: PersonIndexUnitOfWork, now: datetime) -> MatchResult | None:
+async def _answered_before(prior: MatchAnswer, uow: PersonIndexUnitOfWork) -> MatchResult:
+    """The earlier answer to a retried request, with the LA the index holds the child under now."""
+    if prior.person_id is not None:
+        roots = await uow.persons.active_roots([prior.person_id])
+        person = await uow.persons.get(next(iter(roots)), lock=False) if roots else None
+        la = person.responsible_la if person is not None else None
+        return MatchResult(prior.outcome, prior.person_id, prior.review_id, la)
+    review = await uow.reviews.get(prior.review_id) if prior.review_id is not None else None
+    return MatchResult(prior.outcome, None, prior.review_id, review.responsible_la if review else None)
+
+
+async def _deterministic(search: _Search) -> MatchResult | None:
+    incoming, uow = search.incoming, search.uow
     if not incoming.nhs_number_verified:
         return None
     nhs_number = next((i for i in incoming.identifiers if i.kind is IdentifierKind.NHS_NUMBER), None)
@@ -73,30 +127,46 @@ async def _deterministic(incoming: IncomingRecord, uow: PersonIndexUnitOfWork, n
         return None
     person = await uow.persons.get(roots.pop())
     assert person is not None
-    held = await _attach(person, incoming, LinkMethod.DETERMINISTIC, uow, now)
-    return MatchResult(MatchOutcome.MATCH, person_id=person.person_id, held_elsewhere=held)
+    if not search.may_find(person):
+        return None
+    held = await _attach(person, search, LinkMethod.DETERMINISTIC)
+    return MatchResult(MatchOutcome.MATCH, person.person_id, None, person.responsible_la, held)
 
 
-async def _probabilistic(
-    incoming: IncomingRecord, profile: MatchProfile, digests: list[bytes], uow: PersonIndexUnitOfWork, now: datetime
-) -> MatchResult:
-    candidates = []
+async def _probabilistic(search: _Search, profile: MatchProfile, digests: list[bytes]) -> MatchResult:
+    uow = search.uow
+    candidates, la_of = [], {}
     for person_id in sorted(await uow.persons.candidate_ids(digests)):
         candidate = await uow.persons.get(person_id, lock=False)
-        if candidate is not None:
+        if candidate is not None and search.may_find(candidate):
             candidates.append(Candidate(person_id, candidate.match_profiles()))
+            la_of[person_id] = candidate.responsible_la
     decision = decide(profile, candidates)
     if decision.outcome is MatchOutcome.MATCH and decision.person_id is not None:
         person = await uow.persons.get(decision.person_id)
         assert person is not None
-        held = await _attach(person, incoming, LinkMethod.PROBABILISTIC, uow, now)
-        return MatchResult(MatchOutcome.MATCH, person_id=person.person_id, held_elsewhere=held)
+        held = await _attach(person, search, LinkMethod.PROBABILISTIC)
+        return MatchResult(MatchOutcome.MATCH, person.person_id, None, person.responsible_la, held)
     if decision.outcome is MatchOutcome.POSSIBLE_MATCH:
-        review = MatchReview.open(uuid4(), incoming, decision.review_candidates, now)
+        # The LA whose child the best candidate is decides; it is shown none of another LA's children.
+        deciding_la = la_of[decision.review_candidates[0].person_id]
+        shown = tuple(found for found in decision.review_candidates if la_of[found.person_id] == deciding_la)
+        review = MatchReview.open(uuid4(), search.incoming, shown, search.now, responsible_la=deciding_la)
         await uow.reviews.add(review)
-        return MatchResult(MatchOutcome.POSSIBLE_MATCH, review_id=review.review_id)
-    person, held = await _register(uuid4(), incoming, uow, now)
-    return MatchResult(MatchOutcome.NO_MATCH, person_id=person.person_id, held_elsewhere=held)
+        return MatchResult(MatchOutcome.POSSIBLE_MATCH, None, review.review_id, deciding_la)
+    person, held = await _register(uuid4(), search)
+    return MatchResult(MatchOutcome.NO_MATCH, person.person_id, None, person.responsible_la, held)
+
+
+async def _audit_withheld(search: _Search) -> None:
+    """The LA holding a child whose identifier another LA's record carried sees, in its own audit, that it was
+    asked; the asking LA was told nothing."""
+    attempt = search.attempt
+    for person_id, la_code in sorted(search.withheld.items()):
+        withheld = Attempt(attempt.uow, attempt.caller, AuditAction.MATCH, search.now, person_id, None, la_code)
+        await withheld.uow.audit.record(
+            withheld.entry(AuditOutcome.DENIED, {"reason": "identifier held by a child of another LA: not linked"})
+        )
 
 
 def _record(owner: UUID, incoming: IncomingRecord, now: datetime) -> SourceRecord:
@@ -106,43 +176,56 @@ def _record(owner: UUID, incoming: IncomingRecord, now: datetime) -> SourceRecor
     )
 
 
-async def _owners(incoming: IncomingRecord, uow: PersonIndexUnitOfWork) -> list[tuple[AgencyIdentifier, UUID | None]]:
+async def _owners(search: _Search) -> list[tuple[AgencyIdentifier, UUID | None]]:
     """Each incoming identifier with the person id it is already linked to, if any."""
-    identifiers = sorted(incoming.identifiers, key=lambda identifier: identifier.index_text)
-    return [(identifier, await uow.persons.owner_of(identifier)) for identifier in identifiers]
+    identifiers = sorted(search.incoming.identifiers, key=lambda identifier: identifier.index_text)
+    return [(identifier, await search.uow.persons.owner_of(identifier)) for identifier in identifiers]
 
 
-async def _attach(
-    person: Person, incoming: IncomingRecord, method: LinkMethod, uow: PersonIndexUnitOfWork, now: datetime
+async def _held_elsewhere(
+    search: _Search, owners: list[tuple[AgencyIdentifier, UUID | None]], own: frozenset[UUID]
 ) -> tuple[IdentifierKind, ...]:
-    """Keep the incoming record as its source's record of ``person`` and link its identifiers, except those
-    already linked to someone else (returned: a merge may be due, which is a person's decision)."""
-    person.supply(_record(person.person_id, incoming, now))
+    """The kinds of identifier linked to another person, as the caller may learn them: an LA is not told of
+    (and the holding LA's audit records) an identifier that another LA's child holds."""
     held = []
-    for identifier, owner in await _owners(incoming, uow):
-        if owner is None or owner in person.members:
-            person.link(identifier, method, incoming.source_organisation, now, uuid4())
-        else:
-            held.append(identifier.kind)
-    await uow.persons.save(person)
+    for identifier, owner in owners:
+        if owner is None or owner in own:
+            continue
+        holder = await search.uow.persons.get(owner, lock=False)
+        if holder is not None and not search.may_find(holder):
+            search.withheld[holder.person_id] = holder.responsible_la
+            continue
+        held.append(identifier.kind)
     return tuple(sorted(held))
 
 
-async def _register(
-    person_id: UUID, incoming: IncomingRecord, uow: PersonIndexUnitOfWork, now: datetime
-) -> tuple[Person, tuple[IdentifierKind, ...]]:
-    owners = await _owners(incoming, uow)
+async def _attach(person: Person, search: _Search, method: LinkMethod) -> tuple[IdentifierKind, ...]:
+    """Keep the incoming record as its source's record of ``person`` and link its identifiers, except those
+    already linked to someone else (returned: a merge may be due, which is a person's decision)."""
+    incoming = search.incoming
+    person.supply(_record(person.person_id, incoming, search.now))
+    owners = await _owners(search)
+    for identifier, owner in owners:
+        if owner is None or owner in person.members:
+            person.link(identifier, method, incoming.source_organisation, search.now, uuid4())
+    await search.uow.persons.save(person)
+    return await _held_elsewhere(search, owners, frozenset(person.members))
+
+
+async def _register(person_id: UUID, search: _Search) -> tuple[Person, tuple[IdentifierKind, ...]]:
+    incoming = search.incoming
+    owners = await _owners(search)
     free = frozenset(identifier for identifier, owner in owners if owner is None)
     person = Person.register(
         person_id,
         responsible_la=incoming.responsible_la,
-        record=_record(person_id, incoming, now),
+        record=_record(person_id, incoming, search.now),
         identifiers=free,
         link_ids={identifier: uuid4() for identifier in free},
-        at=now,
+        at=search.now,
     )
-    await uow.persons.add(person)
-    return person, tuple(sorted(identifier.kind for identifier, owner in owners if owner is not None))
+    await search.uow.persons.add(person)
+    return person, await _held_elsewhere(search, owners, frozenset({person_id}))
 
 
 async def decide_review(
@@ -164,36 +247,44 @@ async def decide_review(
             await attempt.deny("NHS bodies do not decide match reviews")
         await attempt.may_act_for(review.responsible_la)
         attempt.detail["decision"] = decision
+        principal = caller.principal
+        within_la = principal.organisation if principal.role is OrganisationRole.LOCAL_AUTHORITY else None
         try:
             if decision == "same-person":
-                result = await _same_person(review, person_id, attempt, now)
+                result, search = await _same_person(review, person_id, attempt, now, within_la)
             else:
                 new_id = uuid4()
-                incoming = review.decide_new_person(new_id, by=caller.principal.subject, at=now)
-                person, held = await _register(new_id, incoming, uow, now)
-                result = MatchResult(MatchOutcome.NO_MATCH, person_id=person.person_id, held_elsewhere=held)
+                search = _Search(
+                    review.decide_new_person(new_id, by=principal.subject, at=now), attempt, now, within_la
+                )
+                person, held = await _register(new_id, search)
+                result = MatchResult(MatchOutcome.NO_MATCH, person.person_id, None, person.responsible_la, held)
         except ReviewDecisionRefused as refused:
             await attempt.refuse(Conflict(str(refused)), AuditOutcome.DENIED)
         await uow.reviews.save(review)
         assert result.person_id is not None
         # A service that asks again with its request id gets the decision, not the review it was first told of.
         await uow.reviews.answer_decided(review_id, MatchAnswer(result.outcome, result.person_id, review_id))
+        assert result.responsible_la is not None
         uow.publish(
             PossibleMatchResolved(
                 person_id=result.person_id,
-                responsible_la=review.responsible_la,
+                responsible_la=result.responsible_la,
                 review_id=review_id,
                 decision=decision,
                 resolved_at=now,
             )
         )
-        attempt.person_id = result.person_id
+        attempt.person_id, attempt.responsible_la = result.person_id, result.responsible_la
         await attempt.allowed()
+        await _audit_withheld(search)
         await uow.commit()
     return result
 
 
-async def _same_person(review: MatchReview, chosen: UUID | None, attempt: Attempt, now: datetime) -> MatchResult:
+async def _same_person(
+    review: MatchReview, chosen: UUID | None, attempt: Attempt, now: datetime, within_la: str | None
+) -> tuple[MatchResult, _Search]:
     if chosen is None:
         raise ReviewDecisionRefused("a same-person decision names the person chosen")
     uow = attempt.uow
@@ -203,5 +294,6 @@ async def _same_person(review: MatchReview, chosen: UUID | None, attempt: Attemp
     if person is None or person.status is not PersonStatus.ACTIVE:
         raise ReviewDecisionRefused("the person chosen has since been erased")
     await attempt.may_act_on(person)
-    held = await _attach(person, incoming, LinkMethod.REVIEWED, uow, now)
-    return MatchResult(MatchOutcome.MATCH, person_id=person.person_id, held_elsewhere=held)
+    search = _Search(incoming, attempt, now, within_la)
+    held = await _attach(person, search, LinkMethod.REVIEWED)
+    return MatchResult(MatchOutcome.MATCH, person.person_id, None, person.responsible_la, held), search

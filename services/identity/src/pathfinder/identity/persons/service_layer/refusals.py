@@ -45,3 +45,11 @@ class MergeNotHeld(PersonIndexRefusal):
 
 class Conflict(PersonIndexRefusal):
     """The change does not fit the index as it is now."""
+
+
+class UnregisteredLa(PersonIndexRefusal):
+    """A record names as the child's responsible LA a code no registered local authority holds."""
+
+    def __init__(self, la_code: str) -> None:
+        super().__init__(f"{la_code} is not the DfE code of a registered local authority.")
+        self.la_code = la_code
