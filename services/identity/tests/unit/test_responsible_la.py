@@ -18,7 +18,7 @@ from pathfinder.identity.persons.domain.matching import MatchOutcome
 from pathfinder.identity.persons.domain.review import IncomingRecord
 from pathfinder.identity.persons.service_layer.attempts import Caller
 from pathfinder.identity.persons.service_layer.matching import MatchResult, decide_review, match_person
-from pathfinder.identity.persons.service_layer.refusals import UnregisteredLa
+from pathfinder.identity.persons.service_layer.refusals import Conflict, UnregisteredLa
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 NHS = IdentifierKind.NHS_NUMBER
@@ -97,3 +97,23 @@ async def test_a_record_naming_an_unregistered_la_is_refused_and_audited(index: 
     assert index.state.persons == {}
     [entry] = index.audited()
     assert (entry.responsible_la, entry.outcome) == ("999", AuditOutcome.DENIED)
+
+
+async def test_a_request_id_used_again_for_another_record_is_refused(index: FakePersonIndex) -> None:
+    caller = Caller(trust("RR8"), Purpose.RECORD_LINKAGE)
+
+    async def ask(record: IncomingRecord) -> MatchResult:
+        return await match_person(
+            record,
+            caller,
+            uow=index.unit_of_work(),
+            local_authorities=index.local_authorities,
+            now=NOW,
+            request_id="trust-request-1",
+        )
+
+    first = await ask(incoming_record("841", given=("Amelia",)))
+    assert (await ask(incoming_record("841", given=("Amelia",)))).person_id == first.person_id, "a retry"
+    with pytest.raises(Conflict, match="another record"):
+        await ask(incoming_record("841", given=("Oliver",), sex=Sex.MALE))
+    assert len(index.state.persons) == 1, "the other record made no person"

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost")
+
+
+def trusted_url(url: str, setting: str) -> str:
+    """``url`` if it is https, or plain http to this machine (development); otherwise a settings error that
+    says so. Keys fetched or tokens trusted over plain http could be swapped on the way."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return url
+    raise ValueError(
+        f"{setting} must be an https URL (plain http only to a loopback host, for development): got {url!r}"
+    )
 
 
 class AuthSettings(BaseSettings):
@@ -27,6 +52,16 @@ class AuthSettings(BaseSettings):
         default=30, ge=0, description="Least time between two fetches caused by an unknown key id"
     )
     jwks_fetch_timeout_seconds: float = Field(default=5, gt=0)
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_https(cls, value: str) -> str:
+        return trusted_url(value, "PATHFINDER_AUTH_ISSUER")
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _jwks_url_is_https(cls, value: str | None) -> str | None:
+        return None if value is None else trusted_url(value, "PATHFINDER_AUTH_JWKS_URL")
 
     @property
     def effective_jwks_url(self) -> str:

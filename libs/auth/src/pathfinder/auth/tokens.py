@@ -95,7 +95,11 @@ class AccessTokenIssuer:
 
 class AccessTokenVerifier:
     """Checks signature, ``iss``, ``aud``, ``exp``, ``nbf``, ``iat`` and the required claims; returns who is
-    calling. The only I/O is through the :class:`JwksSource`, which caches."""
+    calling. The only I/O is through the :class:`JwksSource`, which caches.
+
+    A token may live (``exp - iat``) at most ``max_lifetime_seconds``, identity's token lifetime and the clock
+    skew: a token the signing key made with a longer life (a leaked or misused key, a misconfigured issuer) is
+    refused rather than trusted until its far-off ``exp``."""
 
     def __init__(
         self,
@@ -104,12 +108,14 @@ class AccessTokenVerifier:
         issuer: str,
         audience: str,
         clock_skew_seconds: int = 30,
+        max_lifetime_seconds: int = 600 + 30,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self._skew = clock_skew_seconds
+        self._max_lifetime = max_lifetime_seconds
         self._clock = clock
 
     @classmethod
@@ -126,7 +132,11 @@ class AccessTokenVerifier:
                 )
             )
         return cls(
-            keys, issuer=settings.issuer, audience=settings.audience, clock_skew_seconds=settings.clock_skew_seconds
+            keys,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            clock_skew_seconds=settings.clock_skew_seconds,
+            max_lifetime_seconds=settings.token_lifetime_seconds + settings.clock_skew_seconds,
         )
 
     async def verify(self, token: str) -> Principal:
@@ -186,6 +196,8 @@ class AccessTokenVerifier:
             raise InvalidAccessToken("The access token has expired.")
         if nbf > now + self._skew or iat > now + self._skew:
             raise InvalidAccessToken("The access token is not valid yet.")
+        if exp - iat > self._max_lifetime:
+            raise InvalidAccessToken("The access token lives longer than identity issues tokens for.")
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

@@ -135,7 +135,10 @@ class SqlMatchReviewRepository:
                 )
             )
         ).one_or_none()
-        return None if row is None else MatchAnswer(MatchOutcome(row.outcome), row.person_id, row.review_id)
+        if row is None:
+            return None
+        digest = bytes(row.record_digest) if row.record_digest is not None else None
+        return MatchAnswer(MatchOutcome(row.outcome), row.person_id, row.review_id, digest)
 
     async def answer_decided(self, review_id: UUID, answer: MatchAnswer) -> None:
         """Requests first answered with the review now answer with its decision."""
@@ -153,5 +156,6 @@ class SqlMatchReviewRepository:
                 outcome=answer.outcome.value,
                 person_id=answer.person_id,
                 review_id=answer.review_id,
+                record_digest=answer.record_digest,
             )
         )

@@ -127,6 +127,8 @@ match_request = Table(
     Column("outcome", String(16), nullable=False),
     Column("person_id", UUID(as_uuid=True)),
     Column("review_id", UUID(as_uuid=True)),
+    # A keyed digest of the record asked about: the same request id with another record is refused.
+    Column("record_digest", LargeBinary),
     Column("answered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("match_request_review", "review_id", postgresql_where=text("review_id IS NOT NULL")),
 )

@@ -33,6 +33,25 @@ class IncomingRecord:
     def __repr__(self) -> str:
         return f"IncomingRecord(from {self.source_organisation}, for LA {self.responsible_la}, <details withheld>)"
 
+    @property
+    def canonical_text(self) -> str:
+        """Everything the record says, one way: two requests carry the same record exactly when these agree. For
+        a keyed digest only (it holds personal details)."""
+        given = self.demographics
+        return "\x1f".join(
+            [
+                self.responsible_la,
+                "|".join(sorted(identifier.index_text for identifier in self.identifiers)),
+                "verified" if self.nhs_number_verified else "",
+                "|".join(given.given_names),
+                given.family_name or "",
+                given.birth_date.isoformat() if given.birth_date else "",
+                given.sex.value if given.sex else "",
+                given.postcode or "",
+                "|".join(given.address_lines),
+            ]
+        )
+
 
 class ReviewStatus(StrEnum):
     PENDING = "pending"

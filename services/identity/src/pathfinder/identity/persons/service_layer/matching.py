@@ -20,6 +20,8 @@ from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
 from pathfinder.identity.persons.service_layer.refusals import Conflict, ReviewNotFound, UnregisteredLa
 from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer, PersonIndexUnitOfWork
 
+ANOTHER_RECORD = "This X-Request-ID was used before for another record: use a new one for each record."
+
 
 @dataclass(frozen=True)
 class MatchResult:
@@ -75,8 +77,11 @@ async def match_person(
             await attempt.deny(f"LA {principal.organisation} matched a record naming LA {incoming.responsible_la}")
         if not await local_authorities.registered(incoming.responsible_la):
             await attempt.refuse(UnregisteredLa(incoming.responsible_la), AuditOutcome.DENIED)
+        record_digest = uow.persons.digests([incoming.canonical_text])[0]
         if request_id is not None:
             prior = await uow.reviews.prior_answer(principal.organisation, request_id)
+            if prior is not None and prior.record_digest not in (None, record_digest):
+                await attempt.refuse(Conflict(ANOTHER_RECORD), AuditOutcome.DENIED, answered="refused: another record")
             if prior is not None:
                 answered = await _answered_before(prior, uow)
                 attempt.person_id, attempt.review_id = answered.person_id, answered.review_id
@@ -99,7 +104,7 @@ async def match_person(
         await attempt.allowed(outcome=result.outcome.value)
         await _audit_withheld(search)
         if request_id is not None:
-            answer = MatchAnswer(result.outcome, result.person_id, result.review_id)
+            answer = MatchAnswer(result.outcome, result.person_id, result.review_id, record_digest)
             await uow.reviews.remember_answer(principal.organisation, request_id, answer)
         await uow.commit()
     return result

@@ -67,6 +67,8 @@ class MatchAnswer:
     outcome: MatchOutcome
     person_id: UUID | None
     review_id: UUID | None
+    record_digest: bytes | None = None
+    """The keyed digest of the record the request carried (None on answers kept from before it was)."""
 
 
 class MatchReviewRepository(Protocol):
