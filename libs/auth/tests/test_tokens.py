@@ -191,3 +191,13 @@ async def test_a_verifier_trusts_every_key_of_the_jwks_during_rotation() -> None
 async def test_a_verifier_built_from_settings_with_inline_keys_accepts_the_mints_tokens(mint: TokenMint) -> None:
     verifier = AccessTokenVerifier.from_settings(mint.auth_settings())
     assert await verifier.verify(mint.token_for(DARLINGTON_OFFICER)) == DARLINGTON_OFFICER
+
+
+async def test_a_token_the_key_signed_for_a_longer_life_than_identity_gives_is_refused(mint: TokenMint) -> None:
+    now = int(time.time())
+    ten_years = signed(mint, claims_for(DARLINGTON_OFFICER, iat=now, exp=now + 10 * 365 * 24 * 3600))
+    await refused(mint, ten_years, "lives longer")
+    verifier = AccessTokenVerifier.from_settings(mint.auth_settings())
+    with pytest.raises(InvalidAccessToken, match="lives longer"):
+        await verifier.verify(signed(mint, claims_for(DARLINGTON_OFFICER, iat=now, exp=now + 600 + 31)))
+    assert await verifier.verify(signed(mint, claims_for(DARLINGTON_OFFICER, iat=now, exp=now + 600 + 30)))

@@ -4,6 +4,7 @@ protected routes, and every kind of bad assertion is refused the OAuth way."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,8 @@ from identity_kit.access import IdentityUnderTest, running_identity, token_form
 from pathfinder.auth import Scope
 from pathfinder.auth.keys import SigningKey
 from pathfinder.identity.access.adapters.tables import client_assertion_jti
-from pathfinder.identity.access.service_layer import onboarding
+from pathfinder.identity.access.service_layer import onboarding, token_grant
+from pathfinder.identity.access.service_layer.token_grant import CLIENT_NOT_AUTHENTICATED
 from sqlalchemy import insert, select
 
 
@@ -34,6 +36,16 @@ async def refused_as(identity: IdentityUnderTest, form: dict[str, str], status: 
     assert response.headers["cache-control"] == "no-store"
     description: str = response.json()["error_description"]
     return description
+
+
+async def client_refused(identity: IdentityUnderTest, form: dict[str, str], caplog: pytest.LogCaptureFixture) -> str:
+    """The client is told only that it could not be authenticated, always in the same words; the precise reason
+    is in identity's log (returned)."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=token_grant.__name__):
+        assert await refused_as(identity, form, 401, "invalid_client") == CLIENT_NOT_AUTHENTICATED
+    [logged] = [record for record in caplog.records if record.name == token_grant.__name__]
+    return logged.getMessage()
 
 
 async def test_an_assertion_buys_a_token_that_opens_protected_routes(identity: IdentityUnderTest) -> None:
@@ -105,23 +117,23 @@ async def test_without_a_token_a_protected_route_is_401(identity: IdentityUnderT
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "HS256", "PS512"])
-async def test_an_assertion_not_signed_rs512_is_refused(identity: IdentityUnderTest, algorithm: str) -> None:
+async def test_an_assertion_not_signed_rs512_is_refused(identity: IdentityUnderTest, algorithm: str, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(algorithm=algorithm))
-    assert "RS512" in await refused_as(identity, form, 401, "invalid_client")
+    assert "RS512" in await client_refused(identity, form, caplog)
 
 
-async def test_an_expired_assertion_is_refused(identity: IdentityUnderTest) -> None:
+async def test_an_expired_assertion_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
     form = token_form(trust.assertion(now=ten_minutes_ago))
-    assert "expired" in await refused_as(identity, form, 401, "invalid_client")
+    assert "expired" in await client_refused(identity, form, caplog)
 
 
-async def test_an_assertion_valid_for_more_than_five_minutes_is_refused(identity: IdentityUnderTest) -> None:
+async def test_an_assertion_valid_for_more_than_five_minutes_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(lifetime=timedelta(minutes=6)))
-    assert "5 minutes" in await refused_as(identity, form, 401, "invalid_client")
+    assert "5 minutes" in await client_refused(identity, form, caplog)
 
 
 async def test_clock_skew_within_the_leeway_is_tolerated(identity: IdentityUnderTest) -> None:
@@ -131,19 +143,19 @@ async def test_clock_skew_within_the_leeway_is_tolerated(identity: IdentityUnder
     assert response.status_code == 200
 
 
-async def test_a_replayed_jti_is_refused(identity: IdentityUnderTest) -> None:
+async def test_a_replayed_jti_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion())
     assert (await identity.http.post("/oauth2/token", data=form)).status_code == 200
-    assert "used before" in await refused_as(identity, form, 401, "invalid_client")
+    assert "used before" in await client_refused(identity, form, caplog)
 
 
-async def test_a_jti_spent_at_one_replica_is_refused_at_another(identity: IdentityUnderTest) -> None:
+async def test_a_jti_spent_at_one_replica_is_refused_at_another(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion())
     assert (await identity.http.post("/oauth2/token", data=form)).status_code == 200
     async with running_identity(identity.service.settings.database_url, seed=False) as replica:
-        assert "used before" in await refused_as(replica, form, 401, "invalid_client")
+        assert "used before" in await client_refused(replica, form, caplog)
 
 
 async def test_spent_jtis_are_forgotten_once_they_could_no_longer_pass(identity: IdentityUnderTest) -> None:
@@ -160,58 +172,58 @@ async def test_spent_jtis_are_forgotten_once_they_could_no_longer_pass(identity:
     assert jtis != [] and "long-ago" not in jtis
 
 
-async def test_an_assertion_for_another_audience_is_refused(identity: IdentityUnderTest) -> None:
+async def test_an_assertion_for_another_audience_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(aud="https://api.service.nhs.uk/oauth2/token"))
-    assert TOKEN_URL in await refused_as(identity, form, 401, "invalid_client")
+    assert TOKEN_URL in await client_refused(identity, form, caplog)
 
 
-async def test_an_unknown_kid_is_refused(identity: IdentityUnderTest) -> None:
+async def test_an_unknown_kid_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(key=SigningKey.generate(bits=2048)))
-    assert "kid" in await refused_as(identity, form, 401, "invalid_client")
+    assert "kid" in await client_refused(identity, form, caplog)
 
 
-async def test_a_missing_kid_is_refused(identity: IdentityUnderTest) -> None:
+async def test_a_missing_kid_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(header={"kid": None}))
-    assert "Missing 'kid'" in await refused_as(identity, form, 401, "invalid_client")
+    assert "Missing 'kid'" in await client_refused(identity, form, caplog)
 
 
-async def test_iss_and_sub_must_both_be_the_client(identity: IdentityUnderTest) -> None:
+async def test_iss_and_sub_must_both_be_the_client(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(sub="someone-else"))
-    assert "'iss'/'sub'" in await refused_as(identity, form, 401, "invalid_client")
+    assert "'iss'/'sub'" in await client_refused(identity, form, caplog)
 
 
-async def test_a_tampered_assertion_is_refused(identity: IdentityUnderTest) -> None:
+async def test_a_tampered_assertion_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     header, _, signature = trust.assertion().split(".")
     _, payload, _ = trust.assertion(exp=int((datetime.now(UTC) + timedelta(minutes=4)).timestamp())).split(".")
     form = token_form(f"{header}.{payload}.{signature}")
-    assert "signature" in await refused_as(identity, form, 401, "invalid_client")
+    assert "signature" in await client_refused(identity, form, caplog)
 
 
-async def test_a_key_of_another_client_does_not_authenticate(identity: IdentityUnderTest) -> None:
+async def test_a_key_of_another_client_does_not_authenticate(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     other = await identity.register_client("RK9", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(key=other.key))
-    await refused_as(identity, form, 401, "invalid_client")
+    await client_refused(identity, form, caplog)
 
 
-async def test_an_unknown_client_is_refused(identity: IdentityUnderTest) -> None:
+async def test_an_unknown_client_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     form = token_form(trust.assertion(iss="not-a-client", sub="not-a-client"))
-    assert "not registered" in await refused_as(identity, form, 401, "invalid_client")
+    assert "not registered" in await client_refused(identity, form, caplog)
 
 
-async def test_a_revoked_client_is_refused(identity: IdentityUnderTest) -> None:
+async def test_a_revoked_client_is_refused(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     await onboarding.revoke_client(trust.client_id, uow=identity.access.unit_of_work(), now=identity.clock())
-    assert "revoked" in await refused_as(identity, token_form(trust.assertion()), 401, "invalid_client")
+    assert "revoked" in await client_refused(identity, token_form(trust.assertion()), caplog)
 
 
-async def test_rotation_adds_a_kid_and_revoking_the_old_one_stops_it(identity: IdentityUnderTest) -> None:
+async def test_rotation_adds_a_kid_and_revoking_the_old_one_stops_it(identity: IdentityUnderTest, caplog) -> None:
     trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
     new_key = SigningKey.generate(bits=2048)
     jwks = {"keys": [new_key.public_jwk()]}
@@ -227,7 +239,7 @@ async def test_rotation_adds_a_kid_and_revoking_the_old_one_stops_it(identity: I
     await onboarding.revoke_client_key(
         trust.client_id, trust.key.kid, uow=identity.access.unit_of_work(), now=identity.clock()
     )
-    await refused_as(identity, token_form(trust.assertion()), 401, "invalid_client")
+    await client_refused(identity, token_form(trust.assertion()), caplog)
     again = await identity.http.post("/oauth2/token", data=token_form(trust.assertion(key=new_key)))
     assert again.status_code == 200
 
@@ -259,5 +271,26 @@ async def test_the_token_endpoint_takes_only_a_form(identity: IdentityUnderTest)
     assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
 
 
-async def test_a_garbled_assertion_is_invalid_client(identity: IdentityUnderTest) -> None:
-    await refused_as(identity, token_form("not.a.jwt"), 401, "invalid_client")
+async def test_a_garbled_assertion_is_invalid_client(identity: IdentityUnderTest, caplog) -> None:
+    await client_refused(identity, token_form("not.a.jwt"), caplog)
+
+
+async def test_the_answer_tells_no_one_which_clients_and_keys_exist(identity: IdentityUnderTest, caplog) -> None:
+    trust = await identity.register_client("RH8", Scope.NOTIFICATIONS_SUBMIT)
+    revoked = await identity.register_client("RK9", Scope.NOTIFICATIONS_SUBMIT)
+    await onboarding.revoke_client(revoked.client_id, uow=identity.access.unit_of_work(), now=identity.clock())
+    attempts = {
+        "not registered": token_form(trust.assertion(iss="not-a-client", sub="not-a-client")),
+        "revoked": token_form(revoked.assertion()),
+        "no active public key": token_form(trust.assertion(key=SigningKey.generate(bits=2048))),
+        "signature": token_form(trust.assertion(key=revoked.key, header={"kid": trust.key.kid})),
+    }
+    answers = set()
+    for reason, form in attempts.items():
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger=token_grant.__name__):
+            response = await identity.http.post("/oauth2/token", data=form)
+        headers = {name: value for name, value in response.headers.items() if name != "x-correlation-id"}
+        answers.add((response.status_code, response.content, tuple(sorted(headers.items()))))
+        assert any(reason in record.getMessage() for record in caplog.records), reason
+    assert len(answers) == 1, answers

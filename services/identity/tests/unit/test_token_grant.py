@@ -14,7 +14,13 @@ from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.identity.access.domain.client_assertions import ASSERTION_TYPE, AssertionRules
 from pathfinder.identity.access.service_layer import onboarding
 from pathfinder.identity.access.service_layer.ports import IssuedToken
-from pathfinder.identity.access.service_layer.token_grant import OAuthError, TokenRequest, grant_client_credentials
+from pathfinder.identity.access.service_layer.token_grant import (
+    CLIENT_NOT_AUTHENTICATED,
+    ClientNotAuthenticated,
+    OAuthError,
+    TokenRequest,
+    grant_client_credentials,
+)
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TOKEN_URL = "https://identity.pathfinder.test/oauth2/token"
@@ -78,7 +84,7 @@ async def test_a_jti_is_spent_once(access: FakeAccess, client_id: str) -> None:
     with pytest.raises(OAuthError) as replayed:
         await grant(access, KEY.sign(claims(client_id)))
     assert (replayed.value.error, replayed.value.status) == ("invalid_client", 401)
-    assert "used before" in replayed.value.description
+    assert isinstance(replayed.value, ClientNotAuthenticated) and "used before" in replayed.value.reason
     assert len(access.tokens.issued) == 1
 
 
@@ -132,7 +138,8 @@ async def test_a_bad_assertion_is_an_invalid_client_and_buys_nothing(
     with pytest.raises(OAuthError) as refused:
         await grant(access, assertion(client_id))
     assert (refused.value.error, refused.value.status) == ("invalid_client", 401)
-    assert words in refused.value.description
+    assert refused.value.description == CLIENT_NOT_AUTHENTICATED, "one answer, whatever the reason"
+    assert isinstance(refused.value, ClientNotAuthenticated) and words in refused.value.reason
     assert (access.tokens.issued, access.state.spent) == ([], {})
 
 

@@ -65,7 +65,12 @@ class TokenMint:
         }
 
     def verifier(self) -> AccessTokenVerifier:
-        return AccessTokenVerifier(StaticJwks(self.jwks()), issuer=self.issuer.issuer, audience=self.issuer.audience)
+        return AccessTokenVerifier(
+            StaticJwks(self.jwks()),
+            issuer=self.issuer.issuer,
+            audience=self.issuer.audience,
+            max_lifetime_seconds=self.issuer.lifetime_seconds + 30,
+        )
 
     def token_for(self, principal: Principal, *, now: datetime | None = None) -> str:
         return self.issuer.issue(principal, now=now).token

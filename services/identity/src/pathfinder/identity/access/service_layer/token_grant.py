@@ -6,6 +6,7 @@ Answers follow OAuth, not problem+json: clients are OAuth libraries that read ``
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,9 @@ from pathfinder.identity.access.service_layer.ports import AssertionReader, Issu
 from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 
 CLIENT_CREDENTIALS = "client_credentials"
+CLIENT_NOT_AUTHENTICATED = "The client could not be authenticated."
+
+log = logging.getLogger(__name__)
 
 
 class OAuthError(Exception):
@@ -33,8 +37,19 @@ class TokenRequest:
     scope: str | None = None
 
 
-def _invalid_client(description: str) -> OAuthError:
-    return OAuthError("invalid_client", description, 401)
+class ClientNotAuthenticated(OAuthError):
+    """Every way a client fails to authenticate gets the same answer, so that the token endpoint tells no one
+    which client ids exist, which are revoked or which key ids a client has; ``reason`` is for the log only."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("invalid_client", CLIENT_NOT_AUTHENTICATED, 401)
+        self.reason = reason
+
+
+def _invalid_client(reason: str, client_id: str | None = None) -> ClientNotAuthenticated:
+    # The client id is named only once it is a registered client's: an unknown one is whatever a caller sent.
+    log.info("client authentication refused: %s", reason, extra={"client_id": client_id})
+    return ClientNotAuthenticated(reason)
 
 
 async def grant_client_credentials(
@@ -62,23 +77,25 @@ async def grant_client_credentials(
         raise _invalid_client(refused.description) from None
     async with uow:
         client = await uow.clients.get(client_id)
-        if client is None or not client.active:
-            raise _invalid_client("The client is not registered, or is revoked.")
+        if client is None:
+            raise _invalid_client("The client is not registered.")
+        if not client.active:
+            raise _invalid_client("The client is revoked.", client_id)
         key = client.active_key(kid)
         if key is None:
-            raise _invalid_client("Invalid 'kid' header in JWT: no active public key of the client matches.")
+            raise _invalid_client("Invalid 'kid' header in JWT: no active public key of the client matches.", client_id)
         try:
             accepted = rules.accept(assertions.verified_claims(request.client_assertion, key.public_jwk), now)
         except UnusableKey:
-            raise _invalid_client("The registered key cannot be used: register a new one.") from None
+            raise _invalid_client("The registered key cannot be used: register a new one.", client_id) from None
         except AssertionRefused as refused:
-            raise _invalid_client(refused.description) from None
+            raise _invalid_client(refused.description, client_id) from None
         try:
             principal = client.principal(request.scope)
         except ScopeNotGranted as not_granted:
             raise OAuthError("invalid_scope", str(not_granted)) from None
         if not await uow.assertions.spend(accepted.client_id, accepted.jti, accepted.remember_until):
-            raise _invalid_client("Invalid 'jti' claim in JWT: it has been used before.")
+            raise _invalid_client("Invalid 'jti' claim in JWT: it has been used before.", client_id)
         await uow.assertions.forget_expired(now)
         await uow.commit()
     return await tokens.issue(principal, now=now)
