@@ -58,6 +58,11 @@ class ServiceRuntime(Generic[SettingsT]):
     def configure_app(self, app: FastAPI) -> None:
         """Subclasses install what their routes depend on (see each service's ``entrypoints`` for how)."""
 
+    def body_allowances(self) -> Mapping[str, int | None]:
+        """Routes (by declared path) whose bodies may be larger than ``http_max_body_bytes``, or (``None``) that
+        limit their bodies themselves; see :mod:`pathfinder.web.body_limit`."""
+        return {}
+
     def readiness_checks(self) -> Mapping[str, ReadinessCheck]:
         """Checks besides the database and the broker that must pass before the API is ready."""
         return {}
@@ -75,6 +80,8 @@ class ServiceRuntime(Generic[SettingsT]):
             readiness=Readiness(checks),
             routers=self.routers(),
             on_shutdown=[admin.close, *self.closers(), self.engine.dispose],
+            max_body_bytes=self.settings.http_max_body_bytes,
+            body_allowances=self.body_allowances(),
         )
         self.configure_app(app)
         return app

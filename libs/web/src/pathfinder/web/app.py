@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from pathfinder.web.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from pathfinder.web.correlation import CorrelationMiddleware
 from pathfinder.web.health import Readiness, health_router
 from pathfinder.web.problems import install_problem_handlers
@@ -20,8 +21,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     version: str = "0.1.0",
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_allowances: Mapping[str, int | None] | None = None,
 ) -> FastAPI:
-    """``on_shutdown`` closes what the app's composition root opened (engines, clients), in that order."""
+    """``on_shutdown`` closes what the app's composition root opened (engines, clients), in that order.
+    ``max_body_bytes`` limits every request body, except on the routes of ``body_allowances`` (see
+    :mod:`pathfinder.web.body_limit`)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -37,6 +42,7 @@ def create_service_app(
     app.include_router(health_router(readiness))
     for router in routers:
         app.include_router(router)
-    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, allowances=body_allowances or {})
+    app.add_middleware(CorrelationMiddleware)  # outside the limit, so that its 413 carries a correlation id
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health/live,health/ready")
     return app

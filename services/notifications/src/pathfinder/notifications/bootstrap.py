@@ -3,7 +3,7 @@ and the tests. Nothing else constructs an adapter."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -98,6 +98,11 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
             subscriptions_http.router,
             subscriptions_fhir_http.router,
         )
+
+    def body_allowances(self) -> Mapping[str, int | None]:
+        # The FHIR submissions read their bodies through fhir_guards.read_body after the token, with their own
+        # limits (inbound_max_*body_bytes), and answer an OperationOutcome when a body is over.
+        return {"/fhir/$process-message": None, "/fhir/$process-message/bulk": None}
 
     def configure_app(self, app: FastAPI) -> None:
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
