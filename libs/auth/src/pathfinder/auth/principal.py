@@ -32,6 +32,7 @@ class Scope(StrEnum):
     ADVICE_SUBMIT = "advice:submit"
     EVENTS_REPLAY = "events:replay"
     CASES_READ = "cases:read"  # an LA's EHC needs assessment and plan cases (pseudonymous)
+    CASES_MANAGE = "cases:manage"  # record the steps of an LA's own assessments and plans
 
 
 PrincipalKind = Literal["client", "person"]

@@ -9,7 +9,15 @@ from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pathfinder.contracts.base import ChildEvent, LondonDate, OdsCode, UtcInstant
-from pathfinder.contracts.vocabulary import AdviceKind, AssessmentException, Requester, StatutoryStep
+from pathfinder.contracts.vocabulary import (
+    AdviceKind,
+    AssessmentException,
+    ConsultedBody,
+    Requester,
+    RiskReason,
+    StatutoryLimit,
+    StatutoryStep,
+)
 from pydantic import Field
 
 EHCP_TOPIC = "pathfinder.ehcp.lifecycle"
@@ -139,3 +147,58 @@ class ExceptionCleared(EhcpEvent):
     exception_id: UUID = Field(description="The exception that was recorded")
     cleared_on: LondonDate = Field(description="First day it no longer applies")
     recorded_in_error: bool = Field(description="True when it never applied and is struck out")
+
+
+class AssessmentConsiderationNotified(EhcpEvent):
+    """The LA told the bodies reg 4(2) names that it is considering an EHC needs assessment."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.assessment-consideration-notified.v1"
+
+    assessment_id: AssessmentId
+    notified_on: LondonDate = Field(description="Day the LA notified them")
+    notified: tuple[ConsultedBody, ...] = Field(min_length=1, description="Whom it notified (reg 4(2))")
+
+
+class DraftPlanRepresentationsReceived(EhcpEvent):
+    """The parent or young person made representations on a draft plan, and said whether they ask for a
+    particular school or institution to be named in it (reg 13(1), s38(2)(b))."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.draft-plan-representations-received.v1"
+
+    assessment_id: AssessmentId
+    plan_id: UUID = Field(description="Platform id of the EHC plan")
+    received_on: LondonDate = Field(description="Day the LA received them")
+    particular_setting_requested: bool = Field(description="Whether they asked for a particular setting to be named")
+
+
+class StatutoryLimitDueSoon(EhcpEvent):
+    """A statutory limit of an assessment or plan falls due soon and has not been met. Raised once per limit
+    and due date by ehcp's timer; a due date moved by a recorded exception is raised again."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.statutory-limit-due-soon.v1"
+
+    case_id: UUID = Field(description="The assessment or plan the limit belongs to")
+    limit: StatutoryLimit = Field(description="Which limit")
+    due_on: LondonDate = Field(description="Its due date, exceptions taken into account")
+
+
+class StatutoryLimitOverdue(EhcpEvent):
+    """A statutory limit of an assessment or plan has passed unmet. Raised once per limit and due date by
+    ehcp's timer."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.statutory-limit-overdue.v1"
+
+    case_id: UUID = Field(description="The assessment or plan the limit belongs to")
+    limit: StatutoryLimit = Field(description="Which limit")
+    due_on: LondonDate = Field(description="Its due date, exceptions taken into account")
+
+
+class AssessmentAtRisk(EhcpEvent):
+    """The early warning expects an open assessment to miss its 20-week limit; raised when it becomes at risk."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.assessment-at-risk.v1"
+
+    assessment_id: AssessmentId
+    final_plan_due_on: LondonDate = Field(description="The 20-week due date, exceptions taken into account")
+    expected_on: LondonDate = Field(description="When the plan is expected, from the LA's own history")
+    reasons: tuple[RiskReason, ...] = Field(min_length=1, description="Why, most telling first")

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pathfinder.contracts.assessment import EhcpEvent
+from pathfinder.contracts.assessment import AssessmentId, EhcpEvent
 from pathfinder.contracts.base import LondonDate
 from pathfinder.contracts.vocabulary import PhaseTransfer
 from pydantic import Field
@@ -97,3 +97,57 @@ class PhaseTransferDue(EhcpEvent):
     transfer: PhaseTransfer = Field(description="Which move")
     transfer_on: LondonDate = Field(description="First day of the academic year of the move")
     amendment_due_on: LondonDate = Field(description="15 February, or 31 March for post-16, of the year of the move")
+
+
+class ReviewMeetingNotified(EhcpEvent):
+    """The LA gave notice of an annual review meeting, at least 2 weeks ahead (reg 20(3))."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.review-meeting-notified.v1"
+
+    plan_id: PlanId
+    notified_on: LondonDate = Field(description="Day the notice was given")
+    meeting_on: LondonDate = Field(description="Day of the meeting")
+    within_statutory_limit: bool = Field(description="Whether notice came at least 2 weeks before the meeting")
+
+
+class ReviewAdviceCirculated(EhcpEvent):
+    """The advice and information gathered for a review went to those invited, at least 2 weeks before the
+    meeting (reg 20(4))."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.review-advice-circulated.v1"
+
+    plan_id: PlanId
+    circulated_on: LondonDate = Field(description="Day it was circulated")
+    within_statutory_limit: bool = Field(description="Whether it came at least 2 weeks before the meeting")
+
+
+class ReviewReportSent(EhcpEvent):
+    """The report of a review meeting went to everyone invited, within 2 weeks of the meeting (reg 20(7))."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.review-report-sent.v1"
+
+    plan_id: PlanId
+    sent_on: LondonDate = Field(description="Day it was sent")
+    within_statutory_limit: bool = Field(description="Whether it came within 2 weeks of the meeting")
+
+
+class PlanAmendmentsProposed(EhcpEvent):
+    """The LA proposed amendments to a plan; the amended plan is due within 8 weeks (reg 22)."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.plan-amendments-proposed.v1"
+
+    plan_id: PlanId
+    proposed_on: LondonDate = Field(description="Day the proposed amendments went to the parent")
+    amended_plan_due_on: LondonDate = Field(description="proposed_on + 8 weeks")
+    cause: AmendmentCause = Field(description="What led to them")
+
+
+class ReassessmentRequested(EhcpEvent):
+    """A re-assessment of the child's needs was requested (s44(7), reg 27); the decision and any plan follow
+    as a new assessment, within 14 weeks of the request for the plan."""
+
+    event_type: ClassVar[str] = "pathfinder.ehcp.reassessment-requested.v1"
+
+    plan_id: PlanId
+    assessment_id: AssessmentId
+    requested_on: LondonDate = Field(description="Day the LA received the request")

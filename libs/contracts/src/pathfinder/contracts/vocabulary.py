@@ -73,3 +73,38 @@ class AdviceForm(StrEnum):
 
     DOCUMENT = "document"  # a DocumentReference, e.g. a PDF report
     QUESTIONNAIRE_RESPONSE = "questionnaire-response"  # a structured QuestionnaireResponse
+
+
+class StatutoryLimit(StrEnum):
+    """The limits of an EHC needs assessment and plan that the statutory clock follows."""
+
+    CONSIDERATION_NOTICES = "consideration-notices"  # reg 4(2): at the point of considering an assessment
+    DECISION_TO_ASSESS = "decision-to-assess"  # reg 5(1): 6 weeks from the request
+    ADVICE = "advice"  # reg 8(1): 6 weeks from the advisor receiving the request
+    DECISION_NOT_TO_ISSUE = "decision-not-to-issue"  # reg 10(1): 16 weeks from the request
+    DRAFT_REPRESENTATIONS = "draft-representations"  # reg 13(1): at least 15 days, counting the day served
+    FINAL_PLAN = "final-plan"  # reg 13(2): 20 weeks from the request
+    REVIEW = "review"  # s44(1): within 12 months of the plan or the last review
+    REVIEW_MEETING_NOTICE = "review-meeting-notice"  # reg 20(3): 2 weeks before the meeting
+    REVIEW_ADVICE_CIRCULATED = "review-advice-circulated"  # reg 20(4): 2 weeks before the meeting
+    REVIEW_REPORT = "review-report"  # reg 20(7): within 2 weeks of the meeting
+    REVIEW_DECISION = "review-decision"  # reg 20(10): within 4 weeks of the meeting
+    AMENDED_PLAN = "amended-plan"  # reg 22(3): 8 weeks from the proposed amendments
+    REASSESSMENT = "reassessment"  # reg 27(4): 14 weeks from the request for a re-assessment
+    PHASE_TRANSFER = "phase-transfer"  # reg 18: 15 February (31 March into post-16) of the year of the move
+
+
+class ConsultedBody(StrEnum):
+    """Whom the LA tells it is considering an EHC needs assessment (reg 4(2))."""
+
+    RESPONSIBLE_COMMISSIONING_BODY = "responsible-commissioning-body"  # reg 4(2)(a): the ICB
+    SOCIAL_CARE = "social-care"  # reg 4(2)(b): the LA's officers for social care for children or young people
+    SCHOOL_OR_SETTING = "school-or-setting"  # reg 4(2)(c)-(e): the head teacher, principal or early years provider
+
+
+class RiskReason(StrEnum):
+    """Why the early warning says an assessment will miss its 20-week limit."""
+
+    ADVICE_OUTSTANDING = "advice-outstanding"  # advice not yet given, and its advisor is usually late
+    STAGE_SLOWER_THAN_USUAL = "stage-slower-than-usual"  # the current stage has run past the LA's usual time
+    TOO_LITTLE_TIME_LEFT = "too-little-time-left"  # what remains usually takes longer than the days left

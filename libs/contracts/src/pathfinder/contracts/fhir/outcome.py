@@ -32,7 +32,11 @@ ISSUE_TYPES: Final = frozenset(
 
 class SpineErrorCode(StrEnum):
     """NHS Spine error or warning codes. Each is taken from the R4 CodeSystem where that defines it, otherwise
-    from the STU3 one that NEMS and GP Connect use; ``system`` says which, ``display`` gives its display text."""
+    from the STU3 one that NEMS and GP Connect use; ``system`` says which, ``display`` gives its display text.
+
+    One OperationOutcome never mixes the two systems (see :func:`operation_outcome`): an answer is in R4 unless
+    one of its issues needs a code only STU3 defines, and then every issue of it is in STU3, an R4-only code
+    giving way to its STU3 counterpart (:attr:`in_stu3`)."""
 
     ACCESS_DENIED = "ACCESS_DENIED"
     ADDITIONAL_PROPERTIES = "ADDITIONAL_PROPERTIES"
@@ -67,6 +71,13 @@ class SpineErrorCode(StrEnum):
     def display(self) -> str:
         return _SPINE_CODES[self][1]
 
+    @property
+    def in_stu3(self) -> tuple[str, str]:
+        """The code and display that say this in the STU3 system."""
+        if self.system == _STU3:
+            return self.value, self.display
+        return _STU3_COUNTERPARTS[self]
+
 
 _R4, _STU3 = SPINE_ERROR_OR_WARNING_CODE, SPINE_ERROR_OR_WARNING_CODE_STU3
 _SPINE_CODES: Final[dict[SpineErrorCode, tuple[str, str]]] = {
@@ -95,6 +106,18 @@ _SPINE_CODES: Final[dict[SpineErrorCode, tuple[str, str]]] = {
     SpineErrorCode.UNSUPPORTED_VALUE: (_R4, "Unsupported value"),
     SpineErrorCode.VALIDATION_ERROR: (_R4, "Validation error"),
 }
+_STU3_INVALID_RESOURCE = ("INVALID_RESOURCE", "Invalid validation of resource")
+_STU3_COUNTERPARTS: Final[dict[SpineErrorCode, tuple[str, str]]] = {
+    SpineErrorCode.ACCESS_DENIED: ("ACCESS_DENIED", "Access has been denied to process this request"),
+    SpineErrorCode.ADDITIONAL_PROPERTIES: _STU3_INVALID_RESOURCE,
+    SpineErrorCode.INVALID_VALUE: _STU3_INVALID_RESOURCE,
+    SpineErrorCode.MISSING_VALUE: _STU3_INVALID_RESOURCE,
+    SpineErrorCode.RESOURCE_NOT_FOUND: ("NO_RECORD_FOUND", "No record found"),
+    SpineErrorCode.TOO_MANY_VALUES_SUBMITTED: _STU3_INVALID_RESOURCE,
+    SpineErrorCode.UNSUPPORTED_SERVICE: ("NOT_IMPLEMENTED", "Not implemented"),
+    SpineErrorCode.UNSUPPORTED_VALUE: ("INVALID_CODE_VALUE", "Invalid code value"),
+    SpineErrorCode.VALIDATION_ERROR: _STU3_INVALID_RESOURCE,
+}
 
 
 @dataclass(frozen=True)
@@ -120,16 +143,19 @@ class OutcomeIssue:
 
 
 def operation_outcome(issues: Sequence[OutcomeIssue]) -> dict[str, Any]:
-    """The issues as an R4 OperationOutcome in FHIR JSON."""
-    document = {"resourceType": "OperationOutcome", "issue": [_issue(issue) for issue in issues]}
+    """The issues as an R4 OperationOutcome in FHIR JSON, every Spine code in one CodeSystem."""
+    stu3 = any(issue.spine_code is not None and issue.spine_code.system == _STU3 for issue in issues)
+    document = {"resourceType": "OperationOutcome", "issue": [_issue(issue, stu3=stu3) for issue in issues]}
     return OperationOutcome.model_validate(document).model_dump(mode="json")
 
 
-def _issue(issue: OutcomeIssue) -> dict[str, Any]:
+def _issue(issue: OutcomeIssue, *, stu3: bool) -> dict[str, Any]:
     element: dict[str, Any] = {"severity": issue.severity, "code": issue.code, "diagnostics": issue.diagnostics}
     if issue.spine_code is not None:
-        code = issue.spine_code
-        element["details"] = {"coding": [{"system": code.system, "code": code.value, "display": code.display}]}
+        system, (code, display) = (
+            (_STU3, issue.spine_code.in_stu3) if stu3 else (_R4, (issue.spine_code.value, issue.spine_code.display))
+        )
+        element["details"] = {"coding": [{"system": system, "code": code, "display": display}]}
     if issue.expression:
         element["expression"] = list(issue.expression)
     return element

@@ -31,6 +31,7 @@ GRANTABLE_SCOPES: Mapping[OrganisationRole, frozenset[Scope]] = {
             Scope.ADVICE_READ,
             Scope.EVENTS_REPLAY,  # only ever of its own children's events: the replay service applies the LA
             Scope.CASES_READ,
+            Scope.CASES_MANAGE,
         }
     ),
     OrganisationRole.ICB: _NHS_READING | {Scope.NOTIFICATIONS_SUBMIT, Scope.ADVICE_SUBMIT},
