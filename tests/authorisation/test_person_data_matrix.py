@@ -311,6 +311,6 @@ async def _la_subscription_read(w: World, caller: Principal, channel: str, path:
         record = KafkaRecord(row.topic, 0, 0, row.key.encode(), decode_headers(row.headers), row.payload)
         delivery = read_record(record)
         assert delivery.event is not None and delivery.envelope is not None
-        await deliver_to_la(delivery.event, delivery.envelope, uow=uow, api_base_url=service.delivery.api_base_url)
+        await deliver_to_la(delivery.event, delivery.envelope, uow=uow, public_urls=service.delivery.public_urls)
         await uow.commit()
     return await w.notifications.get(path.format(id=made.json()["id"]), headers=w.headers(caller))

@@ -104,8 +104,8 @@ async def test_a_trusts_notification_reaches_only_the_responsible_la_and_its_ack
         assert header_value(record.headers, "ce_subject") == person_id
         assert header_value(record.headers, "ce_lacode") == RESPONSIBLE_LA
         link = header_value(record.headers, "ce_dataref") or ""
-        # Notify, then retrieve: the link, without the gateway's prefix, is the LA's way to the details.
-        gateway_prefix = world.service.delivery.api_base_url.rstrip("/") + "/notifications"
+        # Notify, then retrieve: the link, on notifications' public URL, is the LA's way to the details.
+        gateway_prefix = world.service.delivery.notifications_public_url.rstrip("/")
         assert link.startswith(gateway_prefix)
         details_for_la = await world.api.get(link.removeprefix(gateway_prefix), headers=world.headers[RESPONSIBLE_LA])
         assert details_for_la.status_code == 200, details_for_la.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -131,3 +132,41 @@ async def test_without_any_keys_tokens_cannot_be_checked(
     with pytest.raises(JwksUnavailable):
         await verifier.verify(current.token_for(HARTLEPOOL))
     assert published.requests == 1
+
+
+async def test_before_any_key_is_had_a_failed_fetch_is_tried_again_within_a_second(
+    published: PublishedKeys, current: TokenMint, client: httpx.AsyncClient
+) -> None:
+    """Identity started after the service: the keys come as soon as identity answers, not 30 s later."""
+    published.down = True
+    keys = RemoteJwks(
+        JWKS_URL, min_refresh_seconds=30, first_retry_seconds=1, client=client, clock=lambda: published.now
+    )
+    with pytest.raises(JwksUnavailable):
+        await keys.ready()
+    published.down = False
+    published.now += 1
+    await keys.ready()
+    verifier = AccessTokenVerifier(keys, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+    assert await verifier.verify(current.token_for(HARTLEPOOL)) == HARTLEPOOL
+    assert published.requests == 2
+
+
+async def test_keys_are_fetched_in_the_background_until_identity_answers(
+    published: PublishedKeys, client: httpx.AsyncClient
+) -> None:
+    published.down = True
+    keys = RemoteJwks(JWKS_URL, min_refresh_seconds=30, first_retry_seconds=0.05, client=client)
+    keys.start()
+    try:
+        await asyncio.sleep(0.2)
+        assert not keys.loaded and published.requests >= 2, "tried again while identity was down"
+        published.down = False
+        for _ in range(50):
+            if keys.loaded:
+                break
+            await asyncio.sleep(0.05)
+        assert keys.loaded
+        await keys.ready()
+    finally:
+        await keys.close()

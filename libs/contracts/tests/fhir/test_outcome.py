@@ -202,3 +202,22 @@ def test_any_patient_shaped_json_is_read_or_rejected(document: dict[str, Any]) -
         parse_resource({"resourceType": "Patient", **document}, Patient)
     except FhirInputRejected as rejected:
         validated(rejected.operation_outcome())
+
+
+def test_one_answer_never_mixes_the_r4_and_stu3_spine_code_systems() -> None:
+    def systems(*codes: SpineErrorCode) -> set[str]:
+        document = operation_outcome([OutcomeIssue("value", "x", code, ("Patient.birthDate",)) for code in codes])
+        return {coding["system"] for issue in document["issue"] for coding in issue["details"]["coding"]}
+
+    assert systems(SpineErrorCode.MISSING_VALUE, SpineErrorCode.INVALID_VALUE) == {SPINE_ERROR_OR_WARNING_CODE}
+    mixed = operation_outcome(
+        [
+            OutcomeIssue("required", "missing", SpineErrorCode.MISSING_VALUE, ("Patient.birthDate",)),
+            OutcomeIssue("value", "bad", SpineErrorCode.INVALID_NHS_NUMBER, ("Patient.identifier[0].value",)),
+        ]
+    )
+    codings = [issue["details"]["coding"][0] for issue in mixed["issue"]]
+    assert {coding["system"] for coding in codings} == {SPINE_ERROR_OR_WARNING_CODE_STU3}
+    assert [coding["code"] for coding in codings] == ["INVALID_RESOURCE", "INVALID_NHS_NUMBER"]
+    for code in SpineErrorCode:  # every code can be said in STU3, so every answer has one system
+        assert len(systems(code, SpineErrorCode.INVALID_NHS_NUMBER)) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from notifications_kit.fakes import FakeIdentity, FakeLaEndpoints, FakePostcodes, FakeStore
+from notifications_kit.fakes import FakeIdentity, FakeLaEndpoints, FakePostcodes, FakeStore, subscription_rules
 from notifications_kit.messages import received_event, submission
 from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa, EarlyYearsNotificationReceived
 from pathfinder.messaging.delivery import read_record
@@ -17,6 +17,7 @@ from pathfinder.notifications.domain.la_delivery import (
     DATAREF_HEADER,
     DeliveryState,
     LaDelivery,
+    PublicUrls,
     RetryPolicy,
     SendOutcome,
 )
@@ -35,7 +36,7 @@ from pathfinder.notifications.service_layer.la_subscriptions import (
 from pathfinder.notifications.service_layer.submissions import Submission, submit_early_years_notification
 
 RECEIVED = EarlyYearsNotificationReceived.event_type
-BASE = "https://api.pathfinder.test"
+URLS = PublicUrls("https://notifications.test", "https://identity.test", "https://ehcp.test")
 SECRET = "whsec_" + "A" * 32
 POLICY = RetryPolicy(initial_seconds=1, max_seconds=1, budget=3)
 LEASE = timedelta(seconds=40)
@@ -49,12 +50,12 @@ def envelope_of(event: EarlyYearsNotificationReceived) -> EventEnvelope:
 
 async def subscribed(store: FakeStore, la_code: str, channel: Channel, **terms: object):  # type: ignore[no-untyped-def]
     given = SubscriptionTerms(event_types=frozenset({RECEIVED}), **terms)  # type: ignore[arg-type]
-    return await subscribe(la_code, channel, given, uow=store.unit_of_work(), allow_loopback_http=False)
+    return await subscribe(la_code, channel, given, uow=store.unit_of_work(), rules=subscription_rules())
 
 
 async def deliver(store: FakeStore, event: EarlyYearsNotificationReceived) -> int:
     async with store.unit_of_work() as uow:
-        made = await deliver_to_la(event, envelope_of(event), uow=uow, api_base_url=BASE)
+        made = await deliver_to_la(event, envelope_of(event), uow=uow, public_urls=URLS)
         await uow.commit()
     return made
 
@@ -191,7 +192,7 @@ def test_only_the_latest_claim_may_record_an_outcome() -> None:
     event = received_event()
     delivery = LaDelivery(
         subscription_id=uuid4(),
-        event=la_event(event, envelope_of(event), api_base_url=BASE),
+        event=la_event(event, envelope_of(event), public_urls=URLS),
         state=DeliveryState.PENDING,
         created_at=store_time,
         next_attempt_at=store_time,

@@ -16,7 +16,11 @@ from pathfinder.contracts.notifications import (
     EarlyYearsNotificationDeliveredToLa,
 )
 from pathfinder.contracts.notifications import NotificationRejectionReason as Reason
-from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification, NotificationStatus
+from pathfinder.notifications.domain.early_years_notification import (
+    AcknowledgedOtherwise,
+    EarlyYearsNotification,
+    NotificationStatus,
+)
 from pathfinder.notifications.domain.school_age import compulsory_school_age_starts, is_under_compulsory_school_age
 from pathfinder.notifications.domain.section_23 import Section23Facts, section_23_breaches, timeliness
 
@@ -161,7 +165,11 @@ def test_delivery_and_acknowledgement_are_recorded_once() -> None:
     reported = [event for event in notification.events if isinstance(event, EarlyYearsNotificationDeliveredToLa)]
     assert [(event.subscription_id, event.channel) for event in reported] == [(hook, "webhook"), (topic, "kafka")]
     assert notification.acknowledge("DAR/EY/0042", later)
-    assert not notification.acknowledge("other", later)
+    assert not notification.acknowledge("DAR/EY/0042", later), "a repeat answers as the first"
+    assert not notification.acknowledge(None, later)
+    with pytest.raises(AcknowledgedOtherwise) as refused:
+        notification.acknowledge("other", later)
+    assert refused.value.first_reference == "DAR/EY/0042"
     assert (notification.status, notification.la_reference) == (NotificationStatus.ACKNOWLEDGED, "DAR/EY/0042")
     assert sum(isinstance(event, EarlyYearsNotificationAcknowledgedByLa) for event in notification.events) == 1
 

@@ -15,7 +15,7 @@ from pathfinder.contracts.notifications import (
     EarlyYearsNotificationAcknowledgementOverdue,
     NotificationRejectionReason,
 )
-from pathfinder.notifications.domain.early_years_notification import NotificationStatus
+from pathfinder.notifications.domain.early_years_notification import AcknowledgedOtherwise, NotificationStatus
 from pathfinder.notifications.service_layer.acknowledgements import (
     acknowledge_notification,
     raise_overdue_acknowledgements,
@@ -143,9 +143,11 @@ async def test_only_the_responsible_la_acknowledges_once_and_a_late_one_still_co
     with pytest.raises(AccessDenied):
         await acknowledge_notification(notification.id, "X", by_la=None, uow=store.unit_of_work())
     first = await acknowledge_notification(notification.id, "DAR-1", by_la="841", uow=store.unit_of_work())
-    again = await acknowledge_notification(notification.id, "DAR-2", by_la="841", uow=store.unit_of_work())
+    again = await acknowledge_notification(notification.id, None, by_la="841", uow=store.unit_of_work())
     assert first is not None and first.new and again is not None and not again.new
     assert again.la_reference == "DAR-1"
+    with pytest.raises(AcknowledgedOtherwise, match="DAR-1"):
+        await acknowledge_notification(notification.id, "DAR-2", by_la="841", uow=store.unit_of_work())
     assert len(store.events_of(EarlyYearsNotificationAcknowledgedByLa)) == 1
     assert await acknowledge_notification(uuid4(), None, by_la="841", uow=store.unit_of_work()) is None
 

@@ -3,12 +3,15 @@
 A verifier never calls identity per request: :class:`RemoteJwks` keeps the keys it fetched, refreshes them when
 they are older than the cache time, and fetches early only when a token names a key id it has not seen, at
 most once per ``min_refresh_seconds`` (so a flood of made-up key ids cannot turn into a flood of fetches).
+Until the first fetch succeeds (identity may start after the service) it tries again every
+``first_retry_seconds``, in the background from the moment the API starts, and the service is not ready.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -153,6 +156,10 @@ class JwksSource(Protocol):
 
     async def public_key(self, kid: str) -> rsa.RSAPublicKey | None: ...
 
+    async def ready(self) -> None:
+        """Return once tokens can be checked with these keys; raise (JwksUnavailable) while they cannot."""
+        ...
+
 
 class StaticJwks:
     """Keys given up front (from settings or a test), never refreshed."""
@@ -162,6 +169,9 @@ class StaticJwks:
 
     async def public_key(self, kid: str) -> rsa.RSAPublicKey | None:
         return self._keys.get(kid)
+
+    async def ready(self) -> None:
+        return None
 
 
 class RemoteJwks:
@@ -174,12 +184,14 @@ class RemoteJwks:
         cache_seconds: float = 300,
         min_refresh_seconds: float = 30,
         timeout_seconds: float = 5,
+        first_retry_seconds: float = 1,
         client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self._cache_seconds = cache_seconds
         self._min_refresh_seconds = min_refresh_seconds
+        self._first_retry_seconds = first_retry_seconds
         self._timeout = timeout_seconds
         self._client = client
         self._clock = clock
@@ -187,6 +199,39 @@ class RemoteJwks:
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
+        self._loading: asyncio.Task[None] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._fetched_at is not None
+
+    async def ready(self) -> None:
+        now = self._clock()
+        if self._fetched_at is None and self._may_fetch(now):
+            await self._refresh(asked_at=now)
+        if self._fetched_at is None:
+            raise JwksUnavailable(f"no keys fetched from {self.url} yet")
+
+    def start(self) -> None:
+        """Fetch the keys in the background until a fetch succeeds (call from a running event loop)."""
+        if self._loading is None and not self.loaded:
+            self._loading = asyncio.get_running_loop().create_task(self._load_until_fetched())
+
+    async def close(self) -> None:
+        if self._loading is not None:
+            self._loading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loading
+            self._loading = None
+
+    async def _load_until_fetched(self) -> None:
+        wait = self._first_retry_seconds
+        while not self.loaded:
+            with contextlib.suppress(JwksUnavailable):
+                await self.ready()
+            if not self.loaded:
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, max(self._first_retry_seconds, self._min_refresh_seconds))
 
     async def public_key(self, kid: str) -> rsa.RSAPublicKey | None:
         now = self._clock()
@@ -202,7 +247,9 @@ class RemoteJwks:
         return key
 
     def _may_fetch(self, now: float) -> bool:
-        return self._attempted_at is None or now - self._attempted_at >= self._min_refresh_seconds
+        # Before any key is had, a failed fetch is tried again soon: every request is refused until one succeeds.
+        interval = self._min_refresh_seconds if self.loaded else self._first_retry_seconds
+        return self._attempted_at is None or now - self._attempted_at >= interval
 
     async def _refresh(self, *, asked_at: float) -> None:
         async with self._lock:

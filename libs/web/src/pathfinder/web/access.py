@@ -20,13 +20,21 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pathfinder.auth import Principal, Scope
 from pathfinder.auth.keys import JwksUnavailable
 from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
+from pathfinder.web.health import Readiness
 from pathfinder.web.problems import Problem, problem_response
 
 SESSION_COOKIE = "__Host-pathfinder-session"
 REALM = "pathfinder"
 
 # Only for the OpenAPI description; the header is read below so that a wrong scheme is a 401, not a fallback.
-_bearer_scheme = HTTPBearer(auto_error=False, scheme_name="accessToken", description="An access token from identity")
+_bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="accessToken",
+    description="An access token from identity's POST /oauth2/token (client credentials with a signed JWT assertion)",
+)
+bearer_token_documented = Depends(_bearer_scheme)
+"""For routes that check the token themselves (the FHIR routes, which answer with an OperationOutcome): declares
+the bearer scheme in the OpenAPI document without checking anything."""
 
 
 class NotAuthenticated(Problem):
@@ -64,10 +72,14 @@ async def _insufficient_scope(_request: Request, exc: Exception) -> JSONResponse
 
 
 def install_access_control(app: FastAPI, verifier: AccessTokenVerifier) -> None:
-    """Give the app its verifier and the handlers that add ``WWW-Authenticate`` to 401 and 403 answers."""
+    """Give the app its verifier and the handlers that add ``WWW-Authenticate`` to 401 and 403 answers; the app
+    is not ready until the verifier can check tokens (a service answering 503 to every request is not ready)."""
     app.state.access_tokens = verifier
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(InsufficientScope, _insufficient_scope)
+    readiness: Readiness | None = getattr(app.state, "readiness", None)
+    if readiness is not None:
+        readiness.add("access_tokens", verifier.keys.ready)
 
 
 def access_token_verifier(request: Request) -> AccessTokenVerifier:
@@ -94,7 +106,7 @@ def require_scopes(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
     required = frozenset(scope.value for scope in scopes)
 
     async def authorised_principal(
-        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
+        request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, bearer_token_documented]
     ) -> Principal:
         verifier = access_token_verifier(request)
         token = presented_token(request)

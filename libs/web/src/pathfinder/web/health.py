@@ -1,5 +1,5 @@
 """Liveness and readiness. Ready means the service can do its job: every check its composition root gave
-(its database, the broker, ...) answers."""
+(its database, the broker, access tokens can be verified, ...) answers."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ class Readiness:
     checks: Mapping[str, ReadinessCheck]
     cache_seconds: float = 1.0
     _last: tuple[float, dict[str, str]] | None = field(default=None, init=False)
+
+    def add(self, name: str, check: ReadinessCheck) -> None:
+        self.checks = {**self.checks, name: check}
+        self._last = None
 
     async def report(self) -> dict[str, str]:
         now = time.monotonic()
@@ -43,10 +47,13 @@ def health_router(readiness: Readiness) -> APIRouter:
 
     @router.get("/live", summary="The process is up")
     async def live() -> dict[str, str]:
+        """200 while the process answers at all; says nothing of its database, broker or keys."""
         return {"status": "ok"}
 
     @router.get("/ready", summary="Everything the service needs answers", response_model=None)
     async def ready() -> JSONResponse:
+        """200 when every check passes (the database, the broker, access tokens can be verified, ...), else 503;
+        ``checks`` names each and what went wrong. Send traffic only to a ready process."""
         checks = await readiness.report()
         ok = all(result == "ok" for result in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)

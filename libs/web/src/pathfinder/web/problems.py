@@ -65,14 +65,17 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class Problem(Exception):
-    """Raise from a handler to answer with a problem document."""
+    """Raise from a handler to answer with a problem document; ``extensions`` become members of it."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None, *, type_: str = "about:blank") -> None:
+    def __init__(
+        self, status: int, title: str, detail: str | None = None, *, type_: str = "about:blank", **extensions: Any
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
         self.detail = detail
         self.type = type_
+        self.extensions = extensions
 
 
 def problem_response(
@@ -87,7 +90,7 @@ def problem_response(
 
 async def _problem(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.title, exc.detail, type_=exc.type)
+    return problem_response(exc.status, exc.title, exc.detail, type_=exc.type, **exc.extensions)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -17,6 +17,7 @@ from pathfinder.messaging.broker import TopicAdmin, topic_specs
 from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker
+from pathfinder.notifications.adapters.destination import RegistrationDestinations
 from pathfinder.notifications.adapters.identity_client import identity_client
 from pathfinder.notifications.adapters.la_endpoints import HttpLaEndpoints
 from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
@@ -27,6 +28,7 @@ from pathfinder.notifications.domain.la_delivery import RetryPolicy
 from pathfinder.notifications.entrypoints import (
     acknowledgement_http,
     consumers,
+    event_types_http,
     fhir_bulk_submission_http,
     fhir_status_http,
     fhir_submission_http,
@@ -36,10 +38,11 @@ from pathfinder.notifications.entrypoints import (
     timers,
 )
 from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter, install_fhir_errors
+from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints
 from pathfinder.notifications.settings import SERVICE, LaDeliverySettings, NotificationsSettings
 from pathfinder.runtime.service import ServiceRuntime
-from pathfinder.web.access import install_access_control
+from pathfinder.web.access import bearer_token_documented, install_access_control
 
 # A claimed delivery's lease outlives its request, so no other dispatcher sends it meanwhile.
 _LEASE_MARGIN = timedelta(seconds=30)
@@ -49,7 +52,14 @@ _LEASE_MARGIN = timedelta(seconds=30)
 class NotificationsService(ServiceRuntime[NotificationsSettings]):
     service = SERVICE
     title = "Pathfinder notifications"
-    description = "NHS bodies notify LAs of young children who may have SEN or a disability (CFA 2014 s23)."
+    description = (
+        "NHS bodies notify LAs of young children who may have SEN or a disability (CFA 2014 s23); LAs subscribe "
+        "to the events about their own children on Kafka, a signed webhook or a FHIR rest-hook.\n\n"
+        "Every call needs an access token from identity (`POST /oauth2/token`). The events an LA may receive are "
+        "listed at [`GET /event-types`](#/event%20types/event_types_event_types_get), each with the JSON Schema of "
+        "its data at `GET /event-types/{event_type}/schema` (the same documents as `libs/contracts/schemas/` in "
+        "the repository, explained field by field in `libs/contracts/CATALOGUE.md`)."
+    )
 
     auth: AuthSettings = field(default_factory=AuthSettings)
     delivery: LaDeliverySettings = field(default_factory=LaDeliverySettings)
@@ -90,14 +100,12 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
     # The API.
 
     def routers(self) -> Sequence[APIRouter]:
-        return (
-            fhir_submission_http.router,
-            fhir_bulk_submission_http.router,
-            fhir_status_http.router,
-            acknowledgement_http.router,
-            subscriptions_http.router,
-            subscriptions_fhir_http.router,
-        )
+        # The FHIR routes check the token themselves (to answer with an OperationOutcome): declared here.
+        fhir = APIRouter(dependencies=[bearer_token_documented])
+        for router in (fhir_submission_http.router, fhir_bulk_submission_http.router, fhir_status_http.router):
+            fhir.include_router(router)
+        fhir.include_router(subscriptions_fhir_http.router)
+        return (fhir, acknowledgement_http.router, subscriptions_http.router, event_types_http.router)
 
     def body_allowances(self) -> Mapping[str, int | None]:
         # The FHIR submissions read their bodies through fhir_guards.read_body after the token, with their own
@@ -123,8 +131,12 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
                 max_bulk_entries=settings.inbound_max_bulk_entries,
             ),
             acknowledgement_due_after=settings.acknowledgement_due_after,
-            api_base_url=self.delivery.api_base_url,
-            allow_loopback_http=self.delivery.allow_loopback_http,
+            public_urls=self.delivery.public_urls,
+            subscription_rules=SubscriptionRules(
+                allow_loopback_http=self.delivery.allow_loopback_http,
+                max_per_la=self.delivery.max_subscriptions_per_la,
+                destinations=RegistrationDestinations(allow_loopback=self.delivery.allow_loopback_http),
+            ),
         )
 
     def closers(self) -> Sequence[Callable[[], Awaitable[None]]]:
@@ -134,7 +146,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
 
     def consumers(self) -> list[EventConsumer[Any]]:
         return [
-            self.consumer_of(consumers.la_delivery(self.delivery.api_base_url), self.unit_of_work),
+            self.consumer_of(consumers.la_delivery(self.delivery.public_urls), self.unit_of_work),
             self.consumer_of(consumers.identity_reviews(), self.unit_of_work),
         ]
 

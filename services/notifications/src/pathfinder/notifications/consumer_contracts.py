@@ -8,6 +8,6 @@ from pathfinder.notifications.entrypoints.consumers import identity_reviews, la_
 from pathfinder.notifications.settings import SERVICE, LaDeliverySettings
 
 CONSUMER_CONTRACTS: tuple[ConsumerContract, ...] = (
-    la_delivery(LaDeliverySettings.model_fields["api_base_url"].get_default()).contract(SERVICE),
+    la_delivery(LaDeliverySettings().public_urls).contract(SERVICE),
     identity_reviews().contract(SERVICE),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from pathfinder.notifications.domain.la_delivery import PublicUrls
 from pathfinder.runtime.settings import ServiceSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,10 +44,17 @@ class NotificationsSettings(ServiceSettings):
 class LaDeliverySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATHFINDER_LA_DELIVERY_", extra="ignore")
 
-    api_base_url: str = Field(
-        default="https://api.pathfinder-send.org",
-        description="Public base URL of the platform's APIs: deliveries link to the details there (dataref)",
+    # Every delivery links to the details on the service that holds them (ce_dataref): these are the addresses
+    # LA systems use, each service's own or a gateway's path to it. The defaults are `python3 dev.py up`'s.
+    notifications_public_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Public base URL of the notifications API (notification links, FHIR Subscription URLs)",
     )
+    identity_public_url: str = Field(
+        default="http://127.0.0.1:8004", description="Public base URL of the identity API (person links)"
+    )
+    ehcp_public_url: str = Field(default="http://127.0.0.1:8002", description="Public base URL of the ehcp API")
+    max_subscriptions_per_la: int = Field(default=20, ge=1, description="Subscriptions one LA may hold at once")
     secrets_key: SecretStr | None = Field(
         default=None,
         description="32 random bytes, base64url: seals LA subscriptions' webhook secrets and rest-hook header "
@@ -66,3 +74,7 @@ class LaDeliverySettings(BaseSettings):
     dispatchers: int = Field(default=4, ge=1, description="Deliveries in flight at once in one worker")
     poll_interval_seconds: float = Field(default=0.5, gt=0)
     topic_check_interval_seconds: float = Field(default=5.0, gt=0)
+
+    @property
+    def public_urls(self) -> PublicUrls:
+        return PublicUrls(self.notifications_public_url, self.identity_public_url, self.ehcp_public_url)

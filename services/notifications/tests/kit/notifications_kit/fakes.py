@@ -24,6 +24,7 @@ from pathfinder.notifications.domain.early_years_notification import (
 )
 from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, SendOutcome
 from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionStatus
+from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, SubmissionKey
 
@@ -342,3 +343,21 @@ class FakeLaEndpoints:
         if self.status is None:
             return SendOutcome(None, "ConnectError")
         return SendOutcome(self.status, None if 200 <= self.status < 300 else f"answered {self.status}")
+
+
+@dataclass
+class FakeDestinations:
+    """Registration's destination check, answered without DNS: ``refused`` maps a host to why."""
+
+    refused: dict[str, str] = field(default_factory=dict)
+
+    async def refusal(self, endpoint: str, allowed_hosts: frozenset[str]) -> str | None:
+        return next((f"{host}: {self.refused[host]}" for host in sorted(allowed_hosts) if host in self.refused), None)
+
+
+def subscription_rules(
+    *, max_per_la: int = 20, destinations: FakeDestinations | None = None, allow_loopback_http: bool = False
+) -> SubscriptionRules:
+    return SubscriptionRules(
+        allow_loopback_http=allow_loopback_http, max_per_la=max_per_la, destinations=destinations or FakeDestinations()
+    )

@@ -109,7 +109,7 @@ class LaDeliveryUnderTest:
             assert delivery.event is not None and delivery.envelope is not None, delivery.problem
             async with self.service.unit_of_work() as uow:
                 await deliver_to_la(
-                    delivery.event, delivery.envelope, uow=uow, api_base_url=self.service.delivery.api_base_url
+                    delivery.event, delivery.envelope, uow=uow, public_urls=self.service.delivery.public_urls
                 )
                 await uow.commit()
 

@@ -50,6 +50,9 @@ async def child_case(
     dependencies: Dependencies,
     principal: Annotated[Principal, Depends(require_scopes(Scope.CASES_READ))],
 ) -> ChildCaseView:
+    """The child's case as the responsible LA holds it (``cases:read``), by pseudonymous person id: the early-years
+    notices it received and its EHC needs assessment and plan. Another LA's child is refused. This is where every
+    ehcp event's ``ce_dataref`` points."""
     case = await read_child_case(person_id, uow=dependencies.unit_of_work())
     if case is None:
         raise NOT_FOUND

@@ -92,6 +92,9 @@ _TOKEN_FORM_DOC = {
     openapi_extra=_TOKEN_FORM_DOC,
 )
 async def token(request: Request, access: Access) -> JSONResponse:
+    """OAuth 2.0 client credentials with a signed JWT client assertion (private_key_jwt, RS512, ``kid`` header,
+    single-use ``jti``, ``aud`` = this URL, ``exp`` at most 5 minutes ahead), as NHS England's API platform does.
+    Answers a 10-minute RS512 access token with the scopes the client holds; errors as RFC 6749 JSON."""
     # OAuth clients read RFC 6749 §5.2 errors ({"error", "error_description"}), so this endpoint answers in
     # OAuth's own format rather than problem+json.
     try:
@@ -117,6 +120,8 @@ async def token(request: Request, access: Access) -> JSONResponse:
 
 @oauth_router.get("/.well-known/jwks.json", summary="Identity's public signing keys (current and previous)")
 async def jwks(access: Access) -> JSONResponse:
+    """Identity's public signing keys as a JWKS: every service verifies access tokens against it, offline. A key is
+    published before it signs and kept after it is retired, so rotation never refuses a valid token."""
     return JSONResponse(await access.published_keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
@@ -146,6 +151,8 @@ async def _sign_in_form(request: Request) -> SignIn:
     response_model=AccessTokenView,
 )
 async def sign_in(request: Request, access: Access) -> JSONResponse:
+    """A person signs in with a local account (argon2id, locked after repeated failures): the answer is an access
+    token, also set as an HttpOnly, Secure, SameSite=Strict session cookie for browser pages."""
     form = await _sign_in_form(request)
     try:
         issued = await sign_person_in(
@@ -167,6 +174,7 @@ async def sign_in(request: Request, access: Access) -> JSONResponse:
 
 @people_router.post("/sign-out", status_code=204, summary="Forget the session cookie in this browser")
 async def sign_out() -> Response:
+    """Clears the session cookie in this browser; access tokens already issued expire on their own."""
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
@@ -182,6 +190,7 @@ class PrincipalView(BaseModel):
 
 @organisations_router.get("/me", response_model=PrincipalView, summary="Who the access token says you are")
 async def me(principal: Anyone) -> PrincipalView:
+    """The principal the access token names: organisation, role, kind (client or person) and scopes."""
     return PrincipalView(
         subject=principal.subject,
         kind=principal.kind,
@@ -200,12 +209,14 @@ class OrganisationView(BaseModel):
 
 @organisations_router.get("/organisations", response_model=list[OrganisationView], summary="The registry")
 async def organisations(_principal: Anyone, access: Access) -> list[OrganisationView]:
+    """Every organisation in the registry: LAs by DfE code, ICBs and trusts by ODS code, and the platform."""
     found = await onboarding.organisations(uow=access.unit_of_work())
     return [OrganisationView(code=org.code, name=org.name, role=org.role.value, active=org.active) for org in found]
 
 
 @organisations_router.get("/organisations/{code}", response_model=OrganisationView, summary="One organisation")
 async def organisation(code: str, _principal: Anyone, access: Access) -> OrganisationView:
+    """One organisation of the registry, by its DfE LA code or ODS code."""
     org = await onboarding.organisation(code, uow=access.unit_of_work())
     if org is None:
         raise Problem(404, "Not Found", "No organisation is registered under that code.")
@@ -230,6 +241,7 @@ class ClientView(BaseModel):
     "/organisations/{code}/clients", response_model=list[ClientView], summary="An organisation's API clients"
 )
 async def clients(code: str, _manager: Manager, access: Access) -> list[ClientView]:
+    """An organisation's API clients and their key ids (``organisations:manage``): never a private key."""
     return [
         ClientView(
             client_id=client.client_id,

@@ -109,6 +109,9 @@ async def match_person(
     purpose: PurposeQuery = None,
     x_request_id: Annotated[str | None, Header(alias="X-Request-ID", max_length=200)] = None,
 ) -> MatchOut:
+    """Finds the person a record is about, or creates one: deterministic on a verified NHS number, else
+    probabilistic. A possible match is never linked: it waits for a person's review (``review_id``). Audited, with
+    the purpose stated."""
     now = index.clock()
     incoming = _incoming(body, principal, now.date())
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
@@ -130,6 +133,9 @@ async def person_details(
     purpose: Annotated[Purpose, Depends(stated_purpose)],
     index: PersonIndex,
 ) -> PersonOut:
+    """The person's details as the caller may see them (an LA only its own children), with the responsible LA. The
+    ``purpose`` query parameter (or ``X-Purpose`` header) says why, e.g. ``early-years-notification``; every read is
+    audited."""
     details = await reading.person_details(
         person_id, caller(principal, purpose), uow=index.unit_of_work(), now=index.clock()
     )
@@ -147,6 +153,7 @@ async def person_identifiers(
     purpose: Annotated[Purpose, Depends(stated_purpose)],
     index: PersonIndex,
 ) -> IdentifiersOut:
+    """NHS number, UPN, ULN and LA case ids linked to the person, as the caller may see them; audited."""
     links = await reading.person_identifiers(
         person_id, caller(principal, purpose), uow=index.unit_of_work(), now=index.clock()
     )
@@ -160,6 +167,7 @@ async def match_reviews(
     index: PersonIndex,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReviewsOut:
+    """Possible matches waiting for a person's decision, for the LA whose children the candidates are."""
     views = await reading.match_reviews(
         caller(principal, purpose), uow=index.unit_of_work(), now=index.clock(), limit=limit
     )
@@ -174,6 +182,8 @@ async def decide_review(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MatchOut:
+    """A person decides a possible match: the same child (linked) or a different one (a new person). Identity
+    announces it (PossibleMatchResolved), which releases notifications held for it."""
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     result = await matching.decide_review(
         review_id, body.decision, body.person_id, stated, uow=index.unit_of_work(), now=index.clock()
@@ -189,6 +199,7 @@ async def link_identifier(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> LinkOut:
+    """Links an identifier (UPN, ULN, LA case id) to the person; announced as PersonLinked."""
     identifier = _identifier(body)
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     return LinkOut.of(
@@ -204,6 +215,7 @@ async def unlink_identifier(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> Response:
+    """Removes a wrong link; announced as PersonUnlinked."""
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     await corrections.unlink_identifier(person_id, link_id, stated, uow=index.unit_of_work(), now=index.clock())
     return Response(status_code=204)
@@ -217,6 +229,7 @@ async def merge_persons(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MergeOut:
+    """Merges two persons found to be one child; the merge can be undone."""
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     return MergeOut.of(
         await corrections.merge_persons(
@@ -233,6 +246,7 @@ async def unmerge_persons(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MergeOut:
+    """Undoes a merge."""
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     return MergeOut.of(
         await corrections.unmerge_persons(person_id, merge_id, stated, uow=index.unit_of_work(), now=index.clock())
@@ -246,6 +260,8 @@ async def erase_person(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> ErasureOut:
+    """Erases a person by destroying their data key (crypto-shredding): the sealed details can never be read again;
+    announced as PersonErased."""
     stated = caller(principal, purpose or Purpose.ERASURE_REQUEST)
     erased_at = await corrections.erase_person(person_id, stated, uow=index.unit_of_work(), now=index.clock())
     return ErasureOut(person_id=person_id, erased_at=erased_at)
@@ -260,6 +276,7 @@ async def audit_events(
     before: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditEventsOut:
+    """The append-only audit log: who read or changed which child's details, when, and for what purpose."""
     stored = await reading.audit_events(
         person_id, caller(principal, purpose), uow=index.unit_of_work(), now=index.clock(), before=before, limit=limit
     )

@@ -61,15 +61,16 @@ class HttpLaEndpoints:
             log.error("heartbeat not sent: %s", error, extra={"subscription_id": str(subscription.id)})
             return SendOutcome(None, f"not sent: {error}")
         now = datetime.now(UTC)
-        body = rest_hook_bundle(subscription, NotificationType.HEARTBEAT, [], self._settings.api_base_url, now)
+        base = self._settings.notifications_public_url
+        body = rest_hook_bundle(subscription, NotificationType.HEARTBEAT, [], base, now)
         headers = {**opened, "Content-Type": FHIR_JSON}
         return await self._sender.post(subscription.endpoint, subscription.allowed_hosts, headers, body)
 
     def _request(self, subscription: LaSubscription, delivery: LaDelivery) -> tuple[dict[str, str], bytes]:
         now = datetime.now(UTC)
         if subscription.channel is Channel.FHIR_REST_HOOK:
-            api_base_url = self._settings.api_base_url
-            bundle = rest_hook_bundle(subscription, NotificationType.EVENT_NOTIFICATION, [delivery], api_base_url, now)
+            base = self._settings.notifications_public_url
+            bundle = rest_hook_bundle(subscription, NotificationType.EVENT_NOTIFICATION, [delivery], base, now)
             return {**self._secrets.open_headers(subscription), "Content-Type": FHIR_JSON}, bundle
         envelope = EventEnvelope.from_record(delivery.event.headers, delivery.event.payload)
         assert envelope.la_code is not None

@@ -42,6 +42,14 @@ REVIEW_RECHECK_INTERVAL = timedelta(minutes=15)
 _EVENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.:-]{0,63}")
 
 
+class AcknowledgedOtherwise(ValueError):
+    """The LA acknowledged the notification before, with another reference (or none)."""
+
+    def __init__(self, first_reference: str | None, acknowledged_at: datetime) -> None:
+        super().__init__(f"acknowledged before with reference {first_reference!r}")
+        self.first_reference, self.acknowledged_at = first_reference, acknowledged_at
+
+
 class NotificationStatus(StrEnum):
     AWAITING_IDENTITY = "awaiting-identity"
     AWAITING_IDENTITY_REVIEW = "awaiting-identity-review"
@@ -211,8 +219,11 @@ class EarlyYearsNotification:
                 self.status = NotificationStatus.DELIVERED
 
     def acknowledge(self, la_reference: str | None, at: datetime) -> bool:
-        """The responsible LA takes the notification on; False (and nothing changes) if it already had."""
+        """The responsible LA takes the notification on; False (and nothing changes) if it already had. A repeat
+        naming another reference than the first is refused: the sender was told the first one."""
         if self.acknowledged_at is not None:
+            if la_reference is not None and la_reference != self.la_reference:
+                raise AcknowledgedOtherwise(self.la_reference, self.acknowledged_at)
             return False
         person_id, la_code = self._named()
         self.acknowledged_at, self.la_reference = at, la_reference

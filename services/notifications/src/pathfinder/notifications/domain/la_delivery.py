@@ -56,17 +56,25 @@ class LaEvent:
         return self.header(DATAREF_HEADER) or ""
 
 
-def dataref(event: ContractEvent, api_base_url: str) -> str:
-    """Where the LA fetches the details of ``event``; the API checks again that the LA may see them. Behind the
-    platform's gateway each service's API has its own path prefix (``/notifications``, ``/identity``, ``/ehcp``)."""
-    base = api_base_url.rstrip("/")
+@dataclass(frozen=True)
+class PublicUrls:
+    """Where LA systems reach each service's API: its public base URL, a gateway's path or the service itself."""
+
+    notifications: str
+    identity: str
+    ehcp: str
+
+
+def dataref(event: ContractEvent, urls: PublicUrls) -> str:
+    """Where the LA fetches the details of ``event``; the API checks again that the LA may see them: a
+    notification's status, the child in identity's person index (reads state a purpose), or the child's case."""
     notification_id = getattr(event, "notification_id", None)
     if notification_id is not None and event.producer == "notifications":
-        return f"{base}/notifications/fhir/early-years-notifications/{notification_id}"
+        return f"{urls.notifications.rstrip('/')}/fhir/early-years-notifications/{notification_id}"
     person_id = getattr(event, "person_id", None)
     if event.producer == "identity":
-        return f"{base}/identity/persons/{person_id}"
-    return f"{base}/ehcp/children/{person_id}"
+        return f"{urls.identity.rstrip('/')}/persons/{person_id}?purpose=record-linkage"
+    return f"{urls.ehcp.rstrip('/')}/children/{person_id}"
 
 
 def reports_delivery_of(event: ContractEvent) -> UUID | None:

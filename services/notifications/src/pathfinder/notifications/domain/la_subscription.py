@@ -1,8 +1,9 @@
 """An LA's subscription to the events about the children it is responsible for: its terms, and the deliveries
 it owns (:mod:`.la_delivery`).
 
-An LA chooses which catalogued event types it wants and one channel: its own Kafka topic, a signed HTTPS
-webhook, or a FHIR rest-hook in the Subscriptions Backport shape. Whatever the channel, only events whose
+An LA chooses which catalogued event types it wants (by default every one an LA may receive, now and as new ones
+are catalogued: :data:`EVERY_EVENT_TYPE`) and one channel: its own Kafka topic, a signed HTTPS webhook, or a FHIR
+rest-hook in the Subscriptions Backport shape. Whatever the channel, only events whose
 responsible LA is the subscriber are ever delivered on it. A delivery that runs out of retries pauses the
 subscription, so the LA's later events wait, in order, until it asks for them again.
 
@@ -25,10 +26,16 @@ from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDeliver
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secret
 MAX_ACTIVE_SECRETS = 2  # the old and the new one while a receiver rolls its secret over
 MIN_HEARTBEAT_SECONDS = 60
+MAX_HEARTBEAT_SECONDS = 86_400
+MAX_ENDPOINT_LENGTH = 2048
+EVERY_EVENT_TYPE = "*"
+"""Stored as the only event type: every type an LA may receive, including those catalogued later."""
 _SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _FORBIDDEN_HEADERS = frozenset({"host", "content-length", "content-type", "transfer-encoding", "connection"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
 class Channel(StrEnum):
@@ -114,8 +121,12 @@ class LaSubscription:
             if self.secrets:
                 raise InvalidSubscription("a fhir-rest-hook subscription carries headers, not signing secrets")
             check_headers(self.headers)
-            if self.heartbeat_seconds is not None and self.heartbeat_seconds < MIN_HEARTBEAT_SECONDS:
-                raise InvalidSubscription(f"heartbeat_seconds must be at least {MIN_HEARTBEAT_SECONDS}")
+            if self.heartbeat_seconds is not None and not (
+                MIN_HEARTBEAT_SECONDS <= self.heartbeat_seconds <= MAX_HEARTBEAT_SECONDS
+            ):
+                raise InvalidSubscription(
+                    f"heartbeat_seconds must be from {MIN_HEARTBEAT_SECONDS} to {MAX_HEARTBEAT_SECONDS} (a day)"
+                )
 
     @classmethod
     def subscribe(
@@ -125,7 +136,7 @@ class LaSubscription:
             id=subscription_id,
             la_code=la_code,
             channel=channel,
-            event_types=terms.event_types or frozenset(),
+            event_types=frozenset({EVERY_EVENT_TYPE}) if terms.event_types is None else terms.event_types,
             created_at=now,
             endpoint=terms.endpoint,
             allowed_hosts=terms.allowed_hosts or frozenset(),
@@ -138,8 +149,12 @@ class LaSubscription:
     def numbers_events(self) -> bool:
         return self.channel is Channel.FHIR_REST_HOOK
 
+    @property
+    def every_event_type(self) -> bool:
+        return EVERY_EVENT_TYPE in self.event_types
+
     def wants(self, event_type: str) -> bool:
-        return event_type in self.event_types
+        return self.every_event_type or event_type in self.event_types
 
     def changed_to(self, terms: SubscriptionTerms) -> LaSubscription:
         """The subscription with ``terms`` applied, checked as a new one would be."""
@@ -214,7 +229,11 @@ class LaSubscription:
 
 def check_event_types(event_types: frozenset[str]) -> None:
     if not event_types:
-        raise InvalidSubscription("subscribe to at least one event type")
+        raise InvalidSubscription("subscribe to at least one event type, or leave event_types out for every one")
+    if EVERY_EVENT_TYPE in event_types:
+        if len(event_types) > 1:
+            raise InvalidSubscription(f"'{EVERY_EVENT_TYPE}' (every event type) stands alone")
+        return
     unknown = sorted(event_types - deliverable_event_types())
     if unknown:
         raise InvalidSubscription(f"not deliverable to an LA or not a current event type: {', '.join(unknown)}")
@@ -234,7 +253,15 @@ def check_scheme(endpoint: str, *, allow_loopback_http: bool) -> None:
 
 
 def endpoint_host(endpoint: str) -> str:
-    parts = urlsplit(endpoint)
+    if len(endpoint) > MAX_ENDPOINT_LENGTH:
+        raise InvalidSubscription(f"the endpoint must be at most {MAX_ENDPOINT_LENGTH} characters")
+    if _CONTROL_OR_SPACE.search(endpoint):
+        raise InvalidSubscription("the endpoint must not contain spaces or control characters (percent-encode them)")
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError:
+        raise InvalidSubscription("the endpoint is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidSubscription("the endpoint must be an absolute https URL")
     if parts.username or parts.password or parts.fragment:
@@ -262,5 +289,5 @@ def check_headers(headers: Mapping[str, str | Sealed]) -> None:
             raise InvalidSubscription("a header name is not allowed")
         if isinstance(value, Sealed):
             continue  # checked before it was sealed
-        if "\r" in value or "\n" in value or len(value) > 1024:
+        if _CONTROL.search(value) or len(value) > 1024:
             raise InvalidSubscription("a header value is not allowed")

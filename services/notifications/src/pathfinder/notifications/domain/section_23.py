@@ -8,12 +8,19 @@ return every reason that applies, so the sender learns all of them at once.
 
 A notification sent some time after the opinion (even after the child reached compulsory school age) still
 meets s23: how long it took is a fact the LA and the sender can see (:class:`Timeliness`), not a refusal.
+
+Dates that cannot be true are not statutory failures but wrong input (:func:`impossible_dates`), refused and
+never stored: a notification sent, an opinion formed or a parent informed after the day the platform received
+it (Europe/London dates), or an opinion formed after the notification about it was sent. A parent informed or
+offered a discussion after the notification was sent is a true story of s23(2) not followed: that notification
+is recorded as rejected (STATUTORY_ORDER_NOT_FOLLOWED), so the sender and the audit see it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from itertools import pairwise
 
 from pathfinder.contracts.notifications import NotificationRejectionReason as Reason
@@ -71,13 +78,52 @@ def _in_statutory_order(facts: Section23Facts) -> bool:
     return all(earlier <= later for earlier, later in pairwise(known))
 
 
+class DatedStep(StrEnum):
+    SENT = "sent"
+    OPINION_FORMED = "opinion-formed"
+    PARENT_INFORMED = "parent-informed"
+    DISCUSSION_OFFERED = "discussion-offered"
+
+
+@dataclass(frozen=True)
+class ImpossibleDate:
+    step: DatedStep
+    explanation: str
+
+
+def impossible_dates(
+    *,
+    received_on: date,
+    notified_on: date,
+    opinion_formed_on: date,
+    parent_informed_on: date | None,
+    discussion_offered_on: date | None,
+) -> tuple[ImpossibleDate, ...]:
+    """The dates that cannot be true of a notification received on ``received_on``; all of them at once."""
+    found: list[ImpossibleDate] = []
+    if notified_on > received_on:
+        found.append(ImpossibleDate(DatedStep.SENT, "The notification is dated as sent after the day it was received"))
+    for step, on in (
+        (DatedStep.OPINION_FORMED, opinion_formed_on),
+        (DatedStep.PARENT_INFORMED, parent_informed_on),
+        (DatedStep.DISCUSSION_OFFERED, discussion_offered_on),
+    ):
+        if on is not None and on > received_on:
+            found.append(ImpossibleDate(step, f"The {step.value} date is after the day the notification was received"))
+    if received_on >= opinion_formed_on > notified_on:
+        explanation = "The opinion is dated after the notification about it was sent"
+        found.append(ImpossibleDate(DatedStep.OPINION_FORMED, explanation))
+    return tuple(found)
+
+
 EXPLANATIONS: dict[Reason, str] = {
     Reason.NOT_UNDER_COMPULSORY_SCHOOL_AGE: "s23(1) applies only where the opinion is formed while the child is "
     "under compulsory school age",
     Reason.PARENT_NOT_INFORMED: "s23(2)(a): the date the parent was informed of the opinion is required",
     Reason.DISCUSSION_NOT_OFFERED: "s23(2)(b): the date the parent was offered a discussion is required",
     Reason.STATUTORY_ORDER_NOT_FOLLOWED: "s23(2): the opinion, informing the parent, offering a discussion and "
-    "notifying the LA must happen in that order",
+    "notifying the LA must happen in that order (the parent is informed and offered a discussion before the LA is "
+    "told)",
     Reason.RESPONSIBLE_LA_UNKNOWN: "The responsible LA is neither named (recipient with a DfE LA code) nor "
     "derivable from the child's postcode",
     Reason.NOTIFYING_BODY_NOT_ELIGIBLE: "s23 notifications come from ICBs and NHS (foundation) trusts",

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Response
 from pathfinder.auth import Principal, Scope
 from pathfinder.contracts import Reference
+from pathfinder.notifications.domain.early_years_notification import AcknowledgedOtherwise
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
 from pathfinder.notifications.service_layer.acknowledgements import acknowledge_notification
 from pathfinder.web.access import require_scopes
@@ -34,10 +35,14 @@ class AcknowledgementView(BaseModel):
 
 @router.post(
     "/early-years-notifications/{notification_id}/acknowledgement",
+    status_code=201,
     response_model=AcknowledgementView,
     tags=["person-data"],
     summary="The responsible LA acknowledges a notification",
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        200: {"model": AcknowledgementView, "description": "Acknowledged before: the first acknowledgement"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def acknowledge(
     notification_id: UUID,
@@ -46,10 +51,20 @@ async def acknowledge(
     response: Response,
     asked: Annotated[AcknowledgementRequest | None, Body()] = None,
 ) -> AcknowledgementView:
+    """201: the LA has taken the notification on (``la_reference``: its own case reference, shown to the
+    sender); the sender's status turns to ``acknowledged``. A repeat answers 200 with the first acknowledgement;
+    a repeat naming another reference is refused (409), as the sender was told the first."""
     reference = asked.la_reference if asked is not None else None
-    made = await acknowledge_notification(
-        notification_id, reference, by_la=principal.la_code, uow=dependencies.unit_of_work()
-    )
+    try:
+        made = await acknowledge_notification(
+            notification_id, reference, by_la=principal.la_code, uow=dependencies.unit_of_work()
+        )
+    except AcknowledgedOtherwise as first:
+        detail = (
+            f"The notification was acknowledged at {first.acknowledged_at.isoformat()} with la_reference "
+            f"{first.first_reference!r}; a repeated acknowledgement must name the same reference, or none."
+        )
+        raise Problem(409, "Conflict", detail, la_reference=first.first_reference) from None
     if made is None:
         raise Problem(404, "Not Found", "No early-years notification has that id.")
     response.status_code = 201 if made.new else 200

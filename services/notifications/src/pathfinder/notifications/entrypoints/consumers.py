@@ -14,6 +14,7 @@ from pathfinder.contracts.catalogue import current_event_classes
 from pathfinder.contracts.identity import PossibleMatchResolved
 from pathfinder.messaging.consumer import EventContext, Subscription
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.notifications.domain.la_delivery import PublicUrls
 from pathfinder.notifications.service_layer.child_identification import release_after_review
 from pathfinder.notifications.service_layer.la_delivery import deliver_to_la
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -28,10 +29,10 @@ class ConsumingUnitOfWork(SqlUnitOfWork, NotificationsUnitOfWork):
     """What a consumer's unit of work is: the notifications one, on a database session (for its inbox)."""
 
 
-def la_delivery(api_base_url: str) -> Subscription[ConsumingUnitOfWork]:
+def la_delivery(public_urls: PublicUrls) -> Subscription[ConsumingUnitOfWork]:
     async def deliver(event: ContractEvent, uow: ConsumingUnitOfWork, context: EventContext) -> None:
         assert context.delivery.envelope is not None
-        await deliver_to_la(event, context.delivery.envelope, uow=uow, api_base_url=api_base_url)
+        await deliver_to_la(event, context.delivery.envelope, uow=uow, public_urls=public_urls)
 
     subscription = Subscription[ConsumingUnitOfWork](LA_DELIVERY)
     for event_class in sorted(current_event_classes(), key=lambda cls: cls.event_type):

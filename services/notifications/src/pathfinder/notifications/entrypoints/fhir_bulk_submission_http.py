@@ -42,6 +42,9 @@ BULK_MEDIA_TYPES = JSON_MEDIA_TYPES | {NDJSON}
     openapi_extra=BULK_BODY,
 )
 async def process_messages(request: Request, dependencies: Dependencies, x_request_id: RequestId = None) -> Response:
+    """Backfills: many notifications as NDJSON (one a line) or a FHIR batch Bundle, each judged as
+    ``$process-message`` would, and answered in order in the same format. The children are named by the worker
+    afterwards, not on the request."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
     dependencies.limiter.admit(principal.subject)
     limits = dependencies.limits

@@ -161,7 +161,7 @@ def media_type(request: Request, allowed: frozenset[str]) -> str:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    too_large = FhirError.one(413, "too-costly", f"The body is larger than {limit} bytes", None)
+    too_large = FhirError.one(413, "too-costly", f"The body is larger than {limit} bytes", SpineErrorCode.BAD_REQUEST)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large

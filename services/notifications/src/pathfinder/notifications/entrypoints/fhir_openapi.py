@@ -141,12 +141,13 @@ BATCH_BUNDLE_SCHEMA: dict[str, Any] = {
 
 
 def _submission(message_id: str) -> EarlyYearsNotificationSubmission:
+    # The seed organisations identity loads (`pathfinder-identity org load-csv`): the Royal Devon notifies Devon.
     child = ChildDemographics(
         nhs_number="9990000018", given_names=("Amelia",), family_name="Smith", birth_date=date(2024, 4, 12),
-        sex="female", postcode="DL1 4AB",
+        sex="female", postcode="EX1 1AA",
     )  # fmt: skip
     return EarlyYearsNotificationSubmission(
-        message_id=message_id, submission_format="fhir-message", notifying_organisation="RR8", responsible_la="841",
+        message_id=message_id, submission_format="fhir-message", notifying_organisation="RH8", responsible_la="878",
         opinion_formed_on=date(2026, 11, 2), parent_informed_on=date(2026, 11, 5),
         discussion_offered_on=date(2026, 11, 9), sent_at=datetime(2026, 11, 23, 10, tzinfo=UTC), child=child,
     )  # fmt: skip
@@ -156,7 +157,7 @@ MESSAGE_EXAMPLE = early_years_message_bundle(
     _submission("3f1c2a9e-5b7d-4c21-9e0f-6a8b1d2c3e4f"), bundle_id="b7e0c6d2-1a3f-4e58-9c7b-2d4f6a8e0b1c"
 )
 COMMUNICATION_EXAMPLE = early_years_communication(
-    _submission("RR8-EYN-2026-000123"), identifier_system="https://fhir.rr8.nhs.uk/Id/early-years-notification"
+    _submission("RH8-EYN-2026-000123"), identifier_system="https://fhir.rh8.nhs.uk/Id/early-years-notification"
 )
 _EXAMPLES = {
     "message": {"summary": "A FHIR message Bundle", "value": MESSAGE_EXAMPLE},

@@ -119,6 +119,12 @@ def _view(notification: EarlyYearsNotification, due_after: timedelta) -> Notific
 async def notification_status(
     notification_id: str, request: Request, dependencies: Dependencies
 ) -> NotificationStatusView:
+    """The sender's view of its notification, and the responsible LA's once the notification was brought to its
+    attention (where every ``ce_dataref`` of a notification event points). Statuses: ``awaiting-identity``
+    (identity has not yet named the child; retried), ``awaiting-identity-review`` (a possible match waits for a
+    person's decision in identity), ``received``, ``delivered``, ``acknowledgement-overdue``, ``acknowledged``,
+    ``rejected`` (with ``reasons``). An LA never sees a notification while it awaits identity or was rejected:
+    s23(2) has the LA hear of a child only once the parent was informed and the child is named."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
     not_found = FhirError.one(
         404, "not-found", "No early-years notification has that id", SpineErrorCode.RESOURCE_NOT_FOUND
@@ -150,6 +156,9 @@ async def sent_notification_statuses(
     page: Annotated[str | None, Query(max_length=100, description="next_page of the previous answer")] = None,
     count: Annotated[int, Query(alias="_count", ge=1, le=200)] = 50,
 ) -> NotificationStatusPage:
+    """An NHS body's own notifications, newest first, page by page (``next_page``): e.g.
+    ``?status=acknowledgement-overdue`` for those the LA has not acknowledged in time. An LA is refused: it
+    learns of notifications from its subscriptions."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
     if principal.role not in NHS_BODIES or principal.organisation is None:
         # An LA learns of notifications from its subscriptions; this list is the sender's own.

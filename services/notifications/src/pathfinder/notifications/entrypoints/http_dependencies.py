@@ -9,7 +9,9 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends
+from pathfinder.notifications.domain.la_delivery import PublicUrls
 from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter
+from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from pathfinder.web.dependencies import RouteDependencies
@@ -23,8 +25,8 @@ class NotificationsHttp:
     limiter: RateLimiter
     limits: FhirLimits
     acknowledgement_due_after: timedelta
-    api_base_url: str
-    allow_loopback_http: bool
+    public_urls: PublicUrls
+    subscription_rules: SubscriptionRules
 
 
 provided = RouteDependencies(NotificationsHttp)

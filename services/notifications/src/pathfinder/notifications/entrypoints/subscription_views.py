@@ -2,27 +2,68 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pathfinder.contracts import LaCode
 from pathfinder.notifications.domain.la_delivery import LaDelivery
-from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionTerms, la_topic
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pathfinder.notifications.domain.la_subscription import (
+    EVERY_EVENT_TYPE,
+    MAX_ENDPOINT_LENGTH,
+    MAX_HEARTBEAT_SECONDS,
+    MIN_HEARTBEAT_SECONDS,
+    Channel,
+    LaSubscription,
+    SubscriptionTerms,
+    deliverable_event_types,
+    la_topic,
+)
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _within_range(value: datetime) -> datetime:
+    out_of_range = ValueError(f"must be from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} (UTC)")
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:
+        raise out_of_range from None
+    if not EARLIEST <= instant < LATEST:
+        raise out_of_range
+    return instant
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_within_range)]
+"""A date-time with a time zone, from 1970 to 2100: what a delivery's times can be."""
 
 
 class SubscriptionFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    event_types: list[str] | None = Field(default=None, description="Catalogued event types (current versions)")
-    endpoint: str | None = Field(default=None, description="https URL of the webhook or rest-hook endpoint")
+    event_types: list[str] | None = Field(
+        default=None,
+        description=f"Catalogued event types (current versions, see GET /event-types). Left out when subscribing: "
+        f"every type an LA may receive, including types catalogued later (shown as '{EVERY_EVENT_TYPE}'); "
+        f"['{EVERY_EVENT_TYPE}'] asks for that again",
+        max_length=100,
+    )
+    endpoint: str | None = Field(
+        default=None, description="https URL of the webhook or rest-hook endpoint", max_length=MAX_ENDPOINT_LENGTH
+    )
     allowed_hosts: list[str] | None = Field(default=None, description="Hosts besides the endpoint's own")
     secrets: list[str] | None = Field(
         default=None, description="Webhook signing secrets (whsec_...): one, or two while rotating", max_length=2
     )
     headers: dict[str, str] | None = Field(default=None, description="Rest-hook: headers sent with every call")
-    heartbeat_seconds: int | None = Field(default=None, description="Rest-hook: heartbeat period")
+    heartbeat_seconds: int | None = Field(
+        default=None,
+        ge=MIN_HEARTBEAT_SECONDS,
+        le=MAX_HEARTBEAT_SECONDS,
+        description="Rest-hook: heartbeat period, from a minute to a day",
+    )
 
 
 class SubscriptionRequest(SubscriptionFields):
@@ -38,7 +79,8 @@ class SubscriptionView(BaseModel):
     id: UUID
     la_code: str
     channel: Channel
-    event_types: list[str]
+    every_event_type: bool = Field(description="Every type an LA may receive, including types catalogued later")
+    event_types: list[str] = Field(description="What is delivered on it now")
     status: str
     endpoint: str | None
     allowed_hosts: list[str]
@@ -68,8 +110,8 @@ class DeliveryView(BaseModel):
 class RedeliveryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime
-    until: AwareDatetime
+    since: Instant
+    until: Instant
 
 
 class Redelivered(BaseModel):
@@ -92,7 +134,8 @@ def subscription_view(subscription: LaSubscription) -> SubscriptionView:
         id=subscription.id,
         la_code=subscription.la_code,
         channel=subscription.channel,
-        event_types=sorted(subscription.event_types),
+        every_event_type=subscription.every_event_type,
+        event_types=sorted(deliverable_event_types() if subscription.every_event_type else subscription.event_types),
         status=subscription.status.value,
         endpoint=subscription.endpoint,
         allowed_hosts=sorted(subscription.allowed_hosts),

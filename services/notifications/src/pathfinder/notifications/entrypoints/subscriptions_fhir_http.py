@@ -27,6 +27,7 @@ from pathfinder.notifications.service_layer.rest_hook_bundles import rest_hook_d
 
 router = APIRouter(prefix="/fhir/Subscription", tags=["LA subscriptions (FHIR)"])
 T = TypeVar("T")
+MAX_EVENT_NUMBER = 2**63 - 1  # events are counted in a PostgreSQL bigint
 
 
 def _authorise(principal: Principal) -> la_subscriptions.Authorise:
@@ -63,9 +64,11 @@ async def events(
     subscription_id: UUID,
     request: Request,
     dependencies: Dependencies,
-    events_since: Annotated[int | None, Query(alias="eventsSinceNumber", ge=1)] = None,
-    events_until: Annotated[int | None, Query(alias="eventsUntilNumber", ge=1)] = None,
+    events_since: Annotated[int | None, Query(alias="eventsSinceNumber", ge=1, le=MAX_EVENT_NUMBER)] = None,
+    events_until: Annotated[int | None, Query(alias="eventsUntilNumber", ge=1, le=MAX_EVENT_NUMBER)] = None,
 ) -> JSONResponse:
+    """The subscription's notifications numbered ``eventsSinceNumber`` to ``eventsUntilNumber`` (inclusive), as
+    a query-event Bundle: how a rest-hook LA fills a gap it saw in the event numbers."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
     found, numbered = await _fhir(
         la_subscriptions.numbered_events(
@@ -77,7 +80,9 @@ async def events(
         )
     )
     now = datetime.now(UTC)
-    document = rest_hook_document(found, NotificationType.QUERY_EVENT, numbered, dependencies.api_base_url, now)
+    document = rest_hook_document(
+        found, NotificationType.QUERY_EVENT, numbered, dependencies.public_urls.notifications, now
+    )
     return fhir_response(200, document)
 
 
@@ -87,10 +92,11 @@ async def events(
     responses=fhir_error_responses(401, 403, 404, parameter_validation=True),
 )
 async def status(subscription_id: UUID, request: Request, dependencies: Dependencies) -> JSONResponse:
+    """A query-status Bundle: whether the subscription is active and how many events it has numbered."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
     found = await _fhir(
         la_subscriptions.subscription(subscription_id, uow=dependencies.unit_of_work(), authorise=_authorise(principal))
     )
     now = datetime.now(UTC)
-    document = rest_hook_document(found, NotificationType.QUERY_STATUS, [], dependencies.api_base_url, now)
+    document = rest_hook_document(found, NotificationType.QUERY_STATUS, [], dependencies.public_urls.notifications, now)
     return fhir_response(200, document)

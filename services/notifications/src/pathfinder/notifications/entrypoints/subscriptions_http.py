@@ -14,6 +14,7 @@ from pathfinder.notifications.domain.la_subscription import InvalidSubscription
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
 from pathfinder.notifications.entrypoints.subscription_views import (
     DeliveryView,
+    Instant,
     Redelivered,
     RedeliveryRequest,
     SubscriptionChange,
@@ -26,7 +27,6 @@ from pathfinder.notifications.entrypoints.subscription_views import (
 from pathfinder.notifications.service_layer import la_subscriptions
 from pathfinder.web.access import require_scopes
 from pathfinder.web.problems import Problem, problem_responses
-from pydantic import AwareDatetime
 
 router = APIRouter(tags=["LA subscriptions"])
 PERSON_DATA = "person-data"
@@ -55,6 +55,15 @@ async def _one(call: Awaitable[T]) -> T:
         raise _invalid(error) from None
 
 
+def _kafka_taken(error: la_subscriptions.SubscriptionConflict) -> Problem:
+    where = f"/subscriptions/{error.existing}" if error.existing else "/subscriptions"
+    detail = (
+        f"LA {error.la_code} already has its Kafka subscription ({where}): an LA's topic carries what its one Kafka "
+        f"subscription says. Read it with GET {where}, change its event types with PATCH {where}, or DELETE it first."
+    )
+    return Problem(409, "Conflict", detail, **({"existing": where} if error.existing else {}))
+
+
 @router.post(
     "/subscriptions",
     status_code=201,
@@ -65,6 +74,13 @@ async def _one(call: Awaitable[T]) -> T:
 async def create(
     asked: SubscriptionRequest, dependencies: Dependencies, principal: Manage, response: Response
 ) -> SubscriptionView:
+    """The calling LA subscribes on one channel: ``kafka`` (its own topic ``pathfinder.la.<code>.events``; one per
+    LA), ``webhook`` (Standard Webhooks-signed HTTPS POSTs to ``endpoint``, with ``secrets``) or
+    ``fhir-rest-hook`` (FHIR Subscriptions Backport notification bundles). Without ``event_types`` it receives
+    every event type an LA may receive, and new ones as they are catalogued (``GET /event-types``). Only events
+    about its own children are ever delivered. 409 when it has its Kafka subscription already (the answer says
+    where), or holds the most subscriptions an LA may; 422 names the rule an endpoint breaks, such as a private,
+    loopback or cloud metadata address."""
     la_code = asked.la_code or principal.la_code
     if la_code is None:
         raise AccessDenied("an LA subscribes only for itself; the platform names the LA")
@@ -75,11 +91,13 @@ async def create(
             asked.channel,
             terms(asked),
             uow=dependencies.unit_of_work(),
-            allow_loopback_http=dependencies.allow_loopback_http,
+            rules=dependencies.subscription_rules,
         )
     except InvalidSubscription as error:
         raise _invalid(error) from None
     except la_subscriptions.SubscriptionConflict as error:
+        raise _kafka_taken(error) from None
+    except la_subscriptions.SubscriptionLimitReached as error:
         raise Problem(409, "Conflict", str(error)) from None
     response.headers["Location"] = f"/subscriptions/{made.id}"
     return subscription_view(made)
@@ -96,6 +114,7 @@ async def list_subscriptions(
     principal: Manage,
     la_code: Annotated[LaCode | None, Query(description="Whose; an LA may name only itself")] = None,
 ) -> list[SubscriptionView]:
+    """Every subscription of the LA, oldest first: how an LA finds its Kafka subscription's id."""
     # As for one subscription: the LA sees its own, the platform any LA's (operators looking into a delivery).
     wanted = la_code or principal.la_code
     if wanted is None:
@@ -105,31 +124,47 @@ async def list_subscriptions(
     return [subscription_view(subscription) for subscription in found]
 
 
-@router.get("/subscriptions/{subscription_id}", response_model=SubscriptionView, responses=ONE_SUBSCRIPTION)
+@router.get(
+    "/subscriptions/{subscription_id}",
+    response_model=SubscriptionView,
+    summary="One subscription",
+    responses=ONE_SUBSCRIPTION,
+)
 async def read(subscription_id: UUID, dependencies: Dependencies, principal: Manage) -> SubscriptionView:
+    """The subscription's terms and state (paused after a delivery ran out of retries); never its secrets."""
     call = la_subscriptions.subscription(
         subscription_id, uow=dependencies.unit_of_work(), authorise=_authorise(principal)
     )
     return subscription_view(await _one(call))
 
 
-@router.patch("/subscriptions/{subscription_id}", response_model=SubscriptionView, responses=ONE_SUBSCRIPTION)
+@router.patch(
+    "/subscriptions/{subscription_id}",
+    response_model=SubscriptionView,
+    summary="Change a subscription, or resume it",
+    responses=ONE_SUBSCRIPTION,
+)
 async def change(
     subscription_id: UUID, asked: SubscriptionChange, dependencies: Dependencies, principal: Manage
 ) -> SubscriptionView:
+    """Fields left out are kept. New ``secrets`` replace the old (send old and new together while rolling over);
+    a new ``endpoint`` drops the old host's ``allowed_hosts``; ``"status": "active"`` resumes a paused one."""
     call = la_subscriptions.change_subscription(
         subscription_id,
         terms(asked),
         resume=asked.status == "active",
         uow=dependencies.unit_of_work(),
         authorise=_authorise(principal),
-        allow_loopback_http=dependencies.allow_loopback_http,
+        rules=dependencies.subscription_rules,
     )
     return subscription_view(await _one(call))
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=204, responses=ONE_SUBSCRIPTION)
+@router.delete(
+    "/subscriptions/{subscription_id}", status_code=204, summary="Remove a subscription", responses=ONE_SUBSCRIPTION
+)
 async def remove(subscription_id: UUID, dependencies: Dependencies, principal: Manage) -> Response:
+    """Nothing more is delivered on it; its delivery log goes with it."""
     uow = dependencies.unit_of_work()
     await _one(la_subscriptions.remove_subscription(subscription_id, uow=uow, authorise=_authorise(principal)))
     return Response(status_code=204)
@@ -146,10 +181,12 @@ async def deliveries(
     subscription_id: UUID,
     dependencies: Dependencies,
     principal: Read,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Instant | None, Query(description="Deliveries made at or after this time")] = None,
+    until: Annotated[Instant | None, Query(description="Deliveries made before this time")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeliveryView]:
+    """Each delivery with its event id, type, the child's pseudonymous id, state, attempts and the endpoint's last
+    answer, oldest first."""
     call = la_subscriptions.delivery_log(
         subscription_id,
         uow=dependencies.unit_of_work(),
@@ -170,6 +207,8 @@ async def deliveries(
 async def redeliver(
     subscription_id: UUID, asked: RedeliveryRequest, dependencies: Dependencies, principal: Manage
 ) -> Redelivered:
+    """Every delivery made in [since, until) is sent again with the same event id (receivers deduplicate on
+    it); on Kafka the records are written to the topic again. A paused webhook or rest-hook subscription resumes."""
     call = la_subscriptions.redeliver(
         subscription_id, asked.since, asked.until, uow=dependencies.unit_of_work(), authorise=_authorise(principal)
     )

@@ -20,6 +20,7 @@ from pathfinder.notifications.domain.la_delivery import (
     DeliveryState,
     LaDelivery,
     LaEvent,
+    PublicUrls,
     RetryPolicy,
     dataref,
     reports_delivery_of,
@@ -35,7 +36,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def la_event(event: ContractEvent, received: EventEnvelope, *, api_base_url: str) -> LaEvent:
+def la_event(event: ContractEvent, received: EventEnvelope, *, public_urls: PublicUrls) -> LaEvent:
     """The event as its LA receives it: its current version, its id, time and trace, and a dataref."""
     la_code = event.audience_la
     assert la_code is not None
@@ -50,7 +51,7 @@ def la_event(event: ContractEvent, received: EventEnvelope, *, api_base_url: str
         data=event.model_dump_json().encode(),
         traceparent=received.traceparent,
         tracestate=received.tracestate,
-        extra_headers=((DATAREF_HEADER, dataref(event, api_base_url).encode()),),
+        extra_headers=((DATAREF_HEADER, dataref(event, public_urls).encode()),),
     )
     return LaEvent(
         event_id=envelope.id,
@@ -68,7 +69,7 @@ async def deliver_to_la(
     received: EventEnvelope,
     *,
     uow: NotificationsUnitOfWork,
-    api_base_url: str,
+    public_urls: PublicUrls,
     now: Callable[[], datetime] = _now,
 ) -> int:
     """Make the deliveries of one event, in the caller's transaction; returns how many subscriptions it went to."""
@@ -78,7 +79,7 @@ async def deliver_to_la(
     wanted = [found for found in await uow.subscriptions.of_la(la_code, lock=True) if found.wants(event.event_type)]
     if not wanted:
         return 0
-    delivered = la_event(event, received, api_base_url=api_base_url)
+    delivered = la_event(event, received, public_urls=public_urls)
     at = now()
     for subscription in wanted:
         delivery = subscription.deliver(delivered, at)

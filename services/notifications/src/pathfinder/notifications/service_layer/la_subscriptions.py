@@ -8,6 +8,7 @@ the caller may not act for that LA.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -20,6 +21,7 @@ from pathfinder.notifications.domain.la_subscription import (
     check_scheme,
 )
 from pathfinder.notifications.service_layer.la_delivery import publish_to_la_topic
+from pathfinder.notifications.service_layer.ports import DestinationCheck
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 Authorise = Callable[[str], None]
@@ -30,11 +32,37 @@ class SubscriptionNotFound(LookupError):
 
 
 class SubscriptionConflict(ValueError):
+    """The LA already has its one Kafka subscription (its topic carries what that subscription says)."""
+
+    def __init__(self, la_code: str, existing: UUID | None) -> None:
+        super().__init__(f"LA {la_code} already has its kafka subscription {existing}")
+        self.la_code, self.existing = la_code, existing
+
+
+class SubscriptionLimitReached(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class SubscriptionRules:
+    """What every subscription must meet besides its own terms."""
+
+    allow_loopback_http: bool
+    max_per_la: int
+    destinations: DestinationCheck
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _check_endpoint(subscription: LaSubscription, rules: SubscriptionRules) -> None:
+    if subscription.endpoint is None:
+        return
+    check_scheme(subscription.endpoint, allow_loopback_http=rules.allow_loopback_http)
+    refusal = await rules.destinations.refusal(subscription.endpoint, subscription.allowed_hosts)
+    if refusal is not None:
+        raise InvalidSubscription(f"the endpoint cannot be delivered to: {refusal}")
 
 
 async def subscribe(
@@ -43,15 +71,22 @@ async def subscribe(
     terms: SubscriptionTerms,
     *,
     uow: NotificationsUnitOfWork,
-    allow_loopback_http: bool,
+    rules: SubscriptionRules,
     now: Callable[[], datetime] = _now,
 ) -> LaSubscription:
     subscription = LaSubscription.subscribe(uuid4(), la_code, channel, terms, now())
-    if subscription.endpoint is not None:
-        check_scheme(subscription.endpoint, allow_loopback_http=allow_loopback_http)
+    await _check_endpoint(subscription, rules)
     async with uow:
+        held = await uow.subscriptions.of_la(la_code, lock=True)
+        kafka = next((found.id for found in held if found.channel is Channel.KAFKA), None)
+        if channel is Channel.KAFKA and kafka is not None:
+            raise SubscriptionConflict(la_code, kafka)
+        if len(held) >= rules.max_per_la:
+            raise SubscriptionLimitReached(
+                f"LA {la_code} already has {len(held)} subscriptions, the most one LA may hold: remove one first"
+            )
         if not await uow.subscriptions.add(subscription):
-            raise SubscriptionConflict(f"LA {la_code} already has a kafka subscription for its topic")
+            raise SubscriptionConflict(la_code, None)  # another request made it in the meantime
         await uow.commit()
     return subscription
 
@@ -73,14 +108,13 @@ async def change_subscription(
     resume: bool,
     uow: NotificationsUnitOfWork,
     authorise: Authorise,
-    allow_loopback_http: bool,
+    rules: SubscriptionRules,
 ) -> LaSubscription:
     async with uow:
         changed = (await _authorised(uow, subscription_id, authorise, lock=True)).changed_to(terms)
         if resume:
             changed.resume()
-        if changed.endpoint is not None:
-            check_scheme(changed.endpoint, allow_loopback_http=allow_loopback_http)
+        await _check_endpoint(changed, rules)
         await uow.subscriptions.save(changed)
         await uow.commit()
     return changed

@@ -44,3 +44,9 @@ class LaEndpoints(Protocol):
     async def send(self, subscription: LaSubscription, delivery: LaDelivery) -> SendOutcome: ...
 
     async def send_heartbeat(self, subscription: LaSubscription) -> SendOutcome: ...
+
+
+class DestinationCheck(Protocol):
+    async def refusal(self, endpoint: str, allowed_hosts: frozenset[str]) -> str | None:
+        """Why the endpoint (and the other hosts allowed) can never be delivered to, or None."""
+        ...

@@ -22,15 +22,16 @@ from pathfinder.notifications.domain.la_subscription import LaSubscription, Subs
 LA_EVENTS_TOPIC = f"{CANONICAL_BASE}/SubscriptionTopic/la-events"
 
 
-def subscription_url(subscription: LaSubscription, api_base_url: str) -> str:
-    return f"{api_base_url.rstrip('/')}/notifications/fhir/Subscription/{subscription.id}"
+def subscription_url(subscription: LaSubscription, notifications_url: str) -> str:
+    """The subscription as FHIR names it, on notifications' public base URL."""
+    return f"{notifications_url.rstrip('/')}/fhir/Subscription/{subscription.id}"
 
 
 def rest_hook_document(
     subscription: LaSubscription,
     notification_type: NotificationType,
     deliveries: Sequence[LaDelivery],
-    api_base_url: str,
+    notifications_url: str,
     now: datetime,
 ) -> dict[str, Any]:
     status = (
@@ -40,7 +41,7 @@ def rest_hook_document(
     )
     return subscription_notification_bundle(
         bundle_id=uuid4(),
-        subscription_url=subscription_url(subscription, api_base_url),
+        subscription_url=subscription_url(subscription, notifications_url),
         topic_url=LA_EVENTS_TOPIC,
         status=status,
         notification_type=notification_type,
@@ -62,8 +63,8 @@ def rest_hook_bundle(
     subscription: LaSubscription,
     notification_type: NotificationType,
     deliveries: Sequence[LaDelivery],
-    api_base_url: str,
+    notifications_url: str,
     now: datetime,
 ) -> bytes:
-    document = rest_hook_document(subscription, notification_type, deliveries, api_base_url, now)
+    document = rest_hook_document(subscription, notification_type, deliveries, notifications_url, now)
     return json.dumps(document, separators=(",", ":")).encode()

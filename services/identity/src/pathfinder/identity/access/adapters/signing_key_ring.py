@@ -77,6 +77,10 @@ class SigningKeyRing:
         await self.current()  # the first request for the JWKS may come before the first token
         return jwks_document([stored.public_jwk for stored in published_keys(await self._keys(), self._clock())])
 
+    async def ready(self) -> None:
+        """Identity can verify its own tokens once its published keys can be read from its database."""
+        await self._keys()
+
     async def public_key(self, kid: str) -> rsa.RSAPublicKey | None:
         """Identity verifies its own tokens from the ring directly, without fetching its own JWKS."""
         now = self._clock()
