@@ -25,7 +25,7 @@ import asyncpg
 import pytest
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.devstack.processes import free_port
-from pathfinder.persistence.database import asyncpg_dsn, with_database
+from pathfinder.persistence.database import asyncpg_dsn, with_database, with_login
 from pathfinder.persistence.provisioning import drop_database
 
 WaitForNoStrays = Callable[[str, float], list[str]]
@@ -84,6 +84,13 @@ down_revision = None
 
 def upgrade() -> None:
     op.execute("CREATE TABLE fake_things (id integer PRIMARY KEY)")
+    op.execute("CREATE TABLE fake_log (id integer PRIMARY KEY)")
+"""
+
+FAKE_MIGRATE = """
+from pathfinder.persistence.migrations import ServiceSchema
+
+SCHEMA = ServiceSchema(__package__ + ":migrations", append_only=("fake_log",))
 """
 
 RUNNER = """
@@ -115,6 +122,7 @@ def fake_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         "__init__.py": "",
         "api.py": FAKE_API,
         "worker.py": FAKE_WORKER,
+        "migrate.py": FAKE_MIGRATE,
         "migrations/env.py": FAKE_ENV_PY,
         "migrations/versions/0001_things.py": FAKE_REVISION,
     }
@@ -217,6 +225,13 @@ async def drop_fake_databases(postgres_server: str) -> AsyncIterator[list[str]]:
     yield names
     for name in names:
         await drop_database(with_database(postgres_server, name))
+        admin = await asyncpg.connect(asyncpg_dsn(postgres_server))
+        try:
+            await admin.execute(
+                await admin.fetchval("SELECT format('DROP ROLE IF EXISTS %I', $1::text)", f"{name}_runtime")
+            )
+        finally:
+            await admin.close()
 
 
 def _database(service_name: str) -> str:
@@ -241,7 +256,9 @@ async def test_up_runs_every_process_and_ctrl_c_stops_everything(
     assert env["PATHFINDER_KAFKA_BOOTSTRAP_SERVERS"] == f"127.0.0.1:{run.broker_port}"
     assert env["PATHFINDER_FAKE_HTTP_HOST"] == "127.0.0.1"
     assert env["PATHFINDER_FAKE_HTTP_PORT"] == str(run.http_port)
-    assert env["PATHFINDER_FAKE_DATABASE_URL"].startswith(f"postgresql://postgres@/{_database(run.service_name)}?")
+    runtime_role = f"{_database(run.service_name)}_runtime"
+    assert env["PATHFINDER_FAKE_DATABASE_URL"].startswith(f"postgresql://{runtime_role}:")
+    assert f"@/{_database(run.service_name)}?" in env["PATHFINDER_FAKE_DATABASE_URL"]
 
     running = "\n".join(strays(marker))
     for expected in ("tansu", "pg_guard", "bin/postgres", "api", "worker", "time.sleep(600)"):
@@ -258,9 +275,14 @@ async def test_up_runs_every_process_and_ctrl_c_stops_everything(
     # The embedded server's data is kept: the next `up` finds the migrated database.
     with EmbeddedPostgres(run.state_dir / "postgres") as kept:
         url = kept.url(_database(run.service_name))
-        connection = await asyncpg.connect(asyncpg_dsn(url))
+        connection = await asyncpg.connect(asyncpg_dsn(with_login(url, runtime_role)))
         try:
             assert await connection.fetchval("SELECT count(*) FROM fake_things") == 0  # migrated to head
+            await connection.execute("INSERT INTO fake_things VALUES (1); INSERT INTO fake_log VALUES (1)")
+            await connection.execute("UPDATE fake_things SET id = 2")
+            for statement in ("UPDATE fake_log SET id = 2", "ALTER TABLE fake_log DISABLE TRIGGER ALL"):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute(statement)
         finally:
             await connection.close()
 

@@ -30,3 +30,11 @@ def test_every_service_has_what_the_platform_starts(service: PlatformService) ->
     package = importlib.util.find_spec(service.package)
     assert package is not None and package.submodule_search_locations
     assert any((Path(path) / "migrations" / "env.py").exists() for path in package.submodule_search_locations)
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
+def test_every_service_declares_its_schema_and_runs_as_a_role_of_its_own(service: PlatformService) -> None:
+    assert service.schema.migrations == service.migrations
+    assert service.runtime_role == f"{service.database_name}_runtime"
+    if service.name == "identity":
+        assert service.schema.append_only == ("person_audit_event",)

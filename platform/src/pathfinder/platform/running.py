@@ -27,14 +27,19 @@ from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.devstack.processes import child_env, port_is_free
 from pathfinder.devstack.supervisor import ChildProcesses
-from pathfinder.persistence.database import with_database
-from pathfinder.persistence.migrations import upgrade_to_head
+from pathfinder.persistence.database import with_database, with_login
+from pathfinder.persistence.migrations import prepare_database
 from pathfinder.persistence.provisioning import ensure_database
 from pathfinder.platform.dev_secrets import dev_secrets
 from pathfinder.platform.platform_client import PlatformClientFailed, ensure_platform_client
 from pathfinder.platform.services import SERVICES, PlatformService
 
 HOST = "127.0.0.1"
+PUBLIC_URL_SETTINGS = {
+    "PATHFINDER_LA_DELIVERY_NOTIFICATIONS_PUBLIC_URL": "notifications",
+    "PATHFINDER_LA_DELIVERY_IDENTITY_PUBLIC_URL": "identity",
+    "PATHFINDER_LA_DELIVERY_EHCP_PUBLIC_URL": "ehcp",
+}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -73,9 +78,10 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         server_url, postgres_where = stack.enter_context(_postgres(options))
         if stopping.is_set():
             return 0
-        urls = {service.name: with_database(server_url, service.database_name) for service in options.services}
+        owner_urls = {service.name: with_database(server_url, service.database_name) for service in options.services}
+        urls = _runtime_urls(options, owner_urls)
         keys = {service.name: dev_secrets(options.state_dir, service.dev_secrets) for service in options.services}
-        asyncio.run(_migrate(options, urls, keys, say))
+        asyncio.run(_migrate(options, owner_urls, urls, keys, say))
         if stopping.is_set():
             return 0
         extra = _notifications_env(options, urls, keys, say)
@@ -159,21 +165,39 @@ def _postgres(options: PlatformOptions) -> Iterator[tuple[str, str]]:
         server.stop()
 
 
-async def _migrate(
-    options: PlatformOptions, urls: dict[str, str], keys: dict[str, dict[str, str]], say: Callable[[str], None]
-) -> None:
+def _runtime_urls(options: PlatformOptions, owner_urls: dict[str, str]) -> dict[str, str]:
+    """Each service's database as its runtime role, with a password kept among the development secrets."""
+    urls = {}
     for service in options.services:
-        url = urls[service.name]
+        secret = service.runtime_password_secret
+        password = dev_secrets(options.state_dir, [secret])[secret]
+        urls[service.name] = with_login(owner_urls[service.name], service.runtime_role, password)
+    return urls
+
+
+async def _migrate(
+    options: PlatformOptions,
+    owner_urls: dict[str, str],
+    urls: dict[str, str],
+    keys: dict[str, dict[str, str]],
+    say: Callable[[str], None],
+) -> None:
+    """As the server's administrator: create each database, migrate it, and grant the service's runtime role."""
+    for service in options.services:
+        owner_url = owner_urls[service.name]
         try:
-            created = await ensure_database(url)
+            created = await ensure_database(owner_url)
             # A migration may seal existing data with the service's key, so it sees the keys the service runs with.
             with _environment(keys[service.name]):
-                await upgrade_to_head(service.migrations, url)
+                await prepare_database(service.schema, owner_url=owner_url, runtime_url=urls[service.name])
         except Exception as error:
             raise PlatformFailed(
                 f"preparing {service.database_name} failed: {type(error).__name__}: {error}"
             ) from error
-        say(f"database {service.database_name}: {'created and ' if created else ''}migrated to head")
+        say(
+            f"database {service.database_name}: {'created and ' if created else ''}migrated to head; "
+            f"the service runs as {service.runtime_role}"
+        )
 
 
 @contextmanager
@@ -215,9 +239,12 @@ def _notifications_env(
         "PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP": os.environ.get(
             "PATHFINDER_LA_DELIVERY_ALLOW_LOOPBACK_HTTP", "true"
         ),
-        "PATHFINDER_LA_DELIVERY_API_BASE_URL": os.environ.get(
-            "PATHFINDER_LA_DELIVERY_API_BASE_URL", f"http://{HOST}:{by_name['notifications'].http_port}"
-        ),
+        # Every delivery's data link goes straight to the service that holds the details, on this machine.
+        **{
+            setting: os.environ.get(setting, f"http://{HOST}:{by_name[name].http_port}")
+            for setting, name in PUBLIC_URL_SETTINGS.items()
+            if name in by_name
+        },
     }
     if os.environ.get(f"{prefix}IDENTITY_CLIENT_ID"):
         return {"notifications": delivery}  # configured by whoever runs the platform

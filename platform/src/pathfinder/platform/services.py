@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
+
+from pathfinder.persistence.migrations import ServiceSchema
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,25 @@ class PlatformService:
     def migrations(self) -> str:
         """The Alembic script location inside the package."""
         return f"{self.package}:migrations"
+
+    @property
+    def runtime_role(self) -> str:
+        """The role the service's processes run as (``pathfinder_<name>_runtime``); it owns none of its tables."""
+        return f"{self.database_name}_runtime"
+
+    @property
+    def runtime_password_secret(self) -> str:
+        """The development secret holding the runtime role's password."""
+        return f"{self.env_prefix}RUNTIME_DATABASE_PASSWORD"
+
+    @property
+    def schema(self) -> ServiceSchema:
+        """What the service's ``migrate`` module declares (its append-only tables), or just its migrations."""
+        if importlib.util.find_spec(f"{self.package}.migrate") is not None:
+            declared = getattr(importlib.import_module(f"{self.package}.migrate"), "SCHEMA", None)
+            if isinstance(declared, ServiceSchema):
+                return declared
+        return ServiceSchema(self.migrations)
 
 
 SERVICES: tuple[PlatformService, ...] = (

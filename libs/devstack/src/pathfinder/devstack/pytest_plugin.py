@@ -7,6 +7,8 @@
   ``$PATHFINDER_TEST_POSTGRES_URL``.
 - ``fresh_database`` (function): ``await fresh_database("prefix")`` gives the URL of a new, empty database with a
   unique name; it is dropped after the test.
+- ``fresh_role`` (function): ``fresh_role("prefix")`` gives a unique role name for a test to create (a service's
+  runtime role, say); the role is dropped after the test, with whatever it was granted in any database.
 
 Tests come in two tiers. A test under a ``tests/unit`` folder is of the fast tier (marker ``unit``): domain and
 service-layer tests on fakes, run with ``python3 dev.py test -m unit``. Such a test may not ask for a server
@@ -29,14 +31,15 @@ from pathlib import Path
 from typing import NoReturn
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
-from pathfinder.persistence.database import with_database
+from pathfinder.persistence.database import asyncpg_dsn, with_database
 from pathfinder.persistence.provisioning import drop_database, ensure_database
 
 UNIT = "unit"
-SERVER_FIXTURES = frozenset({"postgres_server", "fresh_database", "embedded_broker", "fresh_broker"})
+SERVER_FIXTURES = frozenset({"postgres_server", "fresh_database", "fresh_role", "embedded_broker", "fresh_broker"})
 TEST_POSTGRES_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "max_connections": "300"}
 KAFKA_ENV = "PATHFINDER_TEST_KAFKA_BOOTSTRAP"
 POSTGRES_ENV = "PATHFINDER_TEST_POSTGRES_URL"
@@ -136,3 +139,38 @@ async def fresh_database(postgres_server: str) -> AsyncIterator[Callable[[str], 
     yield create
     for url in created:
         await drop_database(url)
+
+
+@pytest.fixture
+async def fresh_role(postgres_server: str) -> AsyncIterator[Callable[[str], str]]:
+    names: list[str] = []
+
+    def name(prefix: str) -> str:
+        names.append(f"test_{re.sub(r'[^a-z0-9_]+', '_', prefix.lower())[:30]}_{uuid4().hex[:8]}")
+        return names[-1]
+
+    yield name
+    for role in names:
+        await _drop_role(postgres_server, role)
+
+
+async def _drop_role(server_url: str, role: str) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+            return
+        databases = await admin.fetch(
+            "SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid "
+            "JOIN pg_roles r ON r.oid = s.refobjid WHERE r.rolname = $1",
+            role,
+        )
+        for database in [row["datname"] for row in databases]:
+            connection = await asyncpg.connect(asyncpg_dsn(with_database(server_url, database)))
+            try:
+                await connection.execute(await connection.fetchval("SELECT format('DROP OWNED BY %I', $1::text)", role))
+            finally:
+                await connection.close()
+        await admin.execute(await admin.fetchval("SELECT format('DROP OWNED BY %I', $1::text)", role))
+        await admin.execute(await admin.fetchval("SELECT format('DROP ROLE IF EXISTS %I', $1::text)", role))
+    finally:
+        await admin.close()

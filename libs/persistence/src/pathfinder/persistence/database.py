@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from pathfinder.persistence.database_errors import keep_personal_data_out_of_errors
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -34,6 +34,14 @@ def with_database(url: str, name: str) -> str:
     """The URL of another database on the same server (the server's admin database, a test database)."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def with_login(url: str, user: str, password: str | None = None) -> str:
+    """The same database, connected to as another role (the runtime role a service runs as)."""
+    parts = urlsplit(url)
+    login = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    netloc = f"{login}@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

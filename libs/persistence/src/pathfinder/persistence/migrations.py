@@ -8,7 +8,9 @@ code, or from the ``sqlalchemy.url`` option when run by the ``alembic`` command.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from alembic import command, context
@@ -16,8 +18,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from pathfinder.persistence.database import create_engine, sqlalchemy_url
+from pathfinder.persistence.runtime_role import grant_runtime_role
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
+
+log = logging.getLogger(__name__)
 
 # Serialises concurrent upgrades of one database (several replicas starting at once).
 _MIGRATION_LOCK_KEY = 0x5041_5448_4D49_47  # "PATHMIG"
@@ -73,9 +78,32 @@ def _run_on(connection: Connection, /, target_metadata: MetaData | Sequence[Meta
         context.run_migrations()
 
 
-def run_migrations_process(script_location: str, url: str) -> None:
-    """The body of every service's ``migrate`` module."""
-    asyncio.run(upgrade_to_head(script_location, url))
+@dataclass(frozen=True)
+class ServiceSchema:
+    """A service's Alembic scripts (``pathfinder.<service>:migrations``) and the tables its runtime role may only
+    append to and read (see :mod:`pathfinder.persistence.runtime_role`)."""
+
+    migrations: str
+    append_only: tuple[str, ...] = ()
+
+
+async def prepare_database(schema: ServiceSchema, *, owner_url: str, runtime_url: str) -> None:
+    """Migrate as the owner, then grant the runtime role ``runtime_url`` names what the service needs."""
+    await upgrade_to_head(schema.migrations, owner_url)
+    await grant_runtime_role(owner_url, runtime_url, append_only=schema.append_only)
+
+
+def run_migrations_process(schema: ServiceSchema, *, database_url: str, migrations_database_url: str | None) -> None:
+    """The body of every service's ``migrate`` module: ``migrations_database_url`` is the owner's, and
+    ``database_url`` the runtime role's the service runs with."""
+    if migrations_database_url is None:
+        log.warning(
+            "no migrations database URL: migrating as the role the service runs with, which then owns its tables "
+            "and could change them at will (append-only ones included); set <SERVICE>_MIGRATIONS_DATABASE_URL"
+        )
+        asyncio.run(upgrade_to_head(schema.migrations, database_url))
+        return
+    asyncio.run(prepare_database(schema, owner_url=migrations_database_url, runtime_url=database_url))
 
 
 def schema_differences(connection: Connection, metadata: MetaData) -> list[Any]:

@@ -9,7 +9,14 @@ from pydantic_settings import BaseSettings
 class ServiceSettings(BaseSettings):
     """``PATHFINDER_<SERVICE>_*``: the service's own database and where its API listens."""
 
-    database_url: str = Field(description="libpq or SQLAlchemy URL of the database this service owns")
+    database_url: str = Field(
+        description="libpq or SQLAlchemy URL of the service's database, as the runtime role the service runs as"
+    )
+    migrations_database_url: str | None = Field(
+        default=None,
+        description="The same database as the role that owns its tables: only `migrate` uses it, to change the "
+        "schema and grant the role of database_url what the service needs (and no more)",
+    )
     database_pool_size: int = Field(default=10, ge=1)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

@@ -15,10 +15,12 @@ from pathfinder.auth import Principal
 from pathfinder.auth.testing import TokenMint, token_mint
 from pathfinder.identity.access.service_layer import onboarding
 from pathfinder.identity.bootstrap import IdentityService, bootstrap
+from pathfinder.identity.migrate import SCHEMA
 from pathfinder.identity.persons.adapters.vault import PersonVault
 from pathfinder.identity.seed import seed_organisations
 from pathfinder.identity.settings import IdentitySettings
 from pathfinder.messaging.schema import outbox
+from pathfinder.persistence.runtime_role import grant_runtime_role
 from pathfinder.web.access import install_access_control
 from sqlalchemy import ColumnElement, Row, Table, select
 
@@ -95,13 +97,18 @@ class PersonIndexUnderTest:
 
 
 @asynccontextmanager
-async def running_person_index(database_url: str, *, migrate: bool = True) -> AsyncIterator[PersonIndexUnderTest]:
+async def running_person_index(
+    database_url: str, *, migrate: bool = True, runs_as: str | None = None
+) -> AsyncIterator[PersonIndexUnderTest]:
     """The identity app as the API process builds it (settings from the environment: see ``TEST_ENVIRONMENT``),
     with the seed areas' organisations registered, trusting tokens from a test mint so that any principal can
-    call it."""
+    call it. ``runs_as``: the URL of a runtime role the service runs with, once migrated through
+    ``database_url`` (the service's ``migrate`` grants it)."""
     if migrate:
         await migrated_identity_database(database_url)
-    service = bootstrap(IdentitySettings(database_url=database_url))
+    if runs_as is not None:
+        await grant_runtime_role(database_url, runs_as, append_only=SCHEMA.append_only)
+    service = bootstrap(IdentitySettings(database_url=runs_as or database_url))
     if migrate:
         await onboarding.load_organisations(seed_organisations(), uow=service.access.unit_of_work())
     app = service.app()
