@@ -3,7 +3,8 @@
 With ``python3 dev.py up`` running in another terminal, it onboards the Royal Devon (RH8) and LAs 841, 805 and
 878 with API clients, subscribes 841 on its Kafka topic, 805 by signed webhook (a receiver it runs itself on
 127.0.0.1) and 878 by FHIR rest-hook, submits FHIR message Bundles as the trust, shows what each LA receives,
-acknowledges as the LA and shows the trust's view turning to acknowledged.
+acknowledges as the LA and shows the trust's view turning to acknowledged. The subscriptions it made are removed
+before it ends.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import random
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
+from contextlib import AsyncExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ async def demo(state_dir: Path, bootstrap: str, timeout: float) -> int:
     async with httpx.AsyncClient(timeout=15, trust_env=False) as http:
         headers = {org: await demo_setup.token(http, client) for org, client in clients.items()}
         say("identity", "access tokens issued for a signed JWT client assertion each (private_key_jwt)")
-        with ExitStack() as stack:
+        # The subscriptions go when the demo's receivers do: a rerun finds none on a port nobody listens on.
+        async with AsyncExitStack() as stack:
             receivers: dict[str, WebhookReceiver] = {}
             tasks = []
             for la, channel in CHANNEL.items():
@@ -118,6 +120,7 @@ async def demo(state_dir: Path, bootstrap: str, timeout: float) -> int:
                     receivers[la] = stack.enter_context(running_receiver())
                     terms.update(endpoint=receivers[la].url)
                 made = await demo_setup.resubscribe(http, headers[la], **terms)
+                stack.push_async_callback(demo_setup.unsubscribe, http, headers[la], made["id"])
                 where = made.get("kafka_topic") or made.get("endpoint")
                 say(f"LA {la}", f"subscribed: {channel} -> {where}")
                 if channel == "kafka":

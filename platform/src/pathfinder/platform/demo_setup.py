@@ -92,6 +92,12 @@ async def resubscribe(http: httpx.AsyncClient, headers: dict[str, str], **terms:
     return answer
 
 
+async def unsubscribe(http: httpx.AsyncClient, headers: dict[str, str], subscription_id: str) -> None:
+    removed = await http.delete(f"{NOTIFICATIONS}/subscriptions/{subscription_id}", headers=headers)
+    if removed.status_code not in (204, 404):
+        raise DemoFailed(f"removing subscription {subscription_id}: {removed.status_code} {removed.text}")
+
+
 def unissued_nhs_number(rng: random.Random) -> str:
     """A valid NHS number (Modulus 11) in the 999 range, never issued to a person."""
     while True:

@@ -1,15 +1,21 @@
-"""An LA's webhook receiver on 127.0.0.1, for the demo, the benchmarks and the tests: a real HTTP server that
-verifies Standard Webhooks signatures with the reference ``standardwebhooks`` library (as an LA's system would,
-with nothing of Pathfinder's code) and deduplicates on ``webhook-id``, with switchable faults."""
+"""An LA's webhook receiver on 127.0.0.1, for the demo, the benchmarks, the tests and the README's walkthrough: a
+real HTTP server that verifies Standard Webhooks signatures with the reference ``standardwebhooks`` library (as an
+LA's system would, with nothing of Pathfinder's code) and deduplicates on ``webhook-id``, with switchable faults.
+
+    python -m pathfinder.devstack.webhook_receiver --port 9101 --secret whsec_...   # prints each delivery
+"""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
+import signal
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +55,8 @@ class WebhookReceiver:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     port: int = 0
+    on_accept: Callable[[Received], None] | None = None
+    """Called with each delivery accepted (verified, not a repeat), outside the receiver's lock."""
 
     @property
     def url(self) -> str:
@@ -102,13 +110,17 @@ class WebhookReceiver:
                 self._answer(request, 401)
                 return
         webhook_id = headers.get("webhook-id", "")
+        received = None
         with self._lock:
             if webhook_id and webhook_id in self._seen:
                 self.duplicates += 1
             else:
                 self._seen.add(webhook_id)
-                self.accepted.append(Received(webhook_id, json.loads(body), headers, raw=body))
+                received = Received(webhook_id, json.loads(body), headers, raw=body)
+                self.accepted.append(received)
         self._answer(request, 204)
+        if received is not None and self.on_accept is not None:
+            self.on_accept(received)
 
     @staticmethod
     def _answer(request: BaseHTTPRequestHandler, status: int) -> None:
@@ -128,3 +140,35 @@ def running_receiver(secret: str | None = None) -> Iterator[WebhookReceiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+def _print(received: Received) -> None:
+    signed = "webhook-signature" in received.headers
+    print(json.dumps({"webhook_id": received.webhook_id, "signed": signed, "body": received.body}), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pathfinder.devstack.webhook_receiver",
+        description="Receive webhook or FHIR rest-hook deliveries on 127.0.0.1 and print each as a JSON line, "
+        "verifying its Standard Webhooks signature when given the secret (development only: plain http).",
+    )
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--secret", help="the whsec_ secret the subscription was given (webhooks)")
+    args = parser.parse_args(argv)
+    receiver = WebhookReceiver(secret=args.secret, port=args.port, on_accept=_print)
+    receiver.start()
+    print(f"listening on {receiver.url}", file=sys.stderr, flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
