@@ -15,7 +15,7 @@ from types import ModuleType
 from uuid import uuid4
 
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "la_kafka_consumer.py"
 TOPIC = "pathfinder.la.841.events"
@@ -38,7 +38,7 @@ def publish(bootstrap: str, events: list[tuple[str, str]]) -> None:
             future.result(timeout=10)
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": False})
     for ce_id, person_id in events:
-        headers = [
+        headers: list[tuple[str, str | bytes | None]] = [
             ("ce_id", ce_id.encode()),
             ("ce_type", b"pathfinder.notifications.early-years-notification-received.v2"),
             ("ce_subject", person_id.encode()),

@@ -14,14 +14,11 @@ import signal
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from urllib.parse import urlsplit, urlunsplit
 
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
@@ -32,15 +29,15 @@ from pathfinder.persistence.migrations import prepare_database
 from pathfinder.persistence.provisioning import ensure_database
 from pathfinder.platform.dev_secrets import dev_secrets
 from pathfinder.platform.platform_client import PlatformClientFailed, ensure_platform_client
-from pathfinder.platform.services import SERVICES, PlatformService
+from pathfinder.platform.readiness_probe import probe
+from pathfinder.platform.services import HOST, SERVICES, PlatformService
+from pathfinder.platform.summary import print_summary, without_password
 
-HOST = "127.0.0.1"
 PUBLIC_URL_SETTINGS = {
     "PATHFINDER_LA_DELIVERY_NOTIFICATIONS_PUBLIC_URL": "notifications",
     "PATHFINDER_LA_DELIVERY_IDENTITY_PUBLIC_URL": "identity",
     "PATHFINDER_LA_DELIVERY_EHCP_PUBLIC_URL": "ehcp",
 }
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class PlatformFailed(RuntimeError):
@@ -100,7 +97,7 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         _wait_until_ready(options, children, stopping)
         if stopping.is_set():
             return 0
-        _print_summary(options.services, urls, broker_where, postgres_where)
+        print_summary(options.services, urls, broker_where, postgres_where)
         while not stopping.wait(0.5):
             exited = children.exited()
             if exited:
@@ -154,7 +151,7 @@ def _broker(options: PlatformOptions) -> Iterator[tuple[str, str, str]]:
 @contextmanager
 def _postgres(options: PlatformOptions) -> Iterator[tuple[str, str]]:
     if options.postgres:
-        yield options.postgres, f"{_without_password(options.postgres)} (external)"
+        yield options.postgres, f"{without_password(options.postgres)} (external)"
         return
     options.state_dir.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres(options.state_dir / "postgres")
@@ -276,7 +273,7 @@ def _wait_until_ready(options: PlatformOptions, children: ChildProcesses, stoppi
     last: dict[str, str] = {}
     while waiting and not stopping.is_set():
         for name, url in list(waiting.items()):
-            problem = _probe(url)
+            problem = probe(url)
             if problem is None:
                 del waiting[name]
             else:
@@ -289,38 +286,3 @@ def _wait_until_ready(options: PlatformOptions, children: ChildProcesses, stoppi
             why = "; ".join(f"{name}: {waiting[name]} -> {last.get(name, 'no answer')}" for name in waiting)
             raise PlatformFailed(f"not ready after {options.ready_timeout:.0f} s: {why}")
         stopping.wait(0.25)
-
-
-def _probe(url: str) -> str | None:
-    """None when ``url`` answers 200, else what went wrong."""
-    try:
-        with _NO_PROXY.open(url, timeout=2) as response:
-            return None if response.status == 200 else f"HTTP {response.status}"
-    except urllib.error.HTTPError as error:
-        return f"HTTP {error.code}"
-    except urllib.error.URLError as error:
-        return str(error.reason)
-    except OSError as error:
-        return str(error)
-
-
-def _print_summary(
-    services: tuple[PlatformService, ...], urls: dict[str, str], broker_where: str, postgres_where: str
-) -> None:
-    rows = [("service", "API", "OpenAPI docs", "database")]
-    for s in services:
-        base = f"http://{HOST}:{s.http_port}"
-        rows.append((s.name, base, f"{base}/docs", s.database_name))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = ["", "Pathfinder is running. Ctrl-C stops everything.", ""]
-    lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows]
-    lines += ["", f"  broker      {broker_where}", f"  PostgreSQL  {postgres_where}", ""]
-    print("\n".join(lines), flush=True)
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

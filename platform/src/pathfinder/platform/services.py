@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from pathfinder.persistence.migrations import ServiceSchema
 
+HOST = "127.0.0.1"
+"""Every service listens on loopback: the platform command is for one machine."""
+
 
 @dataclass(frozen=True)
 class PlatformService:

@@ -17,8 +17,9 @@ from pathfinder.identity.persons.domain.demographics import Sex
 from pathfinder.identity.persons.domain.matching import MatchOutcome
 from pathfinder.identity.persons.domain.review import IncomingRecord
 from pathfinder.identity.persons.service_layer.attempts import Caller
-from pathfinder.identity.persons.service_layer.matching import MatchResult, decide_review, match_person
+from pathfinder.identity.persons.service_layer.matching import MatchResult, match_person
 from pathfinder.identity.persons.service_layer.refusals import Conflict, UnregisteredLa
+from pathfinder.identity.persons.service_layer.review_decisions import decide_review
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 NHS = IdentifierKind.NHS_NUMBER

@@ -20,8 +20,9 @@ from pathfinder.identity.persons.domain.matching import MatchOutcome
 from pathfinder.identity.persons.domain.person import LinkMethod
 from pathfinder.identity.persons.domain.review import ReviewStatus
 from pathfinder.identity.persons.service_layer.attempts import Caller
-from pathfinder.identity.persons.service_layer.matching import MatchResult, decide_review, match_person
+from pathfinder.identity.persons.service_layer.matching import MatchResult, match_person
 from pathfinder.identity.persons.service_layer.refusals import Conflict, ReviewNotFound
+from pathfinder.identity.persons.service_layer.review_decisions import decide_review
 from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -37,7 +37,7 @@ from pathfinder.identity.persons.domain.audit import Purpose
 from pathfinder.identity.persons.domain.demographics import Demographics
 from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier, InvalidIdentifier
 from pathfinder.identity.persons.domain.review import IncomingRecord
-from pathfinder.identity.persons.service_layer import corrections, matching, reading
+from pathfinder.identity.persons.service_layer import corrections, matching, reading, review_decisions
 from pathfinder.identity.persons.service_layer.attempts import Caller
 from pathfinder.telemetry.correlation import current_correlation_id
 from pathfinder.web.access import require_scopes
@@ -185,7 +185,7 @@ async def decide_review(
     """A person decides a possible match: the same child (linked) or a different one (a new person). Identity
     announces it (PossibleMatchResolved), which releases notifications held for it."""
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
-    result = await matching.decide_review(
+    result = await review_decisions.decide_review(
         review_id, body.decision, body.person_id, stated, uow=index.unit_of_work(), now=index.clock()
     )
     return MatchOut.of(result)

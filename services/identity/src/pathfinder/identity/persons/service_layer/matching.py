@@ -1,23 +1,22 @@
-"""Matching an incoming record to a person, and deciding the possible matches a reviewer was shown."""
+"""Matching an incoming record to a person: found, new, or a possible match held for a reviewer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 from uuid import UUID, uuid4
 
 from pathfinder.auth import OrganisationRole
-from pathfinder.contracts.identity import IdentifierKind, PossibleMatchResolved
+from pathfinder.contracts.identity import IdentifierKind
 from pathfinder.identity.persons.domain.audit import AuditAction, AuditOutcome
 from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
 from pathfinder.identity.persons.domain.matching import Candidate, MatchOutcome, decide
 from pathfinder.identity.persons.domain.matching_profile import MatchProfile, blocking_keys
-from pathfinder.identity.persons.domain.person import LinkMethod, Person, PersonStatus, SourceRecord
-from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview, ReviewDecisionRefused
+from pathfinder.identity.persons.domain.person import LinkMethod, Person, SourceRecord
+from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview
 from pathfinder.identity.persons.service_layer.attempts import Attempt, Caller
 from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
-from pathfinder.identity.persons.service_layer.refusals import Conflict, ReviewNotFound, UnregisteredLa
+from pathfinder.identity.persons.service_layer.refusals import Conflict, UnregisteredLa
 from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer, PersonIndexUnitOfWork
 
 ANOTHER_RECORD = "This X-Request-ID was used before for another record: use a new one for each record."
@@ -35,7 +34,7 @@ class MatchResult:
 
 
 @dataclass
-class _Search:
+class Search:
     """One match request: what it supplied, whose children it may find, and what it touched of others'."""
 
     incoming: IncomingRecord
@@ -89,7 +88,7 @@ async def match_person(
                 await attempt.allowed(outcome=prior.outcome.value, answered="earlier")
                 await uow.commit()
                 return answered
-        search = _Search(incoming, attempt, now, within_la=principal.organisation if is_la else None)
+        search = Search(incoming, attempt, now, within_la=principal.organisation if is_la else None)
         profile = MatchProfile.of(incoming.demographics, incoming.identifiers)
         digests = uow.persons.digests(blocking_keys(profile))
         await uow.persons.lock_blocks(digests)
@@ -102,7 +101,7 @@ async def match_person(
         if result.responsible_la != incoming.responsible_la:
             attempt.detail["named_la"] = incoming.responsible_la
         await attempt.allowed(outcome=result.outcome.value)
-        await _audit_withheld(search)
+        await audit_withheld(search)
         if request_id is not None:
             answer = MatchAnswer(result.outcome, result.person_id, result.review_id, record_digest)
             await uow.reviews.remember_answer(principal.organisation, request_id, answer)
@@ -121,7 +120,7 @@ async def _answered_before(prior: MatchAnswer, uow: PersonIndexUnitOfWork) -> Ma
     return MatchResult(prior.outcome, None, prior.review_id, review.responsible_la if review else None)
 
 
-async def _deterministic(search: _Search) -> MatchResult | None:
+async def _deterministic(search: Search) -> MatchResult | None:
     incoming, uow = search.incoming, search.uow
     if not incoming.nhs_number_verified:
         return None
@@ -134,11 +133,11 @@ async def _deterministic(search: _Search) -> MatchResult | None:
     assert person is not None
     if not search.may_find(person):
         return None
-    held = await _attach(person, search, LinkMethod.DETERMINISTIC)
+    held = await attach(person, search, LinkMethod.DETERMINISTIC)
     return MatchResult(MatchOutcome.MATCH, person.person_id, None, person.responsible_la, held)
 
 
-async def _probabilistic(search: _Search, profile: MatchProfile, digests: list[bytes]) -> MatchResult:
+async def _probabilistic(search: Search, profile: MatchProfile, digests: list[bytes]) -> MatchResult:
     uow = search.uow
     candidates, la_of = [], {}
     for person_id in sorted(await uow.persons.candidate_ids(digests)):
@@ -150,7 +149,7 @@ async def _probabilistic(search: _Search, profile: MatchProfile, digests: list[b
     if decision.outcome is MatchOutcome.MATCH and decision.person_id is not None:
         person = await uow.persons.get(decision.person_id)
         assert person is not None
-        held = await _attach(person, search, LinkMethod.PROBABILISTIC)
+        held = await attach(person, search, LinkMethod.PROBABILISTIC)
         return MatchResult(MatchOutcome.MATCH, person.person_id, None, person.responsible_la, held)
     if decision.outcome is MatchOutcome.POSSIBLE_MATCH:
         # The LA whose child the best candidate is decides; it is shown none of another LA's children.
@@ -159,11 +158,11 @@ async def _probabilistic(search: _Search, profile: MatchProfile, digests: list[b
         review = MatchReview.open(uuid4(), search.incoming, shown, search.now, responsible_la=deciding_la)
         await uow.reviews.add(review)
         return MatchResult(MatchOutcome.POSSIBLE_MATCH, None, review.review_id, deciding_la)
-    person, held = await _register(uuid4(), search)
+    person, held = await register(uuid4(), search)
     return MatchResult(MatchOutcome.NO_MATCH, person.person_id, None, person.responsible_la, held)
 
 
-async def _audit_withheld(search: _Search) -> None:
+async def audit_withheld(search: Search) -> None:
     """The LA holding a child whose identifier another LA's record carried sees, in its own audit, that it was
     asked; the asking LA was told nothing."""
     attempt = search.attempt
@@ -181,14 +180,14 @@ def _record(owner: UUID, incoming: IncomingRecord, now: datetime) -> SourceRecor
     )
 
 
-async def _owners(search: _Search) -> list[tuple[AgencyIdentifier, UUID | None]]:
+async def _owners(search: Search) -> list[tuple[AgencyIdentifier, UUID | None]]:
     """Each incoming identifier with the person id it is already linked to, if any."""
     identifiers = sorted(search.incoming.identifiers, key=lambda identifier: identifier.index_text)
     return [(identifier, await search.uow.persons.owner_of(identifier)) for identifier in identifiers]
 
 
 async def _held_elsewhere(
-    search: _Search, owners: list[tuple[AgencyIdentifier, UUID | None]], own: frozenset[UUID]
+    search: Search, owners: list[tuple[AgencyIdentifier, UUID | None]], own: frozenset[UUID]
 ) -> tuple[IdentifierKind, ...]:
     """The kinds of identifier linked to another person, as the caller may learn them: an LA is not told of
     (and the holding LA's audit records) an identifier that another LA's child holds."""
@@ -204,7 +203,7 @@ async def _held_elsewhere(
     return tuple(sorted(held))
 
 
-async def _attach(person: Person, search: _Search, method: LinkMethod) -> tuple[IdentifierKind, ...]:
+async def attach(person: Person, search: Search, method: LinkMethod) -> tuple[IdentifierKind, ...]:
     """Keep the incoming record as its source's record of ``person`` and link its identifiers, except those
     already linked to someone else (returned: a merge may be due, which is a person's decision)."""
     incoming = search.incoming
@@ -217,7 +216,7 @@ async def _attach(person: Person, search: _Search, method: LinkMethod) -> tuple[
     return await _held_elsewhere(search, owners, frozenset(person.members))
 
 
-async def _register(person_id: UUID, search: _Search) -> tuple[Person, tuple[IdentifierKind, ...]]:
+async def register(person_id: UUID, search: Search) -> tuple[Person, tuple[IdentifierKind, ...]]:
     incoming = search.incoming
     owners = await _owners(search)
     free = frozenset(identifier for identifier, owner in owners if owner is None)
@@ -231,74 +230,3 @@ async def _register(person_id: UUID, search: _Search) -> tuple[Person, tuple[Ide
     )
     await search.uow.persons.add(person)
     return person, await _held_elsewhere(search, owners, frozenset({person_id}))
-
-
-async def decide_review(
-    review_id: UUID,
-    decision: Literal["same-person", "new-person"],
-    person_id: UUID | None,
-    caller: Caller,
-    *,
-    uow: PersonIndexUnitOfWork,
-    now: datetime,
-) -> MatchResult:
-    async with uow:
-        attempt = Attempt(uow, caller, AuditAction.DECIDE_REVIEW, now, review_id=review_id)
-        review = await uow.reviews.get(review_id, lock=True)
-        if review is None:
-            await attempt.refuse(ReviewNotFound(), AuditOutcome.NOT_FOUND)
-        attempt.responsible_la = review.responsible_la
-        if caller.is_nhs:
-            await attempt.deny("NHS bodies do not decide match reviews")
-        await attempt.may_act_for(review.responsible_la)
-        attempt.detail["decision"] = decision
-        principal = caller.principal
-        within_la = principal.organisation if principal.role is OrganisationRole.LOCAL_AUTHORITY else None
-        try:
-            if decision == "same-person":
-                result, search = await _same_person(review, person_id, attempt, now, within_la)
-            else:
-                new_id = uuid4()
-                search = _Search(
-                    review.decide_new_person(new_id, by=principal.subject, at=now), attempt, now, within_la
-                )
-                person, held = await _register(new_id, search)
-                result = MatchResult(MatchOutcome.NO_MATCH, person.person_id, None, person.responsible_la, held)
-        except ReviewDecisionRefused as refused:
-            await attempt.refuse(Conflict(str(refused)), AuditOutcome.DENIED)
-        await uow.reviews.save(review)
-        assert result.person_id is not None
-        # A service that asks again with its request id gets the decision, not the review it was first told of.
-        await uow.reviews.answer_decided(review_id, MatchAnswer(result.outcome, result.person_id, review_id))
-        assert result.responsible_la is not None
-        uow.publish(
-            PossibleMatchResolved(
-                person_id=result.person_id,
-                responsible_la=result.responsible_la,
-                review_id=review_id,
-                decision=decision,
-                resolved_at=now,
-            )
-        )
-        attempt.person_id, attempt.responsible_la = result.person_id, result.responsible_la
-        await attempt.allowed()
-        await _audit_withheld(search)
-        await uow.commit()
-    return result
-
-
-async def _same_person(
-    review: MatchReview, chosen: UUID | None, attempt: Attempt, now: datetime, within_la: str | None
-) -> tuple[MatchResult, _Search]:
-    if chosen is None:
-        raise ReviewDecisionRefused("a same-person decision names the person chosen")
-    uow = attempt.uow
-    incoming = review.decide_same_person(chosen, by=attempt.caller.principal.subject, at=now)
-    roots = await uow.persons.active_roots([chosen])
-    person = await uow.persons.get(roots.pop()) if roots else None
-    if person is None or person.status is not PersonStatus.ACTIVE:
-        raise ReviewDecisionRefused("the person chosen has since been erased")
-    await attempt.may_act_on(person)
-    search = _Search(incoming, attempt, now, within_la)
-    held = await _attach(person, search, LinkMethod.REVIEWED)
-    return MatchResult(MatchOutcome.MATCH, person.person_id, None, person.responsible_la, held), search
