@@ -20,7 +20,7 @@ FRAMEWORKS = (
 )  # fmt: skip
 WEB_DATABASE_AND_BROKER = ("fastapi", "starlette", "sqlalchemy", "asyncpg", "aiokafka", "httpx", "uvicorn", "alembic")
 LONGEST_MODULE = 300
-SOURCES = [*sorted(ROOT.glob("services/*/src")), ROOT / "platform" / "src"]
+SOURCES = [*sorted(ROOT.glob("services/*/src")), *sorted(ROOT.glob("libs/*/src")), ROOT / "platform" / "src"]
 
 # Imports each module in a child forked from a bare interpreter, and reports the frameworks it loaded.
 _PROBE = """

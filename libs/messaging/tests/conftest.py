@@ -13,12 +13,13 @@ from uuid import UUID, uuid4
 import pytest
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
-from pathfinder.messaging.consumer import EventConsumer, EventContext, Subscription
+from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.relay import OutboxRelay
 from pathfinder.messaging.schema import install_messaging_schema_v1, outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.subscription import EventContext, Subscription
 from pathfinder.persistence.database import asyncpg_dsn, create_engine, session_factory
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.dialects.postgresql import UUID as PgUUID

@@ -175,3 +175,31 @@ async def test_consumer_lag_is_high_watermark_minus_position(rig) -> None:
 
 async def _nothing_unpublished(rig) -> bool:
     return bool(await rig.unpublished() == 0)
+
+
+async def test_a_stopping_worker_does_not_wait_out_a_retry_and_leaves_the_event_to_be_applied_later(rig) -> None:
+    rig.consumer_settings = rig.consumer_settings.model_copy(
+        update={"backoff_initial_seconds": 60.0, "backoff_max_seconds": 60.0}
+    )
+    poisoned = rig.event()
+    rig.poison.ids.add(poisoned.notification_id)
+    await rig.publish([poisoned])
+    stop = asyncio.Event()
+    relay, consumer = asyncio.create_task(rig.relay().run(stop)), asyncio.create_task(rig.consumer().run(stop))
+    try:
+        await rig.wait_until(lambda: _failures_recorded(rig), what="the first failed attempt")
+    finally:
+        stop.set()
+        started = asyncio.get_running_loop().time()
+        await asyncio.gather(relay, consumer)
+    assert asyncio.get_running_loop().time() - started < 10  # not the 30-60 s pause before the next attempt
+    rig.poison.ids.clear()  # fixed: a new worker applies the event, once
+    rig.consumer_settings = rig.consumer_settings.model_copy(update={"backoff_initial_seconds": 0.01})
+    async with running(rig.consumer().run):
+        await rig.wait_until(lambda: _count(rig, 1), what="the event applied after the restart")
+    assert len(await rig.applied_rows()) == 1
+
+
+async def _failures_recorded(rig) -> bool:
+    async with rig.engine.connect() as connection:
+        return bool((await connection.execute(select(consumer_failure.c.attempts))).scalars().all())

@@ -12,7 +12,8 @@ from uuid import UUID, uuid4
 import pytest
 from notifications_kit.messages import received_event
 from notifications_kit.service import LaDeliveryUnderTest, la_delivery_service
-from pathfinder.contracts.fhir.subscription_notification import NotificationType, read_subscription_notification
+from pathfinder.contracts.fhir.subscription_notification import NotificationType
+from pathfinder.contracts.fhir.subscription_notification_reader import read_subscription_notification
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
 from pathfinder.notifications.adapters.tables import la_delivery

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from notifications_kit.fakes import FakeIdentity
-from notifications_kit.messages import message, outcome_codes
+from notifications_kit.messages import child, message, outcome_codes
 from notifications_kit.service import Api, api_for, migrated, record_delivery
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import principal
@@ -168,3 +168,45 @@ async def test_a_bare_communication_is_accepted_too(api) -> None:
     assert response.status_code == 202, response.text
     [event] = await api.received_events()
     assert (event["submission_format"], event["source_message_id"]) == ("fhir-communication", "comm-1")
+
+
+async def test_an_opinion_formed_in_time_but_sent_after_school_age_is_accepted_and_shown_late(api) -> None:
+    # Born 15 August 2021: compulsory school age from 31 August 2026 (Education Act 1996 s8). The opinion was
+    # formed on 20 August, while s23 applied; the notification left the trust in September.
+    document = message(
+        child=child(birth_date=date(2021, 8, 15)),
+        opinion_formed_on=date(2026, 8, 20),
+        parent_informed_on=date(2026, 8, 24),
+        discussion_offered_on=date(2026, 8, 27),
+        sent_at=datetime(2026, 9, 14, 10, tzinfo=UTC),
+    )
+    response = await api.submit(document)
+    assert response.status_code == 202, response.text
+    assert len(await api.received_events()) == 1
+    for reader in (api.trust(), api.la("841")):
+        status = (await api.http.get(response.headers["location"], headers=reader)).json()
+        assert status["status"] == "received"
+        assert (status["notified_on"], status["days_from_opinion_to_notification"]) == ("2026-09-14", 25)
+        assert status["notified_after_compulsory_school_age"] is True
+
+
+async def test_an_opinion_formed_after_school_age_is_still_rejected(api) -> None:
+    document = message(
+        child=child(birth_date=date(2021, 8, 15)),
+        opinion_formed_on=date(2026, 9, 1),
+        parent_informed_on=date(2026, 9, 2),
+        discussion_offered_on=date(2026, 9, 3),
+        sent_at=datetime(2026, 9, 14, 10, tzinfo=UTC),
+    )
+    response = await api.submit(document)
+    assert response.status_code == 422, response.text
+    assert await api.received_events() == []
+
+
+async def test_the_retired_json_routes_are_gone(api) -> None:
+    for method, path in (("POST", "/early-years-notifications"), ("GET", f"/early-years-notifications/{uuid4()}")):
+        answer = await api.http.request(method, path, headers=api.trust(), json={})
+        assert answer.status_code in (404, 405), (method, path, answer.status_code)
+    paths = (await api.http.get("/openapi.json")).json()["paths"]
+    assert "/early-years-notifications" not in paths
+    assert "/early-years-notifications/{notification_id}" not in paths

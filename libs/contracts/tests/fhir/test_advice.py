@@ -23,10 +23,10 @@ from pathfinder.contracts.fhir.advice import (
     AdviceDocument,
     AdviceQuestionnaire,
     SubmittedAdvice,
-    parse_submitted_advice,
     submitted_advice_resource,
 )
 from pathfinder.contracts.fhir.advice_codes import ADVICE_REQUEST_IDENTIFIER_SYSTEM
+from pathfinder.contracts.fhir.advice_reader import parse_submitted_advice
 from pathfinder.contracts.fhir.outcome import FhirInputRejected, SpineErrorCode
 from pathfinder.contracts.fhir.systems import ODS_ORGANIZATION_CODE
 from pathfinder.contracts.vocabulary import AdviceForm

@@ -30,8 +30,8 @@ from pathfinder.contracts.fhir.advice_request import (
     AdviceRequestView,
     ClockStop,
     advice_request_resources,
-    parse_advice_request,
 )
+from pathfinder.contracts.fhir.advice_request_reader import parse_advice_request
 from pathfinder.contracts.fhir.nhs_number import nhs_number_check_digit
 from pathfinder.contracts.fhir.outcome import FhirInputRejected, SpineErrorCode
 from pathfinder.contracts.fhir.systems import NHS_NUMBER, NHS_NUMBER_LEGACY

@@ -25,9 +25,11 @@ from pathfinder.contracts.fhir.subscription_notification import (
     NotificationType,
     SubscriptionNotification,
     SubscriptionStatusCode,
+    subscription_notification_bundle,
+)
+from pathfinder.contracts.fhir.subscription_notification_reader import (
     missing_event_numbers,
     read_subscription_notification,
-    subscription_notification_bundle,
 )
 from pydantic import ValidationError
 

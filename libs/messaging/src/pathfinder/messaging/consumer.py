@@ -13,14 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from pathfinder.contracts import ContractEvent
-from pathfinder.contracts.consumers import ConsumerContract
 from pathfinder.messaging import inbox, metrics
 from pathfinder.messaging.broker import new_consumer
 from pathfinder.messaging.dead_letter import dead_letter_message, dead_letter_topic
@@ -30,55 +27,13 @@ from pathfinder.messaging.faults import fault_point
 from pathfinder.messaging.processing import process_span
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
-from pathfinder.messaging.workers import keep_stepping
+from pathfinder.messaging.subscription import EventContext, Subscription
+from pathfinder.messaging.workers import keep_stepping, wait_or_stop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 
 UoW = TypeVar("UoW", bound=SqlUnitOfWork)
-E = TypeVar("E", bound=ContractEvent)
-
-
-@dataclass(frozen=True, slots=True)
-class EventContext:
-    consumer_group: str
-    delivery: Delivery
-
-
-EventHandler = Callable[[E, UoW, EventContext], Awaitable[None]]
-"""A handler of events of type ``E``, run in the consumer's unit of work (which it never commits)."""
-
-
-class Subscription(Generic[UoW]):
-    """What one consumer of a service handles. ``name`` becomes the group ``<service>.<name>``.
-
-    Handlers are added with :meth:`on`, which ties each event class to a handler of that class, so that mypy
-    refuses a handler registered for an event it does not take.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._handlers: dict[type[ContractEvent], EventHandler[Any, UoW]] = {}
-
-    def on(self, event_type: type[E], handler: EventHandler[E, UoW]) -> Subscription[UoW]:
-        if event_type in self._handlers:
-            raise ValueError(f"{self.name} already handles {event_type.event_type}")
-        self._handlers[event_type] = handler
-        return self
-
-    @property
-    def event_types(self) -> tuple[type[ContractEvent], ...]:
-        return tuple(self._handlers)
-
-    def topics(self) -> list[str]:
-        return sorted({event_type.topic for event_type in self._handlers})
-
-    def handler_for(self, event: ContractEvent) -> EventHandler[Any, UoW] | None:
-        return self._handlers.get(type(event))
-
-    def contract(self, service: str) -> ConsumerContract:
-        """What this subscription reads, declared for the consumer-driven contract tests."""
-        return ConsumerContract(service=service, group=f"{service}.{self.name}", reads=self.event_types)
 
 
 class EventConsumer(Generic[UoW]):
@@ -101,12 +56,17 @@ class EventConsumer(Generic[UoW]):
         self._settings = settings
         self._consumer: AIOKafkaConsumer | None = None
         self._epochs: dict[TopicPartition, set[str]] = {}
+        self._stop: asyncio.Event | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
 
         async def step() -> bool:
             await self._connect()
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except _Stopping:
+                return False  # the event retried stays uncommitted: whoever reads the partition next applies it
             return True  # polling waits for records itself
 
         try:
@@ -246,7 +206,7 @@ class EventConsumer(Generic[UoW]):
                     extra={"group": self.group, "event_id": str(delivery.event_id), "attempts": attempts},
                 )
                 if attempts < self._settings.max_attempts:
-                    await asyncio.sleep(self._backoff(attempts))
+                    await self._back_off(attempts)
 
     async def _dead_letter_alone(self, delivery: Delivery, attempts: int) -> None:
         error = await inbox.last_error(self._engine, self.group, delivery.event_id)
@@ -269,9 +229,15 @@ class EventConsumer(Generic[UoW]):
             extra={"group": self.group, "event_id": str(delivery.event_id), "reason": reason.value},
         )
 
-    def _backoff(self, attempts: int) -> float:
+    async def _back_off(self, attempts: int) -> None:
         ceiling = min(self._settings.backoff_max_seconds, self._settings.backoff_initial_seconds * 2 ** (attempts - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        pause = random.uniform(ceiling / 2, ceiling)
+        if self._stop is None:  # driven by poll_once alone (tests, tools)
+            await asyncio.sleep(pause)
+            return
+        await wait_or_stop(self._stop, pause)
+        if self._stop.is_set():
+            raise _Stopping
 
     async def _commit_offset(self, partition: TopicPartition, next_offset: int) -> None:
         assert self._consumer is not None
@@ -298,6 +264,10 @@ class EventConsumer(Generic[UoW]):
 
     def lag(self) -> dict[tuple[str, int], int]:
         return metrics.consumer_lag_snapshot(self.group)
+
+
+class _Stopping(Exception):
+    """The worker is stopping while an event waits to be tried again."""
 
 
 def _entry(delivery: Delivery) -> inbox.InboxEntry:

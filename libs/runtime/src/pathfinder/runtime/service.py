@@ -14,10 +14,11 @@ from typing import Any, ClassVar, Generic, TypeVar
 from fastapi import APIRouter, FastAPI
 from pathfinder.messaging.broker import TopicAdmin
 from pathfinder.messaging.composition import outbox_relay
-from pathfinder.messaging.consumer import EventConsumer, Subscription
+from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.relay import OutboxRelay
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.subscription import Subscription
 from pathfinder.messaging.workers import Worker
 from pathfinder.persistence.database import create_engine, session_factory
 from pathfinder.runtime.readiness import broker_check, database_check

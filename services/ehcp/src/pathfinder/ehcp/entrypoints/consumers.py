@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.ehcp.service_layer.child_cases import record_early_years_notice
 from pathfinder.ehcp.service_layer.unit_of_work import EhcpUnitOfWork
-from pathfinder.messaging.consumer import EventContext, Subscription
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.subscription import EventContext, Subscription
 
 
 class ConsumingUnitOfWork(SqlUnitOfWork, EhcpUnitOfWork):

@@ -12,8 +12,8 @@ import logging
 from pathfinder.contracts import ContractEvent
 from pathfinder.contracts.catalogue import current_event_classes
 from pathfinder.contracts.identity import PossibleMatchResolved
-from pathfinder.messaging.consumer import EventContext, Subscription
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
+from pathfinder.messaging.subscription import EventContext, Subscription
 from pathfinder.notifications.domain.la_delivery import PublicUrls
 from pathfinder.notifications.service_layer.child_identification import release_after_review
 from pathfinder.notifications.service_layer.la_delivery import deliver_to_la
