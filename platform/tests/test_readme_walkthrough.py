@@ -1,7 +1,8 @@
 """The README's "Try the first flow", run as written: the platform started as ``python3 dev.py up`` starts it, then
 every ``sh`` block of that section in order in one bash session (the trust submits, Devon subscribes on each
-channel, follows the data link, reads the child from identity and acknowledges), then the demo, which must leave
-no subscription behind. The README cannot drift from what the platform does."""
+channel, follows the data link to the notification's status, reads the child from identity, acknowledges and
+removes its subscriptions), then the demo, which must leave no subscription behind either. The README cannot
+drift from what the platform does."""
 
 from __future__ import annotations
 
@@ -126,21 +127,39 @@ def test_the_readme_walkthrough_runs_as_written(platform: list[str], repository_
     assert '"kafka_topic":"pathfinder.la.878.events"' in said and '"every_event_type":true' in said
     assert "pathfinder.notifications.early-years-notification-received.v2" in said, "GET /event-types lists it"
     walkthrough = repository_copy / ".state" / "walkthrough"
-    kafka_line = (walkthrough / "kafka.log").read_text().splitlines()[0]
+    kafka_lines = (walkthrough / "kafka.log").read_text().splitlines()
+    kafka_line = next(line for line in kafka_lines if "early-years-notification-received" in line)
     assert "details at http://127.0.0.1:8001/fhir/early-years-notifications/" in kafka_line, "a link that works"
     webhook = json.loads((walkthrough / "webhook.log").read_text().splitlines()[0])
     assert webhook["signed"] and webhook["body"]["lacode"] == "878"
     rest_hook = json.loads((walkthrough / "rest-hook.log").read_text().splitlines()[0])
     assert rest_hook["body"]["resourceType"] == "Bundle"
+    link = next(line for line in kafka_line.split() if line.startswith("http://"))
+    status = data_link_answer(said)
+    assert status["id"] == link.rsplit("/", 1)[1] and status["responsible_la"] == "878", "Devon's notification"
+    assert {"acknowledgement_due_at", "days_from_opinion_to_notification"} <= set(status), "the status view"
     assert '"responsible_la":"878"' in said, "the child's details from identity, as Devon may see them"
     assert '"la_reference":"DEVON-EY-0001"' in said, "acknowledged"
-    assert said.rstrip().splitlines()[-2] == "acknowledged", "what the trust sees"
+    lines = said.rstrip().splitlines()
+    assert "acknowledged" in lines, "what the trust sees"
+    assert lines[-2] == "[]", "Devon removed its subscriptions"
     assert not list(repository_copy.glob("*.pem")) and not list(repository_copy.glob("*.jwks.json"))
 
-    la_client = said.rstrip().splitlines()[-1].rsplit(" ", 1)[1]
+    la_client = lines[-1].rsplit(" ", 1)[1]
+    assert asyncio.run(subscriptions_of(la_client, walkthrough / "878.pem")) == [], "none left on a dead port"
     demo = run(".venv/bin/pathfinder-demo --state-dir .state --timeout 60", repository_copy, timeout=150)
     assert demo.returncode == 0, f"{demo.stdout}\n{demo.stderr}"
     assert asyncio.run(subscriptions_of(la_client, walkthrough / "878.pem")) == [], "the demo removed its own"
+
+
+def data_link_answer(said: str) -> dict[str, object]:
+    """What Devon's own request on the event's data link answered: 200, and the notification's status."""
+    lines = said.splitlines()
+    answered = [number for number, line in enumerate(lines) if line.startswith("the data link answered ")]
+    assert len(answered) == 1, "the README shows the status code of Devon's request on the data link"
+    assert lines[answered[0]] == "the data link answered 200", lines[answered[0] - 1]
+    found: dict[str, object] = json.loads(lines[answered[0] - 1])
+    return found
 
 
 async def subscriptions_of(client_id: str, key_file: Path) -> list[object]:

@@ -9,10 +9,10 @@ notification must carry the tag, so a new endpoint without an entry here fails t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -64,6 +64,7 @@ class World:
     other_person_id: str
     notification_id: str
     notifications_service: NotificationsService
+    nhs_number: str
 
     def headers(self, caller: Principal) -> dict[str, str]:
         return self.index.headers(caller, purpose="ehc-needs-assessment")
@@ -126,6 +127,9 @@ MATRIX: dict[Route, Call] = {
     ),
     ("identity", "DELETE", "/persons/{person_id}/merges/{merge_id}"): lambda w, caller: w.index.http.delete(
         f"/persons/{w.person_id}/merges/{w.other_person_id}", headers=w.headers(caller)
+    ),
+    ("identity", "POST", "/persons/{person_id}/$transfer"): lambda w, caller: w.index.http.post(
+        f"/persons/{w.person_id}/$transfer", json={"responsible_la": "878"}, headers=w.headers(caller)
     ),
     ("identity", "POST", "/persons/{person_id}/$erase"): lambda w, caller: w.index.http.post(
         f"/persons/{w.person_id}/$erase", headers=w.headers(caller)
@@ -190,7 +194,8 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
     await upgrade_to_head("pathfinder.notifications:migrations", notifications_url)
     await upgrade_to_head("pathfinder.ehcp:migrations", ehcp_url)
     async with running_person_index(await fresh_database("matrix_identity")) as index:
-        registered = await index.match(trust("RR8"), child(identifiers=[nhs(nhs_number())], verified=True))
+        number = nhs_number()
+        registered = await index.match(trust("RR8"), child(identifiers=[nhs(number)], verified=True))
         person_id = registered["person_id"]
         made = await index.http.post(
             f"/persons/{person_id}/links", json={"kind": "upn", "value": upn()}, headers=index.headers(la("841"))
@@ -224,6 +229,7 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
                 other["person_id"],
                 notification_id,
                 notifications,
+                number,
             )
         await notifications.engine.dispose()
         await ehcp.engine.dispose()
@@ -258,10 +264,20 @@ async def test_another_la_is_refused_on_every_route_that_exposes_a_person(world,
         assert response.status_code == 200, response.text
         assert all(not value for value in response.json().values()), "another LA's children are not listed"
         return
-    assert response.status_code == 403, response.text
-    # FHIR routes refuse with an OperationOutcome, the others with problem+json.
-    fhir = route[2].startswith("/fhir/")
-    assert response.headers["content-type"] == ("application/fhir+json" if fhir else "application/problem+json")
+    audit_page = route == ("identity", "GET", "/audit-events")
+    if audit_page:  # answered as for a child never held: an empty page
+        assert (response.status_code, response.json()["events"]) == (200, []), response.text
+    elif route in WITHHELD_AS_MISSING:
+        assert response.status_code == 404, response.text
+    else:
+        assert response.status_code == 403, response.text
+    if audit_page or route in WITHHELD_AS_MISSING:
+        missing = await _missing_twin(world, route, any_la("805"))
+        assert _answer(response) == _answer(missing), "another LA's record is answered as one that does not exist"
+    else:
+        # FHIR routes refuse with an OperationOutcome, the others with problem+json.
+        fhir = route[2].startswith("/fhir/")
+        assert response.headers["content-type"] == ("application/fhir+json" if fhir else "application/problem+json")
     refused_by_scope = "required_scopes" in response.json()  # e.g. erasure: only the platform may erase
     if route[0] == "identity" and not refused_by_scope:
         denied = await world.index.rows(
@@ -272,13 +288,53 @@ async def test_another_la_is_refused_on_every_route_that_exposes_a_person(world,
         assert [row.responsible_la for row in denied] == ["841"], "the refusal is in the audit log"
 
 
+async def _match_as_805(w: World, number: str | None) -> tuple[dict[str, Any], list[str]]:
+    """805 matches a record naming itself (with ``number``, else by name, birth date and postcode alone): the
+    answer, and the NHS numbers 805 then reads on the person it was given."""
+    body = child("805", identifiers=[nhs(number)] if number else [], verified=bool(number))
+    answered = await w.index.http.post("/persons/$match", json=body, headers=w.headers(any_la("805")))
+    assert answered.status_code == 200, answered.text
+    own = answered.json()["person_id"]
+    listed = await w.index.http.get(f"/persons/{own}/identifiers", headers=w.headers(any_la("805")))
+    assert listed.status_code == 200, listed.text
+    return answered.json(), [found["value"] for found in listed.json()["identifiers"]]
+
+
+async def _in_841s_audit_from_805(w: World) -> list[tuple[str, str]]:
+    read = await w.index.http.get("/audit-events", params={"person_id": w.person_id}, headers=w.headers(any_la("841")))
+    assert read.status_code == 200, read.text
+    return [(e["action"], e["outcome"]) for e in read.json()["events"] if e["actor"]["organisation"] == "805"]
+
+
+@pytest.mark.parametrize("by_number", [True, False], ids=["nhs-number", "name-birth-date-postcode"])
+async def test_another_la_naming_itself_for_the_child_learns_nothing_and_the_childs_la_sees_it(
+    world, by_number
+) -> None:
+    """LA 805's $match for 841's child: the answer and what 805 reads back are those of a child nobody holds,
+    and 841's audit of its own child shows the attempt."""
+    answer, read_back = await _match_as_805(world, world.nhs_number if by_number else None)
+    assert answer["person_id"] != world.person_id
+    assert (answer["outcome"], answer["responsible_la"], answer["identifiers_held_elsewhere"]) == (
+        "no-match",
+        "805",
+        [],
+    )
+    # What a number nobody holds gives: the number, linked to 805's own new child.
+    assert read_back == ([world.nhs_number] if by_number else [])
+    assert await _in_841s_audit_from_805(world) == [("match", "denied")]
+
+
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
 async def test_an_nhs_body_with_nothing_to_do_with_the_child_sees_nothing(world, route) -> None:
     response = await MATRIX[route](world, any_trust("RX9"))
     if route == ("identity", "POST", "/persons/$match"):
         assert response.status_code == 200  # matching answers with an id, never with another body's details
         return
-    assert response.status_code == 403, response.text
+    if route in WITHHELD_FROM_NHS_BODIES:
+        assert response.status_code == 404, response.text
+        assert _answer(response) == _answer(await _missing_twin(world, route, any_trust("RX9")))
+    else:
+        assert response.status_code == 403, response.text
 
 
 @pytest.mark.parametrize("route", sorted(READS), ids=" ".join)
@@ -294,6 +350,50 @@ async def test_the_sender_reads_its_notification_but_the_platform_reads_no_detai
     )
     assert status.status_code == 200
     assert (await MATRIX[("identity", "GET", "/persons/{person_id}")](world, platform())).status_code == 403
+
+
+WITHHELD_AS_MISSING = {
+    ("notifications", "POST", "/early-years-notifications/{notification_id}/acknowledgement"),
+    ("notifications", "GET", "/subscriptions/{subscription_id}/deliveries"),
+    ("notifications", "GET", "/fhir/Subscription/{subscription_id}/$events"),
+    ("notifications", "GET", "/fhir/early-years-notifications/{notification_id}"),
+    ("ehcp", "GET", "/children/{person_id}"),
+    ("identity", "GET", "/persons/{person_id}"),
+    ("identity", "GET", "/persons/{person_id}/identifiers"),
+    ("identity", "POST", "/match-reviews/{review_id}/decision"),
+    ("identity", "POST", "/persons/{person_id}/links"),
+    ("identity", "DELETE", "/persons/{person_id}/links/{link_id}"),
+    ("identity", "POST", "/persons/{person_id}/merges"),
+    ("identity", "DELETE", "/persons/{person_id}/merges/{merge_id}"),
+    ("identity", "POST", "/persons/{person_id}/$transfer"),
+}
+"""Routes of one record by its id: another party's record is answered exactly as an id that holds nothing, so
+an id tells a caller nothing it may not know (the refusal is still logged, and audited by identity)."""
+
+
+WITHHELD_FROM_NHS_BODIES = {
+    route for route in WITHHELD_AS_MISSING if route[1] == "GET" and route[0] != "ehcp"
+}  # ehcp's cases are for LAs: an NHS body lacks the scope (403) before any case is looked up
+
+
+async def _missing_twin(w: World, route: Route, caller: Principal) -> httpx.Response:
+    """The same call by the same caller, for ids that hold nothing."""
+    if "{subscription_id}" in route[2]:
+        return await w.notifications.get(route[2].replace("{subscription_id}", str(uuid4())), headers=w.headers(caller))
+    nowhere = replace(
+        w,
+        person_id=str(uuid4()),
+        link_id=str(uuid4()),
+        review_id=str(uuid4()),
+        other_person_id=str(uuid4()),
+        notification_id=str(uuid4()),
+    )
+    return await MATRIX[route](nowhere, caller)
+
+
+def _answer(response: httpx.Response) -> tuple[int, str, dict[str, Any]]:
+    """What a caller learns from an answer: status, media type and body."""
+    return response.status_code, response.headers["content-type"], response.json()
 
 
 async def _la_subscription_read(w: World, caller: Principal, channel: str, path: str) -> httpx.Response:

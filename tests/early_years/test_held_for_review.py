@@ -82,7 +82,7 @@ async def test_a_notification_held_for_review_is_released_to_the_la_when_its_rev
     assert json.loads(before_review[0].value or b"")["notification_id"] == first.json()["id"]
     assert emitted_before_review == []
     assert held_status.status_code == 200 and held_status.json()["status"] == "awaiting-identity-review"
-    assert hidden_from_la.status_code == 403, hidden_from_la.text
+    assert hidden_from_la.status_code == 404, hidden_from_la.text
 
     # d. The review was 841's, about the held record, offering P.
     assert review["responsible_la"] == la_code and person_id in candidates

@@ -70,7 +70,8 @@ async def test_a_trusts_notification_reaches_only_the_responsible_la_and_its_ack
                 # 5. Another LA may not acknowledge it; the responsible LA does, with its own reference.
                 refused = await world.acknowledge(notification_id, OTHER_LA, "HBC-EY-0001")
                 acknowledged = await world.acknowledge(notification_id, RESPONSIBLE_LA, LA_REFERENCE)
-                again = await world.acknowledge(notification_id, RESPONSIBLE_LA, "DAR-EY-2026-9999")
+                again = await world.acknowledge(notification_id, RESPONSIBLE_LA, LA_REFERENCE)
+                otherwise = await world.acknowledge(notification_id, RESPONSIBLE_LA, "DAR-EY-2026-9999")
 
                 # 6. The acknowledgement reaches LA 841 on both channels.
                 await wait_for(lambda: bool(topic_841.of_type(ACKNOWLEDGED)), DEADLINE, what="ack on Kafka")
@@ -111,7 +112,7 @@ async def test_a_trusts_notification_reaches_only_the_responsible_la_and_its_ack
         assert details_for_la.status_code == 200, details_for_la.text
         assert details_for_la.json()["id"] == notification_id
         withheld = await world.api.get(link.removeprefix(gateway_prefix), headers=world.headers[OTHER_LA])
-        assert withheld.status_code == 403
+        assert withheld.status_code == 404
         event = json.loads(record.value or b"")
         assert event["notification_id"] == notification_id and event["person_id"] == person_id
         world.assert_thin(f"kafka {header_value(record.headers, 'ce_type')}", world.kafka_bytes(record), details)
@@ -140,7 +141,7 @@ async def test_a_trusts_notification_reaches_only_the_responsible_la_and_its_ack
     assert records_805 == []
     assert hooks[OTHER_LA].attempts == 0 and hooks[OTHER_LA].accepted == []
     assert other_la_logs == [[], []]
-    assert other_la_status.status_code == 403
+    assert other_la_status.status_code == 404
 
     # 4. Delivered: the Kafka delivery is recorded in the consumer's own transaction, before the webhook's
     # pending row is visible to the dispatcher, so the first delivery channel is always kafka.
@@ -151,13 +152,14 @@ async def test_a_trusts_notification_reaches_only_the_responsible_la_and_its_ack
     assert delivered["acknowledged_at"] is None and delivered["la_reference"] is None
     assert datetime.fromisoformat(delivered["acknowledgement_due_at"]) > delivered_at
 
-    # 5. 805's acknowledgement is refused (403, which never says whether the notification exists); 841's is
-    # taken, and a repeat answers the first.
-    assert refused.status_code == 403, refused.text
+    # 5. 805's acknowledgement is answered as if the notification did not exist (404); 841's is
+    # taken; a repeat answers as the first did, and a repeat naming another reference is refused, naming the first.
+    assert refused.status_code == 404, refused.text
     assert acknowledged.status_code == 201, acknowledged.text
     assert acknowledged.json()["la_reference"] == LA_REFERENCE
     assert UUID(acknowledged.json()["notification_id"]) == UUID(notification_id)
     assert again.status_code == 200 and again.json()["la_reference"] == LA_REFERENCE
+    assert otherwise.status_code == 409 and otherwise.json()["la_reference"] == LA_REFERENCE, otherwise.text
 
     # 6. The trust sees the acknowledgement with the LA's reference; so does the LA.
     final = acknowledged_status.json()

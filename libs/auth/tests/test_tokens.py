@@ -14,6 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from pathfinder.auth import OrganisationRole, Principal, Scope
+from pathfinder.auth.audiences import audience_of
 from pathfinder.auth.keys import SigningKey, StaticJwks, jwks_document
 from pathfinder.auth.testing import TEST_AUDIENCE, TEST_ISSUER, TokenMint, principal, token_mint
 from pathfinder.auth.tokens import AccessTokenIssuer, AccessTokenVerifier, InvalidAccessToken
@@ -189,7 +190,7 @@ async def test_a_verifier_trusts_every_key_of_the_jwks_during_rotation() -> None
 
 
 async def test_a_verifier_built_from_settings_with_inline_keys_accepts_the_mints_tokens(mint: TokenMint) -> None:
-    verifier = AccessTokenVerifier.from_settings(mint.auth_settings())
+    verifier = AccessTokenVerifier.from_settings(mint.auth_settings(), audience=audience_of("identity"))
     assert await verifier.verify(mint.token_for(DARLINGTON_OFFICER)) == DARLINGTON_OFFICER
 
 
@@ -197,7 +198,44 @@ async def test_a_token_the_key_signed_for_a_longer_life_than_identity_gives_is_r
     now = int(time.time())
     ten_years = signed(mint, claims_for(DARLINGTON_OFFICER, iat=now, exp=now + 10 * 365 * 24 * 3600))
     await refused(mint, ten_years, "lives longer")
-    verifier = AccessTokenVerifier.from_settings(mint.auth_settings())
+    verifier = AccessTokenVerifier.from_settings(mint.auth_settings(), audience=audience_of("identity"))
     with pytest.raises(InvalidAccessToken, match="lives longer"):
         await verifier.verify(signed(mint, claims_for(DARLINGTON_OFFICER, iat=now, exp=now + 600 + 31)))
     assert await verifier.verify(signed(mint, claims_for(DARLINGTON_OFFICER, iat=now, exp=now + 600 + 30)))
+
+
+async def test_each_service_accepts_only_tokens_for_it_and_a_token_names_the_services_of_its_scopes() -> None:
+    key = SigningKey.generate(bits=2048)
+    issuer = AccessTokenIssuer(key, issuer=TEST_ISSUER)  # no one audience: production
+    jwks = StaticJwks(jwks_document([key.public_jwk()]))
+    service = {
+        name: AccessTokenVerifier(jwks, issuer=TEST_ISSUER, audience=audience_of(name))
+        for name in ("notifications", "identity", "ehcp")
+    }
+    trust = principal(OrganisationRole.NHS_TRUST, "RH8", Scope.NOTIFICATIONS_SUBMIT)
+    trust_token = issuer.issue(trust).token
+    assert jwt.decode(trust_token, options={"verify_signature": False})["aud"] == [
+        "urn:pathfinder:identity",  # the issuer: its /me and organisation registry, nothing more without its scopes
+        "urn:pathfinder:notifications",
+    ]
+    assert await service["notifications"].verify(trust_token) == trust
+    with pytest.raises(InvalidAccessToken, match="not meant for this audience"):
+        await service["ehcp"].verify(trust_token)
+    la = principal(OrganisationRole.LOCAL_AUTHORITY, "841", Scope.NOTIFICATIONS_READ, Scope.PERSONS_READ)
+    la_token = issuer.issue(la).token
+    assert jwt.decode(la_token, options={"verify_signature": False})["aud"] == [
+        "urn:pathfinder:identity",
+        "urn:pathfinder:notifications",
+    ]
+    assert await service["identity"].verify(la_token) == la
+    with pytest.raises(InvalidAccessToken, match="not meant for this audience"):
+        await service["ehcp"].verify(la_token)
+
+
+async def test_the_audience_setting_wins_over_the_services_own(mint: TokenMint) -> None:
+    verifier = AccessTokenVerifier.from_settings(mint.auth_settings(), audience=audience_of("ehcp"))
+    assert verifier.audience == TEST_AUDIENCE
+    production = AccessTokenVerifier.from_settings(
+        mint.auth_settings().model_copy(update={"audience": None}), audience=audience_of("ehcp")
+    )
+    assert production.audience == "urn:pathfinder:ehcp"

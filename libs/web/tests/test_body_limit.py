@@ -10,8 +10,8 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, Request
-from pathfinder.auth import Principal
-from pathfinder.auth.testing import token_mint
+from pathfinder.auth import OrganisationRole, Principal
+from pathfinder.auth.testing import principal, token_mint
 from pathfinder.web.access import install_access_control, require_scopes
 from pathfinder.web.app import create_service_app
 from pathfinder.web.health import Readiness
@@ -21,6 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 LIMIT = 4096
 BIG = 50 * 1024 * 1024
 CHUNK = 64 * 1024
+MINT = token_mint()
 
 
 class Record(BaseModel):
@@ -76,7 +77,7 @@ def counting() -> CountingApp:
         max_body_bytes=LIMIT,
         body_allowances={"/bulk/{batch}": 4 * LIMIT, "/guarded": None},
     )
-    install_access_control(app, token_mint().verifier())
+    install_access_control(app, MINT.verifier())
     return CountingApp(app)
 
 
@@ -112,7 +113,10 @@ async def test_a_declared_body_over_the_limit_is_refused_unread_before_the_token
 async def test_a_streamed_body_is_stopped_once_it_passes_the_limit(
     api: httpx.AsyncClient, counting: CountingApp
 ) -> None:
-    response = await api.post("/records", content=streamed(BIG), headers={"content-type": "application/json"})
+    signed_in = MINT.headers_for(principal(OrganisationRole.LOCAL_AUTHORITY, "841"))
+    response = await api.post(
+        "/records", content=streamed(BIG), headers={"content-type": "application/json", **signed_in}
+    )
     assert_too_large(response)
     assert counting.received <= LIMIT + CHUNK
 
@@ -132,3 +136,36 @@ async def test_a_route_that_limits_its_body_itself_is_left_to_do_so(api: httpx.A
     response = await api.post("/guarded", content=streamed(BIG))
     assert response.status_code == 200
     assert response.json()["refused_at"] > 3 * LIMIT
+
+
+async def test_a_request_without_a_valid_token_is_refused_before_its_body_is_read(
+    api: httpx.AsyncClient, counting: CountingApp
+) -> None:
+    body = {"name": "x" * (LIMIT // 2)}
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = await api.post("/records", json=body, headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"].startswith('Bearer realm="pathfinder", error="invalid_token"')
+    assert counting.received == 0, "no byte of either body was read"
+
+
+async def test_a_valid_token_is_verified_once_and_the_body_then_reaches_the_route() -> None:
+    mint = token_mint()
+    verifier = mint.verifier()
+    verified: list[str] = []
+    original = verifier.verify
+
+    async def counted(token: str) -> Principal:
+        verified.append(token)
+        return await original(token)
+
+    verifier.verify = counted  # type: ignore[method-assign]
+    app = create_service_app(title="t", description="d", readiness=Readiness({}), routers=[api_router()])
+    install_access_control(app, verifier)
+    headers = mint.headers_for(principal(OrganisationRole.LOCAL_AUTHORITY, "841"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://api.test") as client:
+        response = await client.post("/records", json={"name": "abc"}, headers=headers)
+        unguarded = await client.post("/bulk/b1", content=b"x" * 10)
+    assert response.json() == {"length": 3}
+    assert len(verified) == 1, "the route uses the caller found before its body was read"
+    assert unguarded.json() == {"length": 10}, "a route that asks for no token is left alone"

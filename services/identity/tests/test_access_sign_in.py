@@ -133,3 +133,21 @@ async def test_a_request_without_both_fields_is_refused(
     response = await identity.http.post("/people/sign-in", content=content, headers={"Content-Type": content_type})
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"username": "dco@devon.example.nhs.uk\\u0000", "password": "x"}', "application/json"),
+        (b"username=dco%00%40devon.example.nhs.uk&password=x", "application/x-www-form-urlencoded"),
+        (b'{"username": "dco\\u001b@devon.example.nhs.uk", "password": "x"}', "application/json"),
+    ],
+)
+async def test_a_username_with_a_control_character_is_refused_before_it_is_looked_up(
+    identity: IdentityUnderTest, content: bytes, content_type: str
+) -> None:
+    response = await identity.http.post("/people/sign-in", content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "control characters" in response.json()["detail"]
+    assert (await sign_in(identity)).status_code == 200, "and it cost the account nothing"

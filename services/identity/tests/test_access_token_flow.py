@@ -76,7 +76,8 @@ async def test_the_token_is_signed_by_a_key_the_jwks_publishes(identity: Identit
     assert published["alg"] == "RS512"
     assert "d" not in published
     key = jwt.PyJWK(published).key
-    claims = jwt.decode(token, key, algorithms=["RS512"], audience="pathfinder-api")
+    claims = jwt.decode(token, key, algorithms=["RS512"], audience="urn:pathfinder:notifications")
+    assert claims["aud"] == ["urn:pathfinder:identity", "urn:pathfinder:notifications"], "its scopes' API, and identity"
     assert claims["iss"] == "https://identity.pathfinder.test"
     assert (claims["org"], claims["role"], claims["kind"]) == ("RK9", "nhs-trust", "client")
 
@@ -294,3 +295,17 @@ async def test_the_answer_tells_no_one_which_clients_and_keys_exist(identity: Id
         answers.add((response.status_code, response.content, tuple(sorted(headers.items()))))
         assert any(reason in record.getMessage() for record in caplog.records), reason
     assert len(answers) == 1, answers
+
+
+async def test_a_token_asked_for_one_api_names_that_api_alone(identity: IdentityUnderTest) -> None:
+    la = await identity.register_client("841", Scope.NOTIFICATIONS_READ, Scope.PERSONS_READ)
+    both = (await identity.token(la)).json()
+    assert jwt.decode(both["access_token"], options={"verify_signature": False})["aud"] == [
+        "urn:pathfinder:identity",
+        "urn:pathfinder:notifications",
+    ]
+    one = (await identity.token(la, resource="urn:pathfinder:identity")).json()
+    assert one["scope"] == "persons:read"
+    assert jwt.decode(one["access_token"], options={"verify_signature": False})["aud"] == "urn:pathfinder:identity"
+    refused = await identity.token(la, resource="urn:pathfinder:ehcp")
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_target")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from notifications_kit.fakes import FakeIdentity
+from notifications_kit.fakes import FakeIdentity, FakePostcodes
 from notifications_kit.messages import message, outcome_codes
 from notifications_kit.service import Api, api_for, migrated
 from pathfinder.notifications.service_layer.child_identification import ask_identity_again
@@ -43,7 +43,9 @@ async def test_ndjson_lines_each_get_their_own_outcome_and_are_idempotent(api) -
     assert [json.loads(line).get("id") for line in again.text.splitlines()] == [line.get("id") for line in lines]
     assert await api.received_events() == [], "identity names backfilled children from the worker"
     later = lambda: datetime.now(UTC).replace(year=2100)  # noqa: E731
-    await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=later)
+    await ask_identity_again(
+        uow=api.service.unit_of_work(), identity=api.identity, postcodes=FakePostcodes(), now=later
+    )
     [event] = await api.received_events()
     assert event["submission_format"] == "bulk"
 

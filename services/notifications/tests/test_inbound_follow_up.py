@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from notifications_kit.fakes import FakeIdentity
+from notifications_kit.fakes import FakeIdentity, FakePostcodes
 from notifications_kit.messages import message
 from notifications_kit.service import Api, api_for, migrated, record_delivery
 from pathfinder.auth import OrganisationRole, Scope
@@ -150,7 +150,7 @@ async def test_a_decided_review_releases_the_held_notification_to_the_la(api) ->
     assert held["status"] == "awaiting-identity-review"
     la_841 = principal(OrganisationRole.LOCAL_AUTHORITY, "841", Scope.NOTIFICATIONS_READ)
     hidden = await api.http.get(held["status_url"], headers=api.mint.headers_for(la_841))
-    assert hidden.status_code == 403, "an LA does not see a notification before the child is named"
+    assert hidden.status_code == 404, "an LA does not see a notification before the child is named"
 
     reviewed_child = uuid4()
     resolution = PossibleMatchResolved(
@@ -181,16 +181,22 @@ async def test_a_held_notification_asks_identity_again_if_the_announcement_never
     api.identity.answer = "review"
     held = (await api.submit(message())).json()
     now = datetime.now(UTC)
-    assert await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity) == 0
+    assert (
+        await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, postcodes=FakePostcodes()) == 0
+    )
 
     later = now + REVIEW_RECHECK_INTERVAL + timedelta(seconds=5)
-    step = await ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=lambda: later)
+    step = await ask_identity_again(
+        uow=api.service.unit_of_work(), identity=api.identity, postcodes=FakePostcodes(), now=lambda: later
+    )
     assert step == 1
     assert (await status_of(api, UUID(held["id"])))["status"] == "awaiting-identity-review", "not yet decided"
 
     api.identity.answer = "match"  # identity now answers the held request with the decided child
     much_later = later + REVIEW_RECHECK_INTERVAL + timedelta(seconds=5)
-    resolve = ask_identity_again(uow=api.service.unit_of_work(), identity=api.identity, now=lambda: much_later)
+    resolve = ask_identity_again(
+        uow=api.service.unit_of_work(), identity=api.identity, postcodes=FakePostcodes(), now=lambda: much_later
+    )
     assert await resolve == 1
     [received] = await api.received_events()
     assert received["person_id"] == str(api.identity.person_id)

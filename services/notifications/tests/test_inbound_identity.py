@@ -1,6 +1,7 @@
 # mypy: disallow-untyped-defs=False, disallow-incomplete-defs=False, disallow-any-generics=False
 """The identity adapter against the real identity app in-process: a platform client's signed assertion buys a
-token at identity's token endpoint, and $match names the child; retries get the same answer."""
+token at identity's token endpoint, and $match names the child; retries get the same answer; the LA of the
+child's postcode goes with the LA named, and a new child whose two disagree is held for the platform."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathfinder.auth import Scope
 from pathfinder.auth.client_credentials import ClientCredentialsTokens
 from pathfinder.auth.keys import SigningKey
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
-from pathfinder.notifications.adapters.identity_client import HttpIdentityClient
+from pathfinder.notifications.adapters.identity_client import HttpIdentityClient, match_request
 from pathfinder.notifications.service_layer.ports import IdentityUnavailable
 
 
@@ -65,3 +66,14 @@ async def test_a_key_identity_does_not_know_gets_no_token_and_the_notification_w
     stranger = HttpIdentityClient(ISSUER, tokens, identity.http)
     with pytest.raises(IdentityUnavailable):
         await stranger.match_child(child(), responsible_la="841", request_id="early-years-notification:3")
+
+
+async def test_the_postcodes_la_goes_to_identity_which_holds_a_disputed_new_child_for_review(identity) -> None:
+    client = await client_for(identity)
+    assert "postcode_la" not in match_request(child(), "841", None), "nothing sent when the postcode's LA is unknown"
+    disputed = child(given_names=("Nell",))
+    held = await client.match_child(disputed, responsible_la="805", request_id="ey:4", postcode_la="841")
+    assert held.review_id is not None and (held.person_id, held.responsible_la) == (None, None), "platform decides"
+    assert await client.match_child(disputed, responsible_la="805", request_id="ey:4", postcode_la="841") == held
+    agreed = await client.match_child(child(), responsible_la="841", request_id="ey:5", postcode_la="841")
+    assert (agreed.person_id is not None, agreed.responsible_la) == (True, "841")

@@ -153,6 +153,7 @@ async def test_under_a_wrong_key_deliveries_fail_clearly_and_nothing_is_sent(wor
                 endpoints=wrong.la_endpoints(),
                 policy=wrong.retry_policy,
                 lease=wrong.delivery_lease,
+                per_la=wrong.delivery.in_flight_per_la,
             )
         finally:
             await wrong.engine.dispose()

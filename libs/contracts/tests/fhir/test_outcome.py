@@ -221,3 +221,9 @@ def test_one_answer_never_mixes_the_r4_and_stu3_spine_code_systems() -> None:
     assert [coding["code"] for coding in codings] == ["INVALID_RESOURCE", "INVALID_NHS_NUMBER"]
     for code in SpineErrorCode:  # every code can be said in STU3, so every answer has one system
         assert len(systems(code, SpineErrorCode.INVALID_NHS_NUMBER)) == 1
+
+
+def test_a_wrong_or_missing_resource_type_is_located_at_resource_type() -> None:
+    for document in ({"resourceType": "Patient"}, {"type": "message"}):
+        (issue,) = rejection(document, Bundle).issues
+        assert issue.expression == ("Bundle.resourceType",)

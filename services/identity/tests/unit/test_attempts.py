@@ -10,14 +10,13 @@ import pytest
 from identity_kit.callers import la, trust
 from identity_kit.children import identifier, incoming_record
 from identity_kit.person_index_fakes import FakePersonIndex
-from pathfinder.auth import AccessDenied
 from pathfinder.contracts.identity import IdentifierKind
 from pathfinder.identity.persons.domain.audit import Actor, AuditAction, AuditOutcome, Purpose
 from pathfinder.identity.persons.domain.person import Person, SourceRecord
 from pathfinder.identity.persons.service_layer import corrections
 from pathfinder.identity.persons.service_layer.attempts import Attempt, Caller
 from pathfinder.identity.persons.service_layer.matching import match_person
-from pathfinder.identity.persons.service_layer.refusals import Conflict, PersonMerged
+from pathfinder.identity.persons.service_layer.refusals import Conflict, PersonMerged, PersonNotFound
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -76,7 +75,7 @@ async def test_a_merged_id_names_its_survivor_only_to_a_caller_allowed_to_change
         await corrections.link_identifier(retired, case_id, responsible, uow=index.unit_of_work(), now=NOW)
     assert merged.value.survivor == survivor
     other = Caller(la("805"), Purpose.RECORD_LINKAGE)
-    with pytest.raises(AccessDenied):
+    with pytest.raises(PersonNotFound):  # another LA's: as if absent
         await corrections.link_identifier(retired, case_id, other, uow=index.unit_of_work(), now=NOW)
     outcomes = [(entry.outcome, entry.detail.get("merged_into")) for entry in index.audited()[-2:]]
     assert outcomes == [(AuditOutcome.NOT_FOUND, str(survivor)), (AuditOutcome.DENIED, None)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from identity_kit.callers import la, platform, trust
@@ -19,6 +19,7 @@ from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
 from pathfinder.identity.persons.service_layer import corrections, reading
 from pathfinder.identity.persons.service_layer.attempts import Caller
 from pathfinder.identity.persons.service_layer.matching import match_person
+from pathfinder.identity.persons.service_layer.refusals import PersonNotFound
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -72,7 +73,7 @@ async def test_an_nhs_body_sees_only_what_it_supplied(index: FakePersonIndex, ch
     assert [record.organisation for record in details.records] == ["RX1"]
     links = await reading.person_identifiers(child.person_id, by(trust("RX1")), uow=index.unit_of_work(), now=NOW)
     assert [link.kind for link in links] == [IdentifierKind.ULN]
-    with pytest.raises(AccessDenied):
+    with pytest.raises(PersonNotFound):  # another LA's: as if absent
         await reading.person_details(child.person_id, by(trust("RX9")), uow=index.unit_of_work(), now=NOW)
     denied = index.audited()[-1]
     assert (denied.action, denied.outcome, denied.actor.organisation) == (
@@ -89,7 +90,7 @@ async def test_the_responsible_la_sees_everything_but_case_ids_other_las_issued(
     assert sorted(record.organisation for record in details.records) == ["RR8", "RX1"]
     links = await reading.person_identifiers(child.person_id, by(la("841")), uow=index.unit_of_work(), now=NOW)
     assert sorted(link.kind for link in links) == [IdentifierKind.NHS_NUMBER, IdentifierKind.ULN, IdentifierKind.UPN]
-    with pytest.raises(AccessDenied):
+    with pytest.raises(PersonNotFound):  # another LA's: as if absent
         await reading.person_details(child.person_id, by(la("805")), uow=index.unit_of_work(), now=NOW)
 
 
@@ -130,10 +131,15 @@ async def test_each_la_reads_the_audit_of_its_own_children_and_nhs_bodies_none(
     ours = await reading.audit_events(None, by(la("841")), uow=index.unit_of_work(), now=NOW, before=None, limit=100)
     assert {stored.entry.responsible_la for stored in ours} == {"841"}
     assert theirs.person_id not in {stored.entry.person_id for stored in ours}
-    with pytest.raises(AccessDenied):
-        await reading.audit_events(
-            child.person_id, by(la("805")), uow=index.unit_of_work(), now=NOW, before=None, limit=5
-        )
+    probed = await reading.audit_events(
+        child.person_id, by(la("805")), uow=index.unit_of_work(), now=NOW, before=None, limit=5
+    )
+    never_held = await reading.audit_events(
+        uuid4(), by(la("805")), uow=index.unit_of_work(), now=NOW, before=None, limit=5
+    )
+    assert probed == never_held == [], "another LA's child is answered as a child never held"
+    denied = index.audited()[-2]
+    assert (denied.outcome, denied.actor.organisation, denied.responsible_la) == (AuditOutcome.DENIED, "805", "841")
     with pytest.raises(AccessDenied):
         await reading.audit_events(None, by(trust("RR8")), uow=index.unit_of_work(), now=NOW, before=None, limit=5)
     everything = await reading.audit_events(

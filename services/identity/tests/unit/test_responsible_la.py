@@ -55,8 +55,8 @@ async def test_another_la_never_finds_links_to_or_learns_of_an_las_child(index: 
     assert by_hartlepool.person_id != darlington.person_id
     assert (by_hartlepool.responsible_la, by_hartlepool.held_elsewhere) == ("805", ()), "told nothing of 841's child"
     assert (darlington.person_id, "805") not in index.state.records, "805's record is not attached to 841's child"
-    [link] = [link for link in index.state.links.values() if link.identifier == number]
-    assert link.owner_id == darlington.person_id, "841's child keeps its NHS number; 805's record gets none"
+    [link] = [link for link in index.state.links.values() if link.identifier == number and link.in_force]
+    assert link.owner_id == darlington.person_id, "841's child keeps its NHS number; 805's link is only contested"
     in_841s_audit = [e for e in index.audited() if e.responsible_la == "841" and e.actor.organisation == "805"]
     assert [(e.person_id, e.outcome) for e in in_841s_audit] == [(darlington.person_id, AuditOutcome.DENIED)]
 
@@ -85,6 +85,7 @@ async def test_a_possible_match_is_decided_by_the_la_whose_children_the_candidat
         twin.person_id,
         Caller(la("841"), Purpose.RECORD_LINKAGE),
         uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
         now=NOW,
     )
     assert decided.responsible_la == "841"

@@ -66,7 +66,15 @@ async def decide(
     by: Principal | None = None,
 ) -> MatchResult:
     caller = Caller(by or la("841"), Purpose.RECORD_LINKAGE)
-    return await decide_review(review_id, decision, person_id, caller, uow=index.unit_of_work(), now=NOW)
+    return await decide_review(
+        review_id,
+        decision,
+        person_id,
+        caller,
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=NOW,
+    )
 
 
 def resolved(index: FakePersonIndex) -> list[PossibleMatchResolved]:
@@ -122,9 +130,15 @@ async def test_only_a_candidate_may_be_chosen(index: FakePersonIndex, held: Held
     assert resolved(index) == []
 
 
-@pytest.mark.parametrize("reviewer", [trust("RR8"), la("805")], ids=["nhs body", "another la"])
-async def test_nhs_bodies_and_other_las_do_not_decide(index: FakePersonIndex, held: Held, reviewer: Principal) -> None:
-    with pytest.raises(AccessDenied):
+@pytest.mark.parametrize(
+    ("reviewer", "refusal"),
+    [(trust("RR8"), AccessDenied), (la("805"), ReviewNotFound)],  # another LA's review is as if absent
+    ids=["nhs body", "another la"],
+)
+async def test_nhs_bodies_and_other_las_do_not_decide(
+    index: FakePersonIndex, held: Held, reviewer: Principal, refusal: type[Exception]
+) -> None:
+    with pytest.raises(refusal):
         await decide(index, held.review_id, "same-person", held.amelia, by=reviewer)
     assert index.state.reviews[held.review_id].status is ReviewStatus.PENDING
     last = index.audited()[-1]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from identity_kit.access_fakes import FakeAccess, FakeClientKey, fake_key_check
+from identity_kit.access_fakes import AllowanceSpent, FakeAccess, FakeAllowance, FakeClientKey, fake_key_check
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.identity.access.domain.client_assertions import ASSERTION_TYPE, AssertionRules
 from pathfinder.identity.access.service_layer import onboarding
@@ -66,6 +66,7 @@ async def grant(access: FakeAccess, asked: TokenRequest | str) -> IssuedToken:
         rules=RULES,
         assertions=access.assertions,
         tokens=access.tokens,
+        allowance=access.allowance,
         now=NOW,
     )
 
@@ -96,6 +97,22 @@ async def test_a_client_may_narrow_its_scopes_but_never_widen_them(access: FakeA
     assert (widened.value.error, widened.value.status) == ("invalid_scope", 400)
     assert "persons:erase" in widened.value.description
     assert (client_id, "j-2") not in access.state.spent
+
+
+async def test_a_token_for_one_api_holds_only_that_apis_scopes(access: FakeAccess, client_id: str) -> None:
+    for_notifications = await grant(
+        access, request(KEY.sign(claims(client_id)), resource="urn:pathfinder:notifications")
+    )
+    assert for_notifications.scope == "notifications:submit"
+    for jti, resource, why in (
+        ("j-2", "urn:pathfinder:ehcp", "holds no scope of urn:pathfinder:ehcp"),
+        ("j-3", "https://evil.example/api", "is not a Pathfinder API"),
+    ):
+        with pytest.raises(OAuthError) as refused:
+            await grant(access, request(KEY.sign(claims(client_id, jti=jti)), resource=resource))
+        assert (refused.value.error, refused.value.status) == ("invalid_target", 400)
+        assert why in refused.value.description
+        assert (client_id, jti) not in access.state.spent
 
 
 def _revoke(access: FakeAccess, client_id: str) -> None:
@@ -141,6 +158,7 @@ async def test_a_bad_assertion_is_an_invalid_client_and_buys_nothing(
     assert refused.value.description == CLIENT_NOT_AUTHENTICATED, "one answer, whatever the reason"
     assert isinstance(refused.value, ClientNotAuthenticated) and words in refused.value.reason
     assert (access.tokens.issued, access.state.spent) == ([], {})
+    assert access.allowance.spent == [], "naming a client spends nothing of its allowance"
 
 
 @pytest.mark.parametrize(
@@ -164,3 +182,16 @@ async def test_spent_jtis_are_forgotten_once_they_could_no_longer_pass(access: F
     access.state.spent[(client_id, "long-ago")] = NOW - timedelta(seconds=1)
     await grant(access, KEY.sign(claims(client_id)))
     assert list(access.state.spent) == [(client_id, "j-1")]
+
+
+async def test_only_the_client_itself_spends_its_allowance_and_over_it_gets_no_token(
+    access: FakeAccess, client_id: str
+) -> None:
+    access.allowance = FakeAllowance(each=1)
+    with pytest.raises(OAuthError):  # someone else's garbage, signed with another key, in the client's name
+        await grant(access, FakeClientKey(KEY.kid).sign(claims(client_id, jti="forged")))
+    await grant(access, KEY.sign(claims(client_id, jti="j-1")))
+    with pytest.raises(AllowanceSpent):
+        await grant(access, KEY.sign(claims(client_id, jti="j-2")))
+    assert access.allowance.spent == [client_id]
+    assert len(access.tokens.issued) == 1

@@ -4,7 +4,7 @@ fakes: no server, no network."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from notifications_kit.fakes import FakeIdentity, FakeLaEndpoints, FakePostcodes, FakeStore, subscription_rules
 from notifications_kit.messages import received_event, submission
@@ -40,6 +40,7 @@ URLS = PublicUrls("https://notifications.test", "https://identity.test", "https:
 SECRET = "whsec_" + "A" * 32
 POLICY = RetryPolicy(initial_seconds=1, max_seconds=1, budget=3)
 LEASE = timedelta(seconds=40)
+PER_LA = 2
 
 
 def envelope_of(event: EarlyYearsNotificationReceived) -> EventEnvelope:
@@ -63,7 +64,7 @@ async def deliver(store: FakeStore, event: EarlyYearsNotificationReceived) -> in
 async def dispatch(store: FakeStore, endpoints: FakeLaEndpoints, now: datetime | None = None) -> bool:
     at = now or datetime.now(UTC)
     return await send_next_delivery(
-        unit_of_work=store.unit_of_work, endpoints=endpoints, policy=POLICY, lease=LEASE, now=lambda: at
+        unit_of_work=store.unit_of_work, endpoints=endpoints, policy=POLICY, lease=LEASE, per_la=PER_LA, now=lambda: at
     )
 
 
@@ -116,7 +117,7 @@ async def test_one_childs_events_go_out_in_order_and_a_stale_claim_is_taken_over
     await deliver(store, second)
     now = datetime.now(UTC)
     async with store.unit_of_work() as uow:
-        claimed = await uow.subscriptions.claim_due_delivery(now)
+        claimed = await uow.subscriptions.claim_due_delivery(now, per_la=PER_LA)
         assert claimed is not None
         subscription, delivery = claimed
         assert delivery.event.event_id == store.deliveries[1].event.event_id, "the child's first event first"
@@ -202,3 +203,48 @@ def test_only_the_latest_claim_may_record_an_outcome() -> None:
     assert not delivery.holds(stale) and delivery.holds(latest)
     delivery.record(SendOutcome(204, None), store_time, POLICY)
     assert not delivery.holds(latest), "recorded: no claim holds a delivered delivery"
+
+
+async def claim_for_a_hung_send(store: FakeStore, at: datetime) -> tuple[str, UUID] | None:
+    """Claim as the dispatcher does, and never record an outcome: the send hangs. The LA and endpoint taken."""
+    async with store.unit_of_work() as uow:
+        due = await uow.subscriptions.claim_due_delivery(at, per_la=PER_LA)
+        if due is None:
+            return None
+        subscription, delivery = due
+        subscription.claim(delivery, at, LEASE)
+        await uow.subscriptions.save(subscription)
+        await uow.commit()
+    return subscription.la_code, subscription.id
+
+
+async def test_lanes_are_shared_one_per_endpoint_a_few_per_la_and_las_take_turns() -> None:
+    store, endpoints = FakeStore(), FakeLaEndpoints()
+    hanging = [
+        await subscribed(store, "841", Channel.WEBHOOK, endpoint=f"https://la841.example/{n}", secrets=(SECRET,))
+        for n in range(3)
+    ]
+    for _ in range(4):
+        await deliver(store, received_event(uuid4(), la_code="841"))  # each to every one of 841's endpoints
+    healthy = await subscribed(store, "805", Channel.WEBHOOK, endpoint="https://la805.example/hook", secrets=(SECRET,))
+    for _ in range(2):
+        await deliver(store, received_event(uuid4(), la_code="805"))
+    start = datetime.now(UTC)
+
+    def at(step: int) -> datetime:
+        return start + timedelta(milliseconds=step)
+
+    first, second, third = [await claim_for_a_hung_send(store, at(step)) for step in range(3)]
+    assert first is not None and first[0] == "841", "841's deliveries are the oldest"
+    assert second == ("805", healthy.id), "805 has waited longer than 841, which was just served"
+    assert third is not None and third[0] == "841" and third[1] != first[1], "another of 841's endpoints"
+    assert await claim_for_a_hung_send(store, at(3)) is None, f"841 holds its {PER_LA} lanes; 805's endpoint is busy"
+    assert {first[1], third[1]} < {s.id for s in hanging}
+
+    assert await dispatch(store, endpoints, at(4)) is False, "nothing may be claimed while those sends hang"
+    later = at(5) + LEASE
+    # The hung sends' leases ran out: 805 goes first (its turn is older than 841's latest), then 841's endpoint
+    # that has waited longest.
+    assert await dispatch(store, endpoints, later)
+    assert await claim_for_a_hung_send(store, later) == ("841", ({s.id for s in hanging} - {first[1], third[1]}).pop())
+    assert [subscription for subscription, _ in endpoints.sent] == [healthy.id]

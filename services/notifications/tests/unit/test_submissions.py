@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from uuid import uuid4
 
 import pytest
@@ -81,6 +82,36 @@ async def test_the_responsible_la_comes_from_the_postcode_when_not_named() -> No
     assert not unknown.accepted
 
 
+async def test_identity_is_given_the_la_of_the_childs_postcode_beside_the_la_named() -> None:
+    store, identity = FakeStore(), FakeIdentity(answer="review")
+    named_805 = await submit(store, identity, sent(responsible_la="805", child=child(postcode="DL1 4AB")))
+    unknown_postcode = await submit(store, identity, sent(responsible_la="841", child=child(postcode="ZZ9 9ZZ")))
+    assert identity.postcode_las == ["841", None], "the postcode's LA (841), not the one named; nothing if unknown"
+    held = named_805.notification
+    assert (held.status, held.responsible_la, held.person_id) == (
+        NotificationStatus.AWAITING_IDENTITY_REVIEW,
+        "805",
+        None,
+    )
+    assert unknown_postcode.notification.status is NotificationStatus.AWAITING_IDENTITY_REVIEW
+    assert store.events_of(EarlyYearsNotificationReceived) == [], "no LA hears of a child held for review"
+
+
+async def test_a_retry_after_identity_was_away_carries_the_postcodes_la_too() -> None:
+    store, identity = FakeStore(), FakeIdentity(answer="down")
+    result = await submit(store, identity, sent(responsible_la="805", child=child(postcode="DL1 4AB")))
+    identity.answer = "review"
+    later = NOW + timedelta(hours=1)
+    assert (
+        await ask_identity_again(
+            uow=store.unit_of_work(), identity=identity, postcodes=FakePostcodes(), now=lambda: later
+        )
+        == 1
+    )
+    assert identity.postcode_las == ["841", "841"]
+    assert store.notifications[result.notification.id].status is NotificationStatus.AWAITING_IDENTITY_REVIEW
+
+
 async def test_the_dates_are_judged_on_the_england_calendar() -> None:
     # 23:30 UTC on 31 May is already 1 June in London (BST): an opinion formed on 1 June is not after the sending.
     result = await submit(
@@ -101,10 +132,11 @@ async def test_identity_away_then_back_names_the_child_with_the_same_request() -
     store, identity = FakeStore(), FakeIdentity(answer="down")
     result = await submit(store, identity, sent())
     assert result.notification.status is NotificationStatus.AWAITING_IDENTITY
-    assert await ask_identity_again(uow=store.unit_of_work(), identity=identity, now=lambda: NOW) == 0, "not due"
+    retry = partial(ask_identity_again, identity=identity, postcodes=FakePostcodes())
+    assert await retry(uow=store.unit_of_work(), now=lambda: NOW) == 0, "not due"
     identity.answer = "match"
     later = NOW + timedelta(hours=1)
-    assert await ask_identity_again(uow=store.unit_of_work(), identity=identity, now=lambda: later) == 1
+    assert await retry(uow=store.unit_of_work(), now=lambda: later) == 1
     assert store.notifications[result.notification.id].status is NotificationStatus.RECEIVED
     assert len(set(identity.calls)) == 1 and len(identity.calls) == 2
 

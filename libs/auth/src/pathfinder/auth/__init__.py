@@ -6,7 +6,7 @@ access tokens with :class:`pathfinder.auth.tokens.AccessTokenIssuer`; every serv
 :class:`pathfinder.auth.tokens.AccessTokenVerifier`, behind the FastAPI dependencies of ``pathfinder.web.access``.
 """
 
-from pathfinder.auth.policy import AccessDenied, ensure_la_may_see
+from pathfinder.auth.policy import AccessDenied, ensure_la_may_see, withheld_as_missing
 from pathfinder.auth.principal import PLATFORM_ORGANISATION, OrganisationRole, Principal, Scope
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "Principal",
     "Scope",
     "ensure_la_may_see",
+    "withheld_as_missing",
 ]

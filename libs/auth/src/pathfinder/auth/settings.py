@@ -38,7 +38,11 @@ class AuthSettings(BaseSettings):
         default="http://127.0.0.1:8004",
         description="Public base URL of the identity service; the 'iss' of every access token",
     )
-    audience: str = Field(default="pathfinder-api", description="The 'aud' of every access token")
+    audience: str | None = Field(
+        default=None,
+        description="One 'aud' that every service accepts and identity puts in every token, instead of each "
+        "service's own (urn:pathfinder:<service>, see pathfinder.auth.audiences): for tests, never in production",
+    )
     jwks_url: str | None = Field(
         default=None, description="Where identity publishes its signing keys (default: <issuer>/.well-known/jwks.json)"
     )

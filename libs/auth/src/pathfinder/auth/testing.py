@@ -43,6 +43,11 @@ class TokenMint:
     signing_key: SigningKey
     issuer: AccessTokenIssuer
 
+    @property
+    def audience(self) -> str:
+        assert self.issuer.audience is not None, "a test mint's tokens name one audience, which its verifiers accept"
+        return self.issuer.audience
+
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return jwks_document([self.signing_key.public_jwk()])
 
@@ -50,7 +55,7 @@ class TokenMint:
         """Settings a service under test can build its verifier from (the JWKS given inline)."""
         return AuthSettings(
             issuer=self.issuer.issuer,
-            audience=self.issuer.audience,
+            audience=self.audience,
             jwks_json=json.dumps(self.jwks()),
             token_lifetime_seconds=self.issuer.lifetime_seconds,
         )
@@ -60,7 +65,7 @@ class TokenMint:
         settings = self.auth_settings()
         return {
             "PATHFINDER_AUTH_ISSUER": settings.issuer,
-            "PATHFINDER_AUTH_AUDIENCE": settings.audience,
+            "PATHFINDER_AUTH_AUDIENCE": self.audience,
             "PATHFINDER_AUTH_JWKS_JSON": settings.jwks_json or "",
         }
 
@@ -68,7 +73,7 @@ class TokenMint:
         return AccessTokenVerifier(
             StaticJwks(self.jwks()),
             issuer=self.issuer.issuer,
-            audience=self.issuer.audience,
+            audience=self.audience,
             max_lifetime_seconds=self.issuer.lifetime_seconds + 30,
         )
 

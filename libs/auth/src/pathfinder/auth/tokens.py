@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from pathfinder.auth.audiences import token_audiences
 from pathfinder.auth.keys import (
     SIGNATURE_ALGORITHM,
     JwksSource,
@@ -53,7 +54,10 @@ class IssuedAccessToken:
 class AccessTokenIssuer:
     """Signs access tokens with identity's current signing key."""
 
-    def __init__(self, signing_key: SigningKey, *, issuer: str, audience: str, lifetime_seconds: int = 600) -> None:
+    def __init__(
+        self, signing_key: SigningKey, *, issuer: str, audience: str | None = None, lifetime_seconds: int = 600
+    ) -> None:
+        """``audience``: one ``aud`` for every token; None (in production) names the services of its scopes."""
         self.signing_key = signing_key
         self.issuer = issuer
         self.audience = audience
@@ -74,7 +78,7 @@ class AccessTokenIssuer:
         token_id = str(uuid.uuid4())
         claims = {
             "iss": self.issuer,
-            "aud": self.audience,
+            "aud": self.audience or _audience_claim(token_audiences(principal.scopes)),
             "sub": principal.subject,
             "jti": token_id,
             "iat": int(issued_at.timestamp()),
@@ -119,7 +123,11 @@ class AccessTokenVerifier:
         self._clock = clock
 
     @classmethod
-    def from_settings(cls, settings: AuthSettings, *, keys: JwksSource | None = None) -> AccessTokenVerifier:
+    def from_settings(
+        cls, settings: AuthSettings, *, audience: str, keys: JwksSource | None = None
+    ) -> AccessTokenVerifier:
+        """``audience``: the service's own (:func:`pathfinder.auth.audiences.audience_of`); the setting, where
+        given, wins."""
         if keys is None:
             keys = (
                 StaticJwks(settings.jwks_json)
@@ -134,7 +142,7 @@ class AccessTokenVerifier:
         return cls(
             keys,
             issuer=settings.issuer,
-            audience=settings.audience,
+            audience=settings.audience or audience,
             clock_skew_seconds=settings.clock_skew_seconds,
             max_lifetime_seconds=settings.token_lifetime_seconds + settings.clock_skew_seconds,
         )
@@ -170,7 +178,6 @@ class AccessTokenVerifier:
                 issuer=self.issuer,
                 options={
                     "require": list(REQUIRED_CLAIMS),
-                    "strict_aud": True,
                     "verify_exp": False,  # checked below against this verifier's clock
                     "verify_nbf": False,
                     "verify_iat": False,
@@ -198,6 +205,11 @@ class AccessTokenVerifier:
             raise InvalidAccessToken("The access token is not valid yet.")
         if exp - iat > self._max_lifetime:
             raise InvalidAccessToken("The access token lives longer than identity issues tokens for.")
+
+
+def _audience_claim(audiences: tuple[str, ...]) -> str | list[str]:
+    """One audience as a string, several as a list (RFC 7519 §4.1.3)."""
+    return audiences[0] if len(audiences) == 1 else list(audiences)
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

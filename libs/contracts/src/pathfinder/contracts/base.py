@@ -17,7 +17,7 @@ LaCode = Annotated[
 OdsCode = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z0-9]{3,10}$"),
-    Field(description="NHS Organisation Data Service code of an ICB, trust or other NHS body, e.g. RR8"),
+    Field(description="NHS Organisation Data Service code of an ICB, trust or other NHS body, e.g. RH8 (Royal Devon)"),
 ]
 LondonDate = Annotated[
     date,

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pathfinder.contracts.base import ChildEvent, UtcInstant
+from pathfinder.contracts.base import ChildEvent, LaCode, UtcInstant
 from pydantic import Field
 
 IDENTITY_TOPIC = "pathfinder.identity.persons"
@@ -85,6 +85,16 @@ class PersonsUnmerged(IdentityEvent):
     merge_id: UUID = Field(description="The merge undone")
     restored_person_id: UUID = Field(description="The person id restored")
     unmerged_at: UtcInstant = Field(description="Instant of the unmerge")
+
+
+class ResponsibleLaChanged(IdentityEvent):
+    """The child was handed to another LA: ``responsible_la`` (the only LA this is delivered to) is responsible
+    from now on, and ``previous_la`` no longer is. Services that keep or route the child's work by LA move it."""
+
+    event_type: ClassVar[str] = "pathfinder.identity.responsible-la-changed.v1"
+
+    previous_la: LaCode = Field(description="The LA that was responsible for the child until now")
+    changed_at: UtcInstant = Field(description="Instant of the transfer")
 
 
 class PersonErased(IdentityEvent):

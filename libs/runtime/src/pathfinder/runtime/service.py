@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -19,8 +20,9 @@ from pathfinder.messaging.relay import OutboxRelay
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from pathfinder.messaging.subscription import Subscription
-from pathfinder.messaging.workers import Worker
+from pathfinder.messaging.workers import Worker, repeating
 from pathfinder.persistence.database import create_engine, session_factory
+from pathfinder.persistence.token_buckets import SqlTokenBuckets
 from pathfinder.runtime.readiness import broker_check, database_check
 from pathfinder.runtime.settings import ServiceSettings
 from pathfinder.web.app import create_service_app
@@ -36,6 +38,8 @@ class ServiceRuntime(Generic[SettingsT]):
     service: ClassVar[str]
     title: ClassVar[str]
     description: ClassVar[str]
+    keeps_token_buckets: ClassVar[bool] = False
+    """Its migrations made the rate limits' table (``install_token_buckets_v1``): its worker forgets full buckets."""
 
     settings: SettingsT
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
@@ -47,6 +51,11 @@ class ServiceRuntime(Generic[SettingsT]):
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url, pool_size=self.settings.database_pool_size)
         self.sessions = session_factory(self.engine)
+
+    @cached_property
+    def token_buckets(self) -> SqlTokenBuckets:
+        """Rate limits' buckets, shared by every API process of the service (see ``keeps_token_buckets``)."""
+        return SqlTokenBuckets(self.engine)
 
     @property
     def source(self) -> str:
@@ -117,4 +126,7 @@ class ServiceRuntime(Generic[SettingsT]):
     def workers(self) -> list[Worker]:
         """The relay (which also publishes the consumers' dead letters), the consumers and the other workers."""
         consumers = self.consumers()
-        return [self.relay(consumers).run, *(consumer.run for consumer in consumers), *self.other_workers()]
+        workers = [self.relay(consumers).run, *(consumer.run for consumer in consumers), *self.other_workers()]
+        if self.keeps_token_buckets:
+            workers.append(repeating("rate limit buckets", self.token_buckets.forget_full, idle_seconds=60))
+        return workers

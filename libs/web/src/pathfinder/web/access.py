@@ -22,6 +22,7 @@ from pathfinder.auth.keys import JwksUnavailable
 from pathfinder.auth.tokens import AccessTokenVerifier, InvalidAccessToken
 from pathfinder.web.health import Readiness
 from pathfinder.web.problems import Problem, problem_response
+from starlette.exceptions import HTTPException
 
 SESSION_COOKIE = "__Host-pathfinder-session"
 REALM = "pathfinder"
@@ -49,12 +50,34 @@ class InsufficientScope(Problem):
         self.missing = sorted(missing)
 
 
+class TokenRefused(HTTPException):
+    """Raised while the body is asked for; FastAPI passes an ``HTTPException`` through its body parsing untouched,
+    and the handler :func:`install_access_control` adds answers with ``refusal``
+    (:mod:`pathfinder.web.token_first`)."""
+
+    def __init__(self, refusal: Problem) -> None:
+        super().__init__(refusal.status, refusal.detail)
+        self.refusal = refusal
+
+
 def _quoted(text: str) -> str:
     return text.replace("\\", "").replace('"', "'")
 
 
 async def _not_authenticated(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotAuthenticated)
+    return not_authenticated_response(exc)
+
+
+async def _token_refused_before_body(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TokenRefused)
+    refusal = exc.refusal
+    if isinstance(refusal, NotAuthenticated):
+        return not_authenticated_response(refusal)
+    return problem_response(refusal.status, refusal.title, refusal.detail)
+
+
+def not_authenticated_response(exc: NotAuthenticated) -> JSONResponse:
     response = problem_response(401, exc.title, exc.description, error="invalid_token")
     response.headers["WWW-Authenticate"] = (
         f'Bearer realm="{REALM}", error="invalid_token", error_description="{_quoted(exc.description)}"'
@@ -76,6 +99,7 @@ def install_access_control(app: FastAPI, verifier: AccessTokenVerifier) -> None:
     is not ready until the verifier can check tokens (a service answering 503 to every request is not ready)."""
     app.state.access_tokens = verifier
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(TokenRefused, _token_refused_before_body)
     app.add_exception_handler(InsufficientScope, _insufficient_scope)
     readiness: Readiness | None = getattr(app.state, "readiness", None)
     if readiness is not None:
@@ -100,6 +124,30 @@ def presented_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+async def authenticated(request: Request) -> Principal:
+    """Who presented the request's access token (401 unless a valid one is presented), verified once per
+    request: a rate limit and the route's scope check share the answer."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
+    verifier = access_token_verifier(request)
+    token = presented_token(request)
+    if token is None:
+        raise NotAuthenticated("An access token is required.")
+    try:
+        principal = await verifier.verify(token)
+    except InvalidAccessToken as invalid:
+        raise NotAuthenticated(invalid.description) from None
+    except JwksUnavailable:
+        raise Problem(503, "Service Unavailable", "Access tokens cannot be checked just now.") from None
+    request.state.principal = principal
+    return principal
+
+
+token_dependencies: set[Callable[..., Awaitable[Principal]]] = set()
+"""Every dependency :func:`require_scopes` made: a route that has one needs a token before its body is read."""
+
+
 def require_scopes(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
     """A dependency that answers 401 unless a valid access token is presented and 403 unless it holds every one
     of ``scopes`` (none: any authenticated caller)."""
@@ -108,20 +156,11 @@ def require_scopes(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
     async def authorised_principal(
         request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, bearer_token_documented]
     ) -> Principal:
-        verifier = access_token_verifier(request)
-        token = presented_token(request)
-        if token is None:
-            raise NotAuthenticated("An access token is required.")
-        try:
-            principal = await verifier.verify(token)
-        except InvalidAccessToken as invalid:
-            raise NotAuthenticated(invalid.description) from None
-        except JwksUnavailable:
-            raise Problem(503, "Service Unavailable", "Access tokens cannot be checked just now.") from None
+        principal = await authenticated(request)
         missing = required - principal.scopes
         if missing:
             raise InsufficientScope(missing)
-        request.state.principal = principal
         return principal
 
+    token_dependencies.add(authorised_principal)
     return authorised_principal

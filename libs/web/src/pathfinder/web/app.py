@@ -14,6 +14,7 @@ from pathfinder.web.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from pathfinder.web.correlation import CorrelationMiddleware
 from pathfinder.web.health import Readiness, health_router
 from pathfinder.web.problems import install_problem_handlers
+from pathfinder.web.token_first import TokenBeforeBody
 
 DOCS_ASSETS = "/docs-assets"
 # Swagger UI would otherwise ask a public validator about the document; the docs page works with no network.
@@ -66,6 +67,7 @@ def create_service_app(
     app.include_router(health_router(readiness))
     for router in routers:
         app.include_router(router)
+    app.add_middleware(TokenBeforeBody)  # inside the body limit: an oversized body is refused before anything
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, allowances=body_allowances or {})
     app.add_middleware(CorrelationMiddleware)  # outside the limit, so that its 413 carries a correlation id
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health/live,health/ready")

@@ -3,6 +3,7 @@ OperationOutcome instead and install their own handlers)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -43,6 +44,7 @@ _PROBLEM_DESCRIPTIONS = {
     404: "Not found, or not visible to the caller",
     409: "Conflicts with the current state",
     422: "The request is not valid (see errors)",
+    429: "Too many requests from this caller: retry after Retry-After seconds",
     503: "Temporarily unavailable",
 }
 
@@ -60,6 +62,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             declared["headers"] = {
                 "WWW-Authenticate": {"description": "Bearer challenge", "schema": {"type": "string"}}
             }
+        if status == 429:
+            declared["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}
+            }
         responses[status] = declared
     return responses
 
@@ -68,13 +74,21 @@ class Problem(Exception):
     """Raise from a handler to answer with a problem document; ``extensions`` become members of it."""
 
     def __init__(
-        self, status: int, title: str, detail: str | None = None, *, type_: str = "about:blank", **extensions: Any
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        type_: str = "about:blank",
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
         self.detail = detail
         self.type = type_
+        self.headers = dict(headers or {})
         self.extensions = extensions
 
 
@@ -90,7 +104,9 @@ def problem_response(
 
 async def _problem(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.title, exc.detail, type_=exc.type, **exc.extensions)
+    response = problem_response(exc.status, exc.title, exc.detail, type_=exc.type, **exc.extensions)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from pathfinder.auth.audiences import audience_of
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.tokens import AccessTokenVerifier
 from pathfinder.ehcp.adapters.unit_of_work import SqlEhcpUnitOfWork
@@ -18,24 +19,36 @@ from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.runtime.service import ServiceRuntime
 from pathfinder.web.access import install_access_control
+from pathfinder.web.problems import problem_responses
+from pathfinder.web.rate_limits import ClientRateLimits, Rate, RateLimit
 
 
 @dataclass
 class EhcpService(ServiceRuntime[EhcpSettings]):
     service = SERVICE
     title = "Pathfinder EHC needs assessments and plans"
-    description = "The EHC needs assessment and plan lifecycle with its statutory clock."
+    description = (
+        "The EHC needs assessment and plan lifecycle with its statutory clock.\n\n"
+        "The events ehcp publishes, and those an LA may receive on its subscriptions, are listed at notifications' "
+        "`GET /event-types`, with the JSON Schema of each one's data at `GET /event-types/{event_type}/schema` (the "
+        "same documents as `libs/contracts/schemas/` in the repository, explained in `libs/contracts/CATALOGUE.md`)."
+    )
 
     auth: AuthSettings = field(default_factory=AuthSettings)
+    keeps_token_buckets = True
 
     def unit_of_work(self) -> SqlEhcpUnitOfWork:
         return SqlEhcpUnitOfWork(self.sessions, source=self.source)
 
     def routers(self) -> Sequence[APIRouter]:
-        return (child_cases_http.router,)
+        rate = Rate(self.settings.client_rate_per_second, self.settings.client_rate_burst)
+        per_client = ClientRateLimits(RateLimit("client", rate, self.token_buckets))
+        limited = APIRouter(dependencies=[Depends(per_client)], responses=problem_responses(429))
+        limited.include_router(child_cases_http.router)
+        return (limited,)
 
     def configure_app(self, app: FastAPI) -> None:
-        install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
+        install_access_control(app, AccessTokenVerifier.from_settings(self.auth, audience=audience_of(self.service)))
         http_dependencies.provided.install(app, http_dependencies.EhcpHttp(unit_of_work=self.unit_of_work))
 
     def consumers(self) -> list[EventConsumer[Any]]:

@@ -14,7 +14,13 @@ from pathfinder.runtime.service import ServiceRuntime
 class HealthAdviceService(ServiceRuntime[HealthAdviceSettings]):
     service = SERVICE
     title = "Pathfinder health advice"
-    description = "Advice requests to health with their 6-week deadlines (SEND Regulations 2014, reg 8)."
+    description = (
+        "Advice requests to health with their 6-week deadlines (SEND Regulations 2014, reg 8). Only its health "
+        "probes run so far.\n\n"
+        "The events it will publish are catalogued already: the JSON Schema of each one's data is at "
+        "notifications' `GET /event-types/{event_type}/schema` (the same documents as `libs/contracts/schemas/` "
+        "in the repository, explained field by field in `libs/contracts/CATALOGUE.md`)."
+    )
 
 
 def bootstrap(

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from pathfinder.auth import OrganisationRole
+from pathfinder.auth.audiences import audience_of
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.tokens import AccessTokenVerifier
 from pathfinder.identity.access.adapters.client_assertion_jwt import Rs512Assertions, check_client_key
@@ -25,16 +26,29 @@ from pathfinder.identity.access.adapters.unit_of_work import SqlAccessUnitOfWork
 from pathfinder.identity.access.domain.client_assertions import AssertionRules
 from pathfinder.identity.access.domain.person_accounts import LockoutPolicy
 from pathfinder.identity.access.service_layer.ports import KeyCheck
-from pathfinder.identity.entrypoints.access_http import access_routers
-from pathfinder.identity.entrypoints.dependencies import AccessDependencies, PersonIndexDependencies, provide
+from pathfinder.identity.entrypoints.access_http import oauth_router, organisations_router, people_router
+from pathfinder.identity.entrypoints.dependencies import (
+    AccessDependencies,
+    AccessRateLimits,
+    PersonIndexDependencies,
+    provide,
+)
 from pathfinder.identity.entrypoints.persons_http import router as persons_router
 from pathfinder.identity.entrypoints.persons_problems import install_person_index_problems
 from pathfinder.identity.persons.adapters.unit_of_work import SqlPersonIndexUnitOfWork
 from pathfinder.identity.persons.adapters.vault import PersonVault
 from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
-from pathfinder.identity.settings import SERVICE, AccessSettings, IdentitySettings, PersonVaultSettings
+from pathfinder.identity.settings import (
+    SERVICE,
+    AccessSettings,
+    IdentitySettings,
+    PersonVaultSettings,
+    RateLimitSettings,
+)
 from pathfinder.runtime.service import ServiceRuntime
 from pathfinder.web.access import install_access_control
+from pathfinder.web.problems import problem_responses
+from pathfinder.web.rate_limits import ClientRateLimits, Rate, RateLimit, TrustedProxies
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -120,9 +134,9 @@ class Access:
 
     @cached_property
     def verifier(self) -> AccessTokenVerifier:
-        return AccessTokenVerifier.from_settings(self.auth, keys=self.key_ring)
+        return AccessTokenVerifier.from_settings(self.auth, audience=audience_of(SERVICE), keys=self.key_ring)
 
-    def dependencies(self) -> AccessDependencies:
+    def dependencies(self, limits: AccessRateLimits) -> AccessDependencies:
         return AccessDependencies(
             unit_of_work=self.unit_of_work,
             assertion_rules=self.assertion_rules,
@@ -132,6 +146,7 @@ class Access:
             passwords=self.passwords,
             lockout=self.lockout,
             clock=self.clock,
+            limits=limits,
         )
 
 
@@ -174,12 +189,19 @@ class PersonIndex:
 class IdentityService(ServiceRuntime[IdentitySettings]):
     service = SERVICE
     title = "Pathfinder identity"
-    description = "Organisations, API clients and the child across agencies behind a pseudonymous id."
+    description = (
+        "Organisations, API clients and the child across agencies behind a pseudonymous id.\n\n"
+        "The events identity publishes are catalogued with every other: the JSON Schema of each one's data is at "
+        "notifications' `GET /event-types/{event_type}/schema` (the same documents as `libs/contracts/schemas/` in "
+        "the repository, explained field by field in `libs/contracts/CATALOGUE.md`)."
+    )
 
     access_settings: AccessSettings = field(default_factory=AccessSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     vault_settings: PersonVaultSettings = field(default_factory=PersonVaultSettings)
+    rate_limit_settings: RateLimitSettings = field(default_factory=RateLimitSettings)
     clock: Clock = utc_now
+    keeps_token_buckets = True
 
     # Built when first asked for: the worker needs neither context, the command only access.
     @cached_property
@@ -191,13 +213,42 @@ class IdentityService(ServiceRuntime[IdentitySettings]):
         registry = RegisteredLocalAuthorities(self.access.unit_of_work)
         return PersonIndex(self.sessions, self.source, self.vault_settings, registry, self.clock)
 
+    def _limit(self, name: str, per_second: float, burst: int) -> RateLimit:
+        return RateLimit(name, Rate(per_second, burst), self.token_buckets)
+
     def routers(self) -> Sequence[APIRouter]:
-        return [*access_routers(), persons_router]
+        # Every authenticated route is limited per client, $match by its own (higher) rate.
+        settings = self.rate_limit_settings
+        per_client = ClientRateLimits(
+            self._limit("client", settings.client_per_second, settings.client_burst),
+            routes={"POST /persons/$match": self._limit("match", settings.match_per_second, settings.match_burst)},
+        )
+        limited = APIRouter(dependencies=[Depends(per_client)], responses=problem_responses(429))
+        limited.include_router(organisations_router)
+        limited.include_router(persons_router)
+        return [oauth_router, people_router, limited]
+
+    def access_rate_limits(self) -> AccessRateLimits:
+        settings = self.rate_limit_settings
+        return AccessRateLimits(
+            token=self._limit("token", settings.token_per_second, settings.token_burst),
+            token_failures=self._limit(
+                "token-failures", settings.token_failures_per_second, settings.token_failures_burst
+            ),
+            sign_in_account=self._limit(
+                "sign-in-account", settings.sign_in_account_per_second, settings.sign_in_account_burst
+            ),
+            sign_in_source=self._limit(
+                "sign-in-source", settings.sign_in_source_per_second, settings.sign_in_source_burst
+            ),
+            proxies=TrustedProxies(settings.trusted_proxies),
+        )
 
     def configure_app(self, app: FastAPI) -> None:
         install_access_control(app, self.access.verifier)
         install_person_index_problems(app)
-        provide(app, access=self.access.dependencies(), person_index=self.person_index.dependencies())
+        access = self.access.dependencies(self.access_rate_limits())
+        provide(app, access=access, person_index=self.person_index.dependencies())
 
 
 def bootstrap(settings: IdentitySettings | None = None, *, clock: Clock = utc_now) -> IdentityService:

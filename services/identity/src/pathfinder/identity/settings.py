@@ -4,7 +4,7 @@ and the person index's master key. Only the composition root reads them."""
 from __future__ import annotations
 
 from pathfinder.runtime.settings import ServiceSettings
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE = "identity"
@@ -66,4 +66,37 @@ class PersonVaultSettings(BaseSettings):
         description="32 random bytes, base64url: wraps each person's data key and keys the blind indexes. "
         "Without it a throwaway key is made at start (development only: details sealed under it cannot be read "
         "after a restart)",
+    )
+
+
+class RateLimitSettings(BaseSettings):
+    """``PATHFINDER_IDENTITY_RATE_LIMIT_*``: token buckets in identity's database, shared by every API process.
+    Each pair is the sustained rate (per second) and the burst a caller may spend at once; over it, 429 with
+    Retry-After."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHFINDER_IDENTITY_RATE_LIMIT_", extra="ignore")
+
+    client_per_second: float = Field(default=20, gt=0, description="Each client, on every authenticated route")
+    client_burst: int = Field(default=200, ge=1)
+    match_per_second: float = Field(
+        default=100, gt=0, description="Each client, on POST /persons/$match (notifications resolves every child)"
+    )
+    match_burst: int = Field(default=1000, ge=1)
+    token_per_second: float = Field(
+        default=1, gt=0, description="Each client, on the token endpoint: only requests whose assertion it signed"
+    )
+    token_burst: int = Field(default=20, ge=1)
+    token_failures_per_second: float = Field(
+        default=0.5, gt=0, description="Each source address, the token endpoint's refusals (then 429 instead)"
+    )
+    token_failures_burst: int = Field(default=30, ge=1)
+    sign_in_account_per_second: float = Field(default=0.1, gt=0, description="Each username, on people's sign-in")
+    sign_in_account_burst: int = Field(default=10, ge=1)
+    sign_in_source_per_second: float = Field(default=5, gt=0, description="Each source address, on people's sign-in")
+    sign_in_source_burst: int = Field(default=50, ge=1)
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default=[],
+        description='JSON list of the proxies\' addresses or networks (e.g. ["10.0.0.0/8"]) whose X-Forwarded-For '
+        "names a request's source. Without them a source is the connecting address: behind a proxy, the proxy's, "
+        "so every caller shares one per-source bucket",
     )

@@ -197,6 +197,23 @@ class FakeTokens:
         return token
 
 
+class AllowanceSpent(Exception):
+    pass
+
+
+@dataclass
+class FakeAllowance:
+    """Each client's token allowance: who spent it, in order; once ``each`` are spent by a client, a refusal."""
+
+    each: int | None = None
+    spent: list[str] = field(default_factory=list)
+
+    async def __call__(self, client_id: str) -> None:
+        if self.each is not None and self.spent.count(client_id) >= self.each:
+            raise AllowanceSpent(client_id)
+        self.spent.append(client_id)
+
+
 def fake_key_check(jwk: Mapping[str, Any]) -> None:
     if jwk.get("kty") != "RSA" or not jwk.get("n"):
         raise UnusableKey("only RSA keys (kty 'RSA') are accepted")
@@ -257,6 +274,7 @@ class FakeAccess:
     passwords: FakePasswords = field(default_factory=FakePasswords)
     tokens: FakeTokens = field(default_factory=FakeTokens)
     assertions: FakeAssertions = field(default_factory=FakeAssertions)
+    allowance: FakeAllowance = field(default_factory=FakeAllowance)
 
     @property
     def state(self) -> AccessState:

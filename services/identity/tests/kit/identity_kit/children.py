@@ -59,8 +59,10 @@ def incoming_record(
     source: str = "RR8",
     source_role: str = "nhs-trust",
     verified: bool = False,
+    postcode_la: str | None = None,
 ) -> IncomingRecord:
-    """What a match request from ``source`` says about a child of ``responsible_la``."""
+    """What a match request from ``source`` says about a child of ``responsible_la`` (``postcode_la``: the LA of
+    the postcode, as the sender's directory gave it)."""
     return IncomingRecord(
         demographics=Demographics(given, family, born, sex, postcode),
         identifiers=frozenset(identifiers),
@@ -68,4 +70,5 @@ def incoming_record(
         source_role=source_role,
         responsible_la=responsible_la,
         nhs_number_verified=verified,
+        postcode_la=postcode_la,
     )

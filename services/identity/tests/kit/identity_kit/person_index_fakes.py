@@ -103,12 +103,19 @@ class FakePersonRepository:
             self._shred(changed)
             return
         row.status, row.merged_into = changed.status, changed.merged_into
+        if row.responsible_la != changed.responsible_la:
+            for member in changed.members:
+                self._state.persons[member].responsible_la = changed.responsible_la
         for record in changed.records:
             self._state.records[(record.owner_id, record.organisation)] = deepcopy(record)
         for link in changed.links:
-            if link.active and link.identifier is not None:
+            if link.in_force and link.identifier is not None:
                 holder = next(
-                    (held for held in self._state.links.values() if held.active and held.identifier == link.identifier),
+                    (
+                        held
+                        for held in self._state.links.values()
+                        if held.in_force and held.identifier == link.identifier
+                    ),
                     None,
                 )
                 assert holder is None or holder.link_id == link.link_id, "one identifier is linked to one person"
@@ -121,7 +128,7 @@ class FakePersonRepository:
     def _reindex(self, changed: Person, owner: UUID) -> None:
         keys = {
             f"identifier|{link.identifier.index_text}"
-            for link in changed.active_links
+            for link in changed.links_in_force
             if link.owner_id == owner and link.identifier is not None
         }
         for record in changed.records:
@@ -148,7 +155,7 @@ class FakePersonRepository:
 
     async def owner_of(self, identifier: AgencyIdentifier) -> UUID | None:
         links = self._state.links.values()
-        return next((link.owner_id for link in links if link.active and link.identifier == identifier), None)
+        return next((link.owner_id for link in links if link.in_force and link.identifier == identifier), None)
 
     async def active_roots(self, person_ids: Iterable[UUID]) -> set[UUID]:
         roots = set()

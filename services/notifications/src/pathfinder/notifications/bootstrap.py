@@ -10,7 +10,8 @@ from functools import cached_property
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from pathfinder.auth.audiences import audience_of
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.tokens import AccessTokenVerifier
 from pathfinder.messaging.broker import TopicAdmin, topic_specs
@@ -20,6 +21,7 @@ from pathfinder.messaging.workers import Worker
 from pathfinder.notifications.adapters.destination import RegistrationDestinations
 from pathfinder.notifications.adapters.identity_client import identity_client
 from pathfinder.notifications.adapters.la_endpoints import HttpLaEndpoints
+from pathfinder.notifications.adapters.pending_child_sealing import PendingChildSealing
 from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
 from pathfinder.notifications.adapters.subscription_repository import warn_of_secrets_sealed_elsewhere
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
@@ -32,17 +34,25 @@ from pathfinder.notifications.entrypoints import (
     fhir_bulk_submission_http,
     fhir_status_http,
     fhir_submission_http,
+    held_notifications_http,
     http_dependencies,
     subscriptions_fhir_http,
     subscriptions_http,
     timers,
 )
-from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter, install_fhir_errors
+from pathfinder.notifications.entrypoints.fhir_guards import (
+    FhirLimits,
+    FhirRateLimits,
+    fhir_error_responses,
+    install_fhir_errors,
+)
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints
 from pathfinder.notifications.settings import SERVICE, LaDeliverySettings, NotificationsSettings
 from pathfinder.runtime.service import ServiceRuntime
 from pathfinder.web.access import bearer_token_documented, install_access_control
+from pathfinder.web.problems import problem_responses
+from pathfinder.web.rate_limits import ClientRateLimits, Rate, RateLimit
 
 # A claimed delivery's lease outlives its request, so no other dispatcher sends it meanwhile.
 _LEASE_MARGIN = timedelta(seconds=30)
@@ -67,6 +77,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
     """Identity's person index; from the settings unless given (tests give an in-memory one)."""
     endpoints: LaEndpoints | None = None
     """The LAs' webhook and rest-hook endpoints; over HTTPS unless given."""
+    keeps_token_buckets = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -86,8 +97,15 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
         """One sealer for the service: its API seals what its dispatcher opens."""
         return SubscriptionSecrets.from_key(self.delivery.secrets_key)
 
+    @cached_property
+    def pending_children(self) -> PendingChildSealing:
+        """The same key seals the details of children waiting for identity."""
+        return PendingChildSealing.from_key(self.delivery.secrets_key)
+
     def unit_of_work(self) -> SqlNotificationsUnitOfWork:
-        return SqlNotificationsUnitOfWork(self.sessions, source=self.source, secrets=self.secrets)
+        return SqlNotificationsUnitOfWork(
+            self.sessions, source=self.source, secrets=self.secrets, children=self.pending_children
+        )
 
     def identity_client(self) -> IdentityClient:
         assert self.identity is not None
@@ -99,13 +117,32 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
 
     # The API.
 
+    def client_rate_limits(self) -> ClientRateLimits:
+        """Each client's requests: its FHIR submissions in one bucket, everything else it does in another."""
+        settings = self.settings
+        rate = Rate(settings.inbound_rate_per_second, settings.inbound_rate_burst)
+        submissions = RateLimit("submissions", rate, self.token_buckets)
+        others = Rate(settings.client_rate_per_second, settings.client_rate_burst)
+        return ClientRateLimits(
+            RateLimit("client", others, self.token_buckets),
+            routes={"POST /fhir/$process-message": submissions, "POST /fhir/$process-message/bulk": submissions},
+        )
+
     def routers(self) -> Sequence[APIRouter]:
+        limits = self.client_rate_limits()
         # The FHIR routes check the token themselves (to answer with an OperationOutcome): declared here.
-        fhir = APIRouter(dependencies=[bearer_token_documented])
+        fhir = APIRouter(
+            dependencies=[bearer_token_documented, Depends(FhirRateLimits(limits))],
+            responses=fhir_error_responses(429),
+        )
         for router in (fhir_submission_http.router, fhir_bulk_submission_http.router, fhir_status_http.router):
             fhir.include_router(router)
         fhir.include_router(subscriptions_fhir_http.router)
-        return (fhir, acknowledgement_http.router, subscriptions_http.router, event_types_http.router)
+        la_routes = APIRouter(dependencies=[Depends(limits)], responses=problem_responses(429))
+        for router in (acknowledgement_http.router, held_notifications_http.router, subscriptions_http.router):
+            la_routes.include_router(router)
+        # The event types are public documents, read without a token.
+        return (fhir, la_routes, event_types_http.router)
 
     def body_allowances(self) -> Mapping[str, int | None]:
         # The FHIR submissions read their bodies through fhir_guards.read_body after the token, with their own
@@ -113,7 +150,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
         return {"/fhir/$process-message": None, "/fhir/$process-message/bulk": None}
 
     def configure_app(self, app: FastAPI) -> None:
-        install_access_control(app, AccessTokenVerifier.from_settings(self.auth))
+        install_access_control(app, AccessTokenVerifier.from_settings(self.auth, audience=audience_of(self.service)))
         install_fhir_errors(app)
         http_dependencies.provided.install(app, self.http_dependencies())
 
@@ -123,7 +160,6 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
             unit_of_work=self.unit_of_work,
             postcodes=PostcodeDirectory(self.engine),
             identity=self.identity_client(),
-            limiter=RateLimiter(settings.inbound_rate_per_second, settings.inbound_rate_burst),
             limits=FhirLimits(
                 max_body_bytes=settings.inbound_max_body_bytes,
                 max_bulk_body_bytes=settings.inbound_max_bulk_body_bytes,
@@ -161,7 +197,10 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
             ),
             self.dispatcher(),
             timers.identity_retry(
-                self.unit_of_work, self.identity_client(), interval_seconds=settings.identity_retry_interval_seconds
+                self.unit_of_work,
+                self.identity_client(),
+                PostcodeDirectory(self.engine),
+                interval_seconds=settings.identity_retry_interval_seconds,
             ),
             timers.acknowledgement_deadlines(
                 self.unit_of_work,
@@ -177,6 +216,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
             policy=self.retry_policy,
             lease=self.delivery_lease,
             lanes=self.delivery.dispatchers,
+            per_la=self.delivery.in_flight_per_la,
             poll_interval_seconds=self.delivery.poll_interval_seconds,
             before_start=self.check_secrets_key,
         )

@@ -30,8 +30,16 @@ class NotificationsSettings(ServiceSettings):
     inbound_max_bulk_body_bytes: int = 50_000_000
     inbound_max_json_depth: int = 32
     inbound_max_bulk_entries: int = 5_000
-    inbound_rate_per_second: float = 10.0
-    inbound_rate_burst: int = 50
+    # Rate limits: token buckets in the service's database, shared by every API process; over one, 429 with
+    # Retry-After (an OperationOutcome on the FHIR routes, else problem+json).
+    inbound_rate_per_second: float = Field(
+        default=10.0, gt=0, description="Each client's FHIR submissions ($process-message and /bulk) per second"
+    )
+    inbound_rate_burst: int = Field(default=50, ge=1, description="... and how many it may send at once")
+    client_rate_per_second: float = Field(
+        default=20.0, gt=0, description="Each client's other requests per second (subscriptions, status, reads)"
+    )
+    client_rate_burst: int = Field(default=200, ge=1, description="... and how many it may send at once")
     # As MESH's non-delivery report: the sender hears when the LA has not taken a notification on in time.
     acknowledgement_due_after: timedelta = Field(
         default=timedelta(days=5),
@@ -58,8 +66,9 @@ class LaDeliverySettings(BaseSettings):
     secrets_key: SecretStr | None = Field(
         default=None,
         description="32 random bytes, base64url: seals LA subscriptions' webhook secrets and rest-hook header "
-        "values in the database. Without it a throwaway key is made per process (development only: subscriptions "
-        "made under it cannot deliver after a restart, nor from another process)",
+        "values, and the details of children waiting for identity, in the database. Without it a throwaway key "
+        "is made per process (development only: what is sealed under it cannot be opened after a restart, nor "
+        "by another process)",
     )
     allow_loopback_http: bool = Field(
         default=False,
@@ -72,6 +81,12 @@ class LaDeliverySettings(BaseSettings):
     request_timeout_seconds: float = Field(default=10.0, gt=0, description="Whole request, answer included")
     response_read_limit_bytes: int = Field(default=4096, ge=0)
     dispatchers: int = Field(default=4, ge=1, description="Deliveries in flight at once in one worker")
+    in_flight_per_la: int = Field(
+        default=2,
+        ge=1,
+        description="Deliveries in flight at once to one LA's endpoints, across every worker (one per endpoint): "
+        "an LA whose endpoints hang holds no more lanes than this",
+    )
     poll_interval_seconds: float = Field(default=0.5, gt=0)
     topic_check_interval_seconds: float = Field(default=5.0, gt=0)
 

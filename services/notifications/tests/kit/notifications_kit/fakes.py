@@ -24,6 +24,7 @@ from pathfinder.notifications.domain.early_years_notification import (
 )
 from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, SendOutcome
 from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionStatus
+from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, SubmissionKey
@@ -65,6 +66,10 @@ class FakeEarlyYearsNotifications:
     async def save(self, notification: EarlyYearsNotification) -> None:
         self.written[notification.id] = notification
 
+    def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
+        assert not isinstance(notification.child, Sealed), "the fakes keep a child's details as sent"
+        return notification.child
+
     async def claim_due_for_identity(self, now: datetime, *, limit: int, lease: timedelta) -> list[UUID]:
         due = sorted(
             (
@@ -105,6 +110,18 @@ class FakeEarlyYearsNotifications:
             lambda n: (
                 n.notifying_organisation == notifying_organisation
                 and (status is None or n.status is status)
+                and (older_than is None or (n.received_at, n.id) < older_than)
+            )
+        )
+        return sorted(found, key=lambda n: (n.received_at, n.id), reverse=True)[:limit]
+
+    async def held_naming(
+        self, la_code: str, *, older_than: tuple[datetime, UUID] | None, limit: int
+    ) -> list[EarlyYearsNotification]:
+        found = self._all(
+            lambda n: (
+                n.named_la == la_code
+                and n.awaits_identity
                 and (older_than is None or (n.received_at, n.id) < older_than)
             )
         )
@@ -161,17 +178,56 @@ class FakeLaSubscriptions:
     async def kafka_la_codes(self) -> list[str]:
         return sorted({s.la_code for s in self._current() if s.channel is Channel.KAFKA})
 
-    async def claim_due_delivery(self, now: datetime) -> tuple[LaSubscription, LaDelivery] | None:
+    async def claim_due_delivery(self, now: datetime, *, per_la: int) -> tuple[LaSubscription, LaDelivery] | None:
+        """As the SQL claim: the LA claimed from longest ago (never first, then its oldest due delivery), then
+        its endpoint claimed from longest ago, then the oldest due."""
         subscriptions = {s.id: s for s in self._current()}
-        pending = sorted(
-            (d for d in self._store.deliveries.values() if d.state is DeliveryState.PENDING),
-            key=lambda d: (d.next_attempt_at, d.id or 0),
-        )
-        for delivery in pending:
-            owner = subscriptions.get(delivery.subscription_id)
-            if owner is None or owner.status is not SubscriptionStatus.ACTIVE or owner.channel is Channel.KAFKA:
-                continue
-            if delivery.next_attempt_at > now or self._earlier_pending(delivery):
+        sending: dict[str, int] = {}
+        turns: dict[str, datetime] = {}
+        for subscription in subscriptions.values():
+            sending[subscription.la_code] = sending.get(subscription.la_code, 0) + subscription.sending(now)
+            claimed_at = subscription.last_claimed_at
+            if claimed_at is not None:
+                turns[subscription.la_code] = max(turns.get(subscription.la_code, claimed_at), claimed_at)
+
+        def free(owner: LaSubscription | None) -> bool:
+            return (
+                owner is not None
+                and owner.status is SubscriptionStatus.ACTIVE
+                and owner.channel is not Channel.KAFKA
+                and not owner.sending(now)
+                and sending[owner.la_code] < per_la
+            )
+
+        due = [
+            (owner, d)
+            for d in self._store.deliveries.values()
+            if d.state is DeliveryState.PENDING
+            and d.next_attempt_at <= now
+            and free(owner := subscriptions.get(d.subscription_id))
+            and owner is not None
+        ]
+        oldest: dict[str, datetime] = {}
+        for owner, delivery in due:
+            oldest[owner.la_code] = min(oldest.get(owner.la_code, delivery.next_attempt_at), delivery.next_attempt_at)
+        never = datetime.min.replace(tzinfo=now.tzinfo)
+
+        def turn(
+            candidate: tuple[LaSubscription, LaDelivery],
+        ) -> tuple[datetime, datetime, str, datetime, datetime, int]:
+            owner, delivery = candidate
+            la_code = owner.la_code
+            return (
+                turns.get(la_code, never),
+                oldest[la_code],
+                la_code,
+                owner.last_claimed_at or never,
+                delivery.next_attempt_at,
+                delivery.id or 0,
+            )
+
+        for owner, delivery in sorted(due, key=turn):
+            if self._earlier_pending(delivery):
                 continue
             subscription = self._loaded(owner)
             claimed = copy.deepcopy(delivery)
@@ -293,16 +349,21 @@ def _without_deliveries(subscription: LaSubscription) -> LaSubscription:
 class FakeIdentity:
     """Identity's ``$match``: ``match`` names ``person_id``, ``new-child`` a child of each request's own (the
     same on a retry), ``review`` holds for ``review_id``, ``unregistered-la`` refuses the record's LA, ``down`` is
-    away. The child is held under ``holds_under`` if set, else under the LA the record named."""
+    away. The child is held under ``holds_under`` if set, else under the LA the record named. ``postcode_las``:
+    the LA of the child's postcode each request carried."""
 
     answer: str = "match"
     calls: list[str] = field(default_factory=list)
     person_id: UUID = field(default_factory=uuid4)
     review_id: UUID = field(default_factory=uuid4)
     holds_under: str | None = None
+    postcode_las: list[str | None] = field(default_factory=list)
 
-    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
+    async def match_child(
+        self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
+    ) -> ChildIdentity:
         self.calls.append(request_id)
+        self.postcode_las.append(postcode_la)
         held_under = self.holds_under or responsible_la
         if self.answer == "down":
             raise IdentityUnavailable("down")

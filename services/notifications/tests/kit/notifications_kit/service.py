@@ -119,6 +119,7 @@ class LaDeliveryUnderTest:
             endpoints=self.service.la_endpoints(),
             policy=self.service.retry_policy,
             lease=self.service.delivery_lease,
+            per_la=self.service.delivery.in_flight_per_la,
         )
 
     async def send_heartbeats(self, now: datetime) -> int:

@@ -187,9 +187,10 @@ def parse_resource(document: object, expected: type[R], *, root: str | None = No
     if not isinstance(document, dict):
         raise _rejected("structure", "A FHIR resource must be a JSON object", SpineErrorCode.MESSAGE_NOT_WELL_FORMED)
     if "resourceType" not in document:
-        raise _rejected("required", "resourceType is missing", SpineErrorCode.MISSING_VALUE, path)
+        raise _rejected("required", "resourceType is missing", SpineErrorCode.MISSING_VALUE, f"{path}.resourceType")
     if document["resourceType"] != resource_type:
-        raise _rejected("invalid", f"Expected a {resource_type} resource", SpineErrorCode.INVALID_RESOURCE, path)
+        diagnostics = f"Expected a {resource_type} resource"
+        raise _rejected("invalid", diagnostics, SpineErrorCode.INVALID_RESOURCE, f"{path}.resourceType")
     try:
         return expected.model_validate(document)
     except pydantic.ValidationError as error:

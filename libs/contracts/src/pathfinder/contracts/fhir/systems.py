@@ -18,7 +18,7 @@ NHS_NUMBER_OID: Final = "urn:oid:2.16.840.1.113883.2.1.4.1"
 """The NHS number as an HL7 v3 OID. Not accepted as a FHIR identifier system: senders are told to use
 ``NHS_NUMBER`` instead of having their NHS number silently ignored."""
 ODS_ORGANIZATION_CODE: Final = "https://fhir.nhs.uk/Id/ods-organization-code"
-"""Organisation Data Service code of an NHS body, e.g. RR8."""
+"""Organisation Data Service code of an NHS body, e.g. RH8 (Royal Devon)."""
 DFE_LA_CODE: Final = f"{CANONICAL_BASE}/Id/dfe-la-code"
 """The DfE 3-digit local authority code, e.g. 841 (Darlington). No national FHIR system exists for it."""
 

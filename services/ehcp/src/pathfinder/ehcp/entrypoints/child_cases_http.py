@@ -7,7 +7,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
-from pathfinder.auth import Principal, Scope, ensure_la_may_see
+from pathfinder.auth import Principal, Scope, ensure_la_may_see, withheld_as_missing
+from pathfinder.ehcp.domain.child_case import LaChangeCause
 from pathfinder.ehcp.entrypoints.http_dependencies import Dependencies
 from pathfinder.ehcp.service_layer.child_cases import child_case as read_child_case
 from pathfinder.web.access import require_scopes
@@ -27,8 +28,11 @@ class EarlyYearsNoticeView(BaseModel):
 class ResponsibleLaChangeView(BaseModel):
     from_la: str
     to_la: str
-    notification_id: UUID = Field(description="The notice that named the new LA")
+    notification_id: UUID | None = Field(description="The notice that named the new LA; none for a transfer")
     changed_at: datetime
+    cause: LaChangeCause = Field(
+        description="`notice`: a notice named another LA; `transfer`: the person index handed the child over"
+    )
 
 
 class ChildCaseView(BaseModel):
@@ -36,8 +40,8 @@ class ChildCaseView(BaseModel):
     responsible_la: str
     early_years_notices: list[EarlyYearsNoticeView]
     responsible_la_changes: list[ResponsibleLaChangeView] = Field(
-        description="Each time a notice named another LA than the case had (the person index owns the child's LA): "
-        "the case moved with it; kept for the LAs' review"
+        description="Each time a notice named another LA than the case had, or the person index transferred the "
+        "child (it owns the child's LA): the case moved with it; kept for the LAs' review"
     )
 
 
@@ -51,12 +55,13 @@ async def child_case(
     principal: Annotated[Principal, Depends(require_scopes(Scope.CASES_READ))],
 ) -> ChildCaseView:
     """The child's case as the responsible LA holds it (``cases:read``), by pseudonymous person id: the early-years
-    notices it received and its EHC needs assessment and plan. Another LA's child is refused. This is where every
-    ehcp event's ``ce_dataref`` points."""
+    notices it received and its EHC needs assessment and plan. Another LA's child is answered as no case. This is
+    where every ehcp event's ``ce_dataref`` points."""
     case = await read_child_case(person_id, uow=dependencies.unit_of_work())
     if case is None:
         raise NOT_FOUND
-    ensure_la_may_see(principal, case.responsible_la)
+    with withheld_as_missing(NOT_FOUND):
+        ensure_la_may_see(principal, case.responsible_la)
     return ChildCaseView(
         person_id=case.person_id,
         responsible_la=case.responsible_la,

@@ -1,9 +1,11 @@
-"""What the ehcp worker consumes: early-years notifications, recorded on the child's case."""
+"""What the ehcp worker consumes: early-years notifications, recorded on the child's case, and the person index's
+transfers of a child to another LA, which the case follows."""
 
 from __future__ import annotations
 
 from pathfinder.contracts import EarlyYearsNotificationReceived
-from pathfinder.ehcp.service_layer.child_cases import record_early_years_notice
+from pathfinder.contracts.identity import ResponsibleLaChanged
+from pathfinder.ehcp.service_layer.child_cases import follow_transfer, record_early_years_notice
 from pathfinder.ehcp.service_layer.unit_of_work import EhcpUnitOfWork
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from pathfinder.messaging.subscription import EventContext, Subscription
@@ -27,7 +29,16 @@ async def early_years_notice(
     )
 
 
+async def child_transferred(event: ResponsibleLaChanged, uow: ConsumingUnitOfWork, _context: EventContext) -> None:
+    await follow_transfer(
+        person_id=event.person_id, responsible_la=event.responsible_la, transferred_at=event.changed_at, uow=uow
+    )
+
+
 def early_years_intake() -> Subscription[ConsumingUnitOfWork]:
-    return Subscription[ConsumingUnitOfWork]("early-years-intake").on(
-        EarlyYearsNotificationReceived, early_years_notice
+    """Notices and transfers in one group: both change the child's case."""
+    return (
+        Subscription[ConsumingUnitOfWork]("early-years-intake")
+        .on(EarlyYearsNotificationReceived, early_years_notice)
+        .on(ResponsibleLaChanged, child_transferred)
     )

@@ -1,4 +1,5 @@
-"""What the LA's SEND service knows of a child: early-years notices recorded as they arrive, and the case read."""
+"""What the LA's SEND service knows of a child: early-years notices recorded as they arrive, the case following
+the child when the person index transfers them to another LA, and the case read."""
 
 from __future__ import annotations
 
@@ -31,6 +32,19 @@ async def record_early_years_notice(
         ),
         responsible_la=responsible_la,
     )
+    await uow.cases.save(case)
+    return case
+
+
+async def follow_transfer(
+    *, person_id: UUID, responsible_la: str, transferred_at: datetime, uow: EhcpUnitOfWork
+) -> ChildCase:
+    """The person index handed the child to ``responsible_la``: the case moves there, the move kept for review.
+    A child ehcp has no case for yet gets one there, empty, so that a notice sent before the transfer but read
+    after it (notices and transfers come on different topics) is kept there, not opened under the LA of then.
+    Runs in the caller's transaction and never commits."""
+    case = await uow.cases.get(person_id) or ChildCase(person_id=person_id, responsible_la=responsible_la)
+    case.transferred(responsible_la, at=transferred_at)
     await uow.cases.save(case)
     return case
 

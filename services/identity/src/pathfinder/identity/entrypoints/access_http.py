@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pathfinder.auth import Principal, Scope
+from pathfinder.identity.access.domain.person_accounts import username_of
 from pathfinder.identity.access.service_layer import onboarding
 from pathfinder.identity.access.service_layer.ports import IssuedToken
 from pathfinder.identity.access.service_layer.sign_in import SIGN_IN_REFUSED, PasswordSignIn, SignInRefused
@@ -17,8 +18,8 @@ from pathfinder.identity.access.service_layer.sign_in import sign_in as sign_per
 from pathfinder.identity.access.service_layer.token_grant import OAuthError, TokenRequest, grant_client_credentials
 from pathfinder.identity.entrypoints.dependencies import AccessDependencies, access_dependencies
 from pathfinder.web.access import SESSION_COOKIE, require_scopes
-from pathfinder.web.problems import Problem
-from pydantic import BaseModel
+from pathfinder.web.problems import Problem, problem_responses
+from pydantic import BaseModel, Field
 
 _MAX_FORM_BYTES = 16_384
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -77,6 +78,13 @@ _TOKEN_FORM_DOC = {
                         },
                         "client_assertion": {"type": "string", "description": "JWT signed RS512 with the client's key"},
                         "scope": {"type": "string", "description": "Space-separated; at most the scopes granted"},
+                        "resource": {
+                            "type": "string",
+                            "description": "RFC 8707: the one API the token is for (urn:pathfinder:notifications, "
+                            "urn:pathfinder:identity, urn:pathfinder:ehcp, urn:pathfinder:health-advice); the token "
+                            "then holds only that API's scopes and no other API accepts it. Without it, the token "
+                            "names every API its scopes are for.",
+                        },
                     },
                 }
             }
@@ -90,13 +98,16 @@ _TOKEN_FORM_DOC = {
     summary="An access token for an API client (client credentials, signed JWT assertion)",
     response_model=AccessTokenView,
     openapi_extra=_TOKEN_FORM_DOC,
+    responses=problem_responses(429),
 )
 async def token(request: Request, access: Access) -> JSONResponse:
     """OAuth 2.0 client credentials with a signed JWT client assertion (private_key_jwt, RS512, ``kid`` header,
     single-use ``jti``, ``aud`` = this URL, ``exp`` at most 5 minutes ahead), as NHS England's API platform does.
-    Answers a 10-minute RS512 access token with the scopes the client holds; errors as RFC 6749 JSON."""
+    Answers a 10-minute RS512 access token with the scopes the client holds, for the APIs those scopes are for
+    (``aud``; one API with ``resource``); errors as RFC 6749 JSON."""
     # OAuth clients read RFC 6749 §5.2 errors ({"error", "error_description"}), so this endpoint answers in
-    # OAuth's own format rather than problem+json.
+    # OAuth's own format rather than problem+json (but for 429, which OAuth does not define).
+    limits = access.limits
     try:
         form = await _form(request)
         issued = await grant_client_credentials(
@@ -105,14 +116,20 @@ async def token(request: Request, access: Access) -> JSONResponse:
                 client_assertion_type=form.get("client_assertion_type"),
                 client_assertion=form.get("client_assertion"),
                 scope=form.get("scope"),
+                resource=form.get("resource"),
             ),
             uow=access.unit_of_work(),
             rules=access.assertion_rules,
             assertions=access.assertions,
             tokens=access.tokens,
+            allowance=limits.token.admit,
             now=access.clock(),
         )
     except OAuthError as error:
+        # A failure counts against where it came from, never against the client it names: garbage claiming a
+        # client's id spends nothing of that client's. Counted after the attempt, so that no one's garbage, from
+        # any address, stops a client that can sign; over the limit the answer says no more than 429.
+        await limits.token_failures.admit(limits.proxies.source_of(request))
         body = {"error": error.error, "error_description": error.description}
         return JSONResponse(body, status_code=error.status, headers=_NO_STORE)
     return JSONResponse(_token_body(issued), headers=_NO_STORE)
@@ -126,7 +143,8 @@ async def jwks(access: Access) -> JSONResponse:
 
 
 class SignIn(BaseModel):
-    username: str
+    # A control character is in no one's username, and a NUL cannot even be looked up in PostgreSQL.
+    username: str = Field(pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")
     password: str
 
 
@@ -141,7 +159,7 @@ async def _sign_in_form(request: Request) -> SignIn:
         if kind == _FORM:
             return SignIn.model_validate(await _form(request))
     except (ValueError, OAuthError):
-        raise Problem(400, "Bad Request", "Send a username and a password.") from None
+        raise Problem(400, "Bad Request", "Send a username (no control characters) and a password.") from None
     raise Problem(415, "Unsupported Media Type", f"Send JSON or {_FORM}.")
 
 
@@ -149,11 +167,15 @@ async def _sign_in_form(request: Request) -> SignIn:
     "/sign-in",
     summary="Sign a person in: an access token, and the same token in a session cookie for browser pages",
     response_model=AccessTokenView,
+    responses=problem_responses(400, 401, 415, 429),
 )
 async def sign_in(request: Request, access: Access) -> JSONResponse:
     """A person signs in with a local account (argon2id, locked after repeated failures): the answer is an access
     token, also set as an HttpOnly, Secure, SameSite=Strict session cookie for browser pages."""
     form = await _sign_in_form(request)
+    # Guessing passwords costs a guesser tokens from both buckets, before any password is checked.
+    await access.limits.sign_in_source.admit(access.limits.proxies.source_of(request))
+    await access.limits.sign_in_account.admit(username_of(form.username))
     try:
         issued = await sign_person_in(
             PasswordSignIn(form.username, form.password),
@@ -252,7 +274,3 @@ async def clients(code: str, _manager: Manager, access: Access) -> list[ClientVi
         )
         for client in await onboarding.clients_of(code, uow=access.unit_of_work())
     ]
-
-
-def access_routers() -> list[APIRouter]:
-    return [oauth_router, people_router, organisations_router]

@@ -16,6 +16,19 @@ from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWo
 from pathfinder.identity.persons.service_layer.ports import LocalAuthorities
 from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
 from pathfinder.web.dependencies import RouteDependencies
+from pathfinder.web.rate_limits import RateLimit, TrustedProxies
+
+
+@dataclass(frozen=True)
+class AccessRateLimits:
+    """The unauthenticated routes' limits: the token endpoint per authenticated client and its failures per
+    source; people's sign-in per account and per source (``proxies`` say which address a source is)."""
+
+    token: RateLimit
+    token_failures: RateLimit
+    sign_in_account: RateLimit
+    sign_in_source: RateLimit
+    proxies: TrustedProxies
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,7 @@ class AccessDependencies:
     passwords: Passwords
     lockout: LockoutPolicy
     clock: Callable[[], datetime]
+    limits: AccessRateLimits
 
 
 @dataclass(frozen=True)

@@ -6,37 +6,36 @@ authorised per person and audited, refusals included.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pathfinder.auth import Principal, Scope
-from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
-from pathfinder.contracts.identity import IdentifierKind
 from pathfinder.identity.entrypoints.dependencies import PersonIndexDependencies, person_index_dependencies
+from pathfinder.identity.entrypoints.persons_inputs import (
+    DecisionIn,
+    LinkIn,
+    MatchIn,
+    MergeIn,
+    TransferIn,
+    agency_identifier,
+    incoming_record,
+)
 from pathfinder.identity.entrypoints.persons_views import (
     AuditEventOut,
     AuditEventsOut,
-    DecisionIn,
     ErasureOut,
-    IdentifierIn,
     IdentifiersOut,
-    LinkIn,
     LinkOut,
-    MatchIn,
     MatchOut,
-    MergeIn,
     MergeOut,
     PersonOut,
     ReviewOut,
     ReviewsOut,
     SourceRecordOut,
+    TransferOut,
 )
 from pathfinder.identity.persons.domain.audit import Purpose
-from pathfinder.identity.persons.domain.demographics import Demographics
-from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier, InvalidIdentifier
-from pathfinder.identity.persons.domain.review import IncomingRecord
 from pathfinder.identity.persons.service_layer import corrections, matching, reading, review_decisions
 from pathfinder.identity.persons.service_layer.attempts import Caller
 from pathfinder.telemetry.correlation import current_correlation_id
@@ -63,44 +62,6 @@ def caller(principal: Principal, purpose: Purpose) -> Caller:
     return Caller(principal, purpose, current_correlation_id())
 
 
-def _identifier(given: IdentifierIn) -> AgencyIdentifier:
-    try:
-        return AgencyIdentifier.parse(given.kind, given.value, given.issuer)
-    except InvalidIdentifier as invalid:
-        raise Problem(422, "Request is not valid", str(invalid)) from None
-
-
-def _incoming(body: MatchIn, principal: Principal, today: date) -> IncomingRecord:
-    given = body.demographics
-    try:
-        demographics = Demographics(
-            given_names=tuple(given.given_names),
-            family_name=given.family_name,
-            birth_date=given.birth_date,
-            sex=given.sex,
-            postcode=given.postcode,
-            address_lines=tuple(given.address_lines),
-        )
-    except ValueError:
-        raise Problem(422, "Request is not valid", "demographics.postcode: not a UK postcode") from None
-    if demographics.birth_date is not None and demographics.birth_date > today:
-        raise Problem(422, "Request is not valid", "demographics.birth_date: in the future")
-    identifiers = frozenset(_identifier(identifier) for identifier in body.identifiers)
-    if not identifiers and not (demographics.birth_date and demographics.family_name):
-        raise Problem(422, "Request is not valid", "Give an identifier, or at least a family name and date of birth.")
-    verified = body.nhs_number_verification is NhsNumberVerificationStatus.PRESENT_AND_VERIFIED
-    if verified and not any(identifier.kind is IdentifierKind.NHS_NUMBER for identifier in identifiers):
-        raise Problem(422, "Request is not valid", "A verification status belongs to an NHS number.")
-    return IncomingRecord(
-        demographics=demographics,
-        identifiers=identifiers,
-        source_organisation=principal.organisation,
-        source_role=principal.role.value,
-        responsible_la=body.responsible_la,
-        nhs_number_verified=verified,
-    )
-
-
 @router.post("/persons/$match", response_model=MatchOut, summary="Find or create the person a record is about")
 async def match_person(
     body: MatchIn,
@@ -113,7 +74,7 @@ async def match_person(
     probabilistic. A possible match is never linked: it waits for a person's review (``review_id``). Audited, with
     the purpose stated."""
     now = index.clock()
-    incoming = _incoming(body, principal, now.date())
+    incoming = incoming_record(body, principal, now.date())
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     result = await matching.match_person(
         incoming,
@@ -182,11 +143,18 @@ async def decide_review(
     index: PersonIndex,
     purpose: PurposeQuery = None,
 ) -> MatchOut:
-    """A person decides a possible match: the same child (linked) or a different one (a new person). Identity
-    announces it (PossibleMatchResolved), which releases notifications held for it."""
-    stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
+    """A person decides a possible match: the same child (linked) or a different one (a new person); the platform
+    decides a responsible-LA review (a new person, under the LA it names). Identity announces it
+    (PossibleMatchResolved), which releases notifications held for it."""
     result = await review_decisions.decide_review(
-        review_id, body.decision, body.person_id, stated, uow=index.unit_of_work(), now=index.clock()
+        review_id,
+        body.decision,
+        body.person_id,
+        caller(principal, purpose or Purpose.RECORD_LINKAGE),
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=index.clock(),
+        responsible_la=body.responsible_la,
     )
     return MatchOut.of(result)
 
@@ -200,7 +168,7 @@ async def link_identifier(
     purpose: PurposeQuery = None,
 ) -> LinkOut:
     """Links an identifier (UPN, ULN, LA case id) to the person; announced as PersonLinked."""
-    identifier = _identifier(body)
+    identifier = agency_identifier(body)
     stated = caller(principal, purpose or Purpose.RECORD_LINKAGE)
     return LinkOut.of(
         await corrections.link_identifier(person_id, identifier, stated, uow=index.unit_of_work(), now=index.clock())
@@ -253,6 +221,27 @@ async def unmerge_persons(
     )
 
 
+@router.post("/persons/{person_id}/$transfer", response_model=TransferOut, summary="Hand a child to another LA")
+async def transfer_person(
+    person_id: UUID,
+    body: TransferIn,
+    principal: Annotated[Principal, Depends(require_scopes(Scope.PERSONS_LINK))],
+    index: PersonIndex,
+    purpose: PurposeQuery = None,
+) -> TransferOut:
+    """The responsible LA (or the platform) hands the child to another registered LA; both LAs' audits show it,
+    and ResponsibleLaChanged is announced to the new LA and the services that route by LA."""
+    previous = await corrections.transfer_person(
+        person_id,
+        body.responsible_la,
+        caller(principal, purpose or Purpose.RECORD_LINKAGE),
+        uow=index.unit_of_work(),
+        local_authorities=index.local_authorities,
+        now=index.clock(),
+    )
+    return TransferOut(person_id=person_id, responsible_la=body.responsible_la, previous_la=previous)
+
+
 @router.post("/persons/{person_id}/$erase", response_model=ErasureOut, summary="Erase a person (crypto-shredding)")
 async def erase_person(
     person_id: UUID,
@@ -273,7 +262,7 @@ async def audit_events(
     purpose: Annotated[Purpose, Depends(stated_purpose)],
     index: PersonIndex,
     person_id: UUID | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,  # audit ids are PostgreSQL bigints
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditEventsOut:
     """The append-only audit log: who read or changed which child's details, when, and for what purpose."""

@@ -1,14 +1,11 @@
-"""What the person index's HTTP API accepts and answers. Inputs hide their values from validation errors:
-they are personal data."""
+"""What the person index's HTTP API answers (``persons_inputs`` holds what it accepts)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from pathfinder.contracts.base import LaCode
-from pathfinder.contracts.fhir.nhs_number import NhsNumberVerificationStatus
 from pathfinder.contracts.identity import IdentifierKind
 from pathfinder.identity.persons.domain.demographics import Demographics, Sex
 from pathfinder.identity.persons.domain.person import IdentifierLink, Merge, SourceRecord
@@ -16,38 +13,7 @@ from pathfinder.identity.persons.domain.review import IncomingRecord, ReviewCand
 from pathfinder.identity.persons.service_layer.matching import MatchResult
 from pathfinder.identity.persons.service_layer.reading import ReviewView
 from pathfinder.identity.persons.service_layer.unit_of_work import StoredAuditEntry
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
-
-
-class DemographicsIn(_Input):
-    given_names: list[Name] = Field(default_factory=list, max_length=6)
-    family_name: Name | None = None
-    birth_date: date | None = None
-    sex: Sex | None = None
-    postcode: Annotated[str, StringConstraints(max_length=10)] | None = None
-    address_lines: list[Line] = Field(default_factory=list, max_length=6)
-
-
-class IdentifierIn(_Input):
-    kind: IdentifierKind
-    value: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    issuer: LaCode | None = Field(default=None, description="The LA that issued an LA case id")
-
-
-class MatchIn(_Input):
-    responsible_la: LaCode
-    demographics: DemographicsIn = Field(default_factory=DemographicsIn)
-    identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=10)
-    nhs_number_verification: NhsNumberVerificationStatus | None = Field(
-        default=None, description="'01' (present and verified) makes an NHS number match decisive"
-    )
+from pydantic import BaseModel, Field
 
 
 class MatchOut(BaseModel):
@@ -62,6 +28,11 @@ class MatchOut(BaseModel):
     identifiers_held_elsewhere: list[IdentifierKind] = Field(
         default_factory=list, description="Supplied but not linked: already linked to another person"
     )
+    review_kind: Literal["possible-match", "responsible-la"] | None = Field(
+        default=None,
+        description="What the review named by review_id decides: which candidate the child is, or (the named LA and "
+        "the postcode's LA disagreeing for a new child) which LA is responsible",
+    )
 
     @classmethod
     def of(cls, result: MatchResult) -> MatchOut:
@@ -71,6 +42,7 @@ class MatchOut(BaseModel):
             review_id=result.review_id,
             responsible_la=result.responsible_la,
             identifiers_held_elsewhere=list(result.held_elsewhere),
+            review_kind=result.review_kind.value if result.review_kind else None,
         )
 
 
@@ -179,7 +151,11 @@ class IncomingOut(BaseModel):
 
 class ReviewOut(BaseModel):
     review_id: UUID
-    responsible_la: str
+    kind: Literal["possible-match", "responsible-la"]
+    responsible_la: str | None = Field(description="The LA that decides; none when the platform does")
+    la_choices: list[str] = Field(
+        description="For a responsible-LA review: the LA the record named and the LA of the child's postcode"
+    )
     source_organisation: str
     created_at: datetime
     incoming: IncomingOut | None = Field(description="Shown to the responsible LA only")
@@ -190,7 +166,9 @@ class ReviewOut(BaseModel):
     def of(cls, view: ReviewView) -> ReviewOut:
         return cls(
             review_id=view.review.review_id,
+            kind=view.review.kind.value,
             responsible_la=view.review.responsible_la,
+            la_choices=list(view.review.la_choices),
             source_organisation=view.review.source_organisation,
             created_at=view.review.created_at,
             incoming=IncomingOut.of(view.incoming) if view.incoming else None,
@@ -201,19 +179,6 @@ class ReviewOut(BaseModel):
 
 class ReviewsOut(BaseModel):
     reviews: list[ReviewOut]
-
-
-class DecisionIn(_Input):
-    decision: Literal["same-person", "new-person"]
-    person_id: UUID | None = Field(default=None, description="The candidate chosen, for 'same-person'")
-
-
-class LinkIn(IdentifierIn):
-    pass
-
-
-class MergeIn(_Input):
-    merged_person_id: UUID
 
 
 class MergeOut(BaseModel):
@@ -232,6 +197,12 @@ class MergeOut(BaseModel):
             merged_at=merge.merged_at,
             unmerged_at=merge.unmerged_at,
         )
+
+
+class TransferOut(BaseModel):
+    person_id: UUID
+    responsible_la: str
+    previous_la: str
 
 
 class ErasureOut(BaseModel):

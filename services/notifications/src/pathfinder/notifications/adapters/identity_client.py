@@ -24,7 +24,7 @@ def _problem_type(response: httpx.Response) -> str | None:
     return body.get("type") if isinstance(body, dict) else None
 
 
-def match_request(child: ChildDemographics, responsible_la: str) -> dict[str, Any]:
+def match_request(child: ChildDemographics, responsible_la: str, postcode_la: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "responsible_la": responsible_la,
         "demographics": {
@@ -38,6 +38,8 @@ def match_request(child: ChildDemographics, responsible_la: str) -> dict[str, An
     }
     if child.nhs_number_verification is not None:
         body["nhs_number_verification"] = child.nhs_number_verification.value
+    if postcode_la is not None:
+        body["postcode_la"] = postcode_la
     return body
 
 
@@ -47,12 +49,14 @@ class HttpIdentityClient:
         self._tokens = tokens
         self._http = http
 
-    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
+    async def match_child(
+        self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
+    ) -> ChildIdentity:
         try:
             token = await self._tokens.access_token()
             response = await self._http.post(
                 self._url,
-                json=match_request(child, responsible_la),
+                json=match_request(child, responsible_la, postcode_la),
                 params={"purpose": PURPOSE},
                 headers={"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE, "X-Request-ID": request_id},
             )
@@ -78,7 +82,9 @@ class HttpIdentityClient:
 class IdentityNotConfigured:
     """Without identity settings notifications are accepted and wait, as while identity is down."""
 
-    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
+    async def match_child(
+        self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
+    ) -> ChildIdentity:
         raise IdentityUnavailable("identity is not configured")
 
 

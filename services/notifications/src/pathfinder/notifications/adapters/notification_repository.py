@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import NotificationRejectionReason
+from pathfinder.notifications.adapters.pending_child_sealing import PendingChildSealing
 from pathfinder.notifications.adapters.tables import early_years_notification as table
 from pathfinder.notifications.adapters.tables import submission_key as keys
 from pathfinder.notifications.domain.early_years_notification import (
@@ -19,6 +20,7 @@ from pathfinder.notifications.domain.early_years_notification import (
     NotificationStatus,
     SubmissionFormat,
 )
+from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.domain.section_23 import Timeliness
 from pathfinder.notifications.service_layer.unit_of_work import SubmissionKey
 from sqlalchemy import Row, Select, insert, select, tuple_, update
@@ -29,12 +31,16 @@ _AWAITING_IDENTITY = tuple(status.value for status in AWAITING_IDENTITY)
 
 
 class SqlEarlyYearsNotifications:
-    def __init__(self, session: AsyncSession) -> None:
+    """``children`` seals a waiting child's details as they are stored and opens them to ask identity again;
+    reading anything else needs no key."""
+
+    def __init__(self, session: AsyncSession, children: PendingChildSealing | None = None) -> None:
         self._session = session
+        self._children = children
         self.seen: list[EarlyYearsNotification] = []
 
     async def add(self, notification: EarlyYearsNotification) -> None:
-        await self._session.execute(insert(table).values(id=notification.id, **_values(notification)))
+        await self._session.execute(insert(table).values(id=notification.id, **self._values(notification)))
         self.seen.append(notification)
 
     async def get(self, notification_id: UUID, *, lock: bool = False) -> EarlyYearsNotification | None:
@@ -43,7 +49,14 @@ class SqlEarlyYearsNotifications:
         return found[0] if found else None
 
     async def save(self, notification: EarlyYearsNotification) -> None:
-        await self._session.execute(update(table).where(table.c.id == notification.id).values(**_values(notification)))
+        await self._session.execute(
+            update(table).where(table.c.id == notification.id).values(**self._values(notification))
+        )
+
+    def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
+        if notification.child is None:
+            return None
+        return self._sealing("open a waiting child's details").open(notification.id, notification.child)
 
     async def claim_due_for_identity(self, now: datetime, *, limit: int, lease: timedelta) -> list[UUID]:
         due = (
@@ -90,6 +103,14 @@ class SqlEarlyYearsNotifications:
             query = query.where(tuple_(table.c.received_at, table.c.id) < tuple_(*older_than))
         return await self._load(query.order_by(table.c.received_at.desc(), table.c.id.desc()).limit(limit))
 
+    async def held_naming(
+        self, la_code: str, *, older_than: tuple[datetime, UUID] | None, limit: int
+    ) -> list[EarlyYearsNotification]:
+        query = select(table).where(table.c.named_la == la_code, table.c.status.in_(_AWAITING_IDENTITY))
+        if older_than is not None:
+            query = query.where(tuple_(table.c.received_at, table.c.id) < tuple_(*older_than))
+        return await self._load(query.order_by(table.c.received_at.desc(), table.c.id.desc()).limit(limit))
+
     async def submission_keys(self, candidates: Sequence[str]) -> list[SubmissionKey]:
         rows = (await self._session.execute(select(keys).where(keys.c.key.in_(candidates)))).all()
         return [SubmissionKey(row.key, row.body_hash, row.notification_id, row.status_code) for row in rows]
@@ -116,6 +137,21 @@ class SqlEarlyYearsNotifications:
         self.seen.extend(found)
         return found
 
+    def _sealing(self, doing: str) -> PendingChildSealing:
+        if self._children is None:
+            raise RuntimeError(f"to {doing}, the notifications repository needs the service's PendingChildSealing")
+        return self._children
+
+    def _values(self, notification: EarlyYearsNotification) -> dict[str, Any]:
+        child = notification.child
+        if isinstance(child, ChildDemographics):
+            child = self._sealing("store a waiting child's details").seal(notification.id, child)
+        return {
+            **_values(notification),
+            "sealed_pending_child": child.value if child is not None else None,
+            "pending_child_key_id": child.key_id if child is not None else None,
+        }
+
 
 def _values(notification: EarlyYearsNotification) -> dict[str, Any]:
     timeliness = notification.timeliness
@@ -133,7 +169,6 @@ def _values(notification: EarlyYearsNotification) -> dict[str, Any]:
         "notified_after_compulsory_school_age": timeliness.notified_after_compulsory_school_age if timeliness else None,
         "person_id": notification.person_id,
         "review_id": notification.review_id,
-        "pending_child": notification.child.model_dump(mode="json") if notification.child is not None else None,
         "identity_attempts": notification.identity_attempts,
         "next_identity_attempt_at": notification.next_identity_attempt_at,
         "delivered_at": notification.delivered_at,
@@ -165,7 +200,7 @@ def _notification(row: Row[Any]) -> EarlyYearsNotification:
         named_la=row.named_la,
         reasons=tuple(NotificationRejectionReason(reason) for reason in row.reasons),
         timeliness=timeliness,
-        child=ChildDemographics.model_validate(row.pending_child) if row.pending_child is not None else None,
+        child=_sealed_child(row),
         person_id=row.person_id,
         review_id=row.review_id,
         identity_attempts=row.identity_attempts,
@@ -177,3 +212,10 @@ def _notification(row: Row[Any]) -> EarlyYearsNotification:
         la_reference=row.la_reference,
         acknowledgement_overdue_at=row.acknowledgement_overdue_at,
     )
+
+
+def _sealed_child(row: Row[Any]) -> Sealed | None:
+    """Left sealed: only :meth:`SqlEarlyYearsNotifications.child_of` opens it, to ask identity."""
+    if row.sealed_pending_child is None:
+        return None
+    return Sealed(bytes(row.sealed_pending_child), row.pending_child_key_id)

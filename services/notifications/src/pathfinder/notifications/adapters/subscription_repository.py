@@ -10,32 +10,17 @@ from typing import Any
 from uuid import UUID
 
 from pathfinder.messaging.outbox_message import decode_headers, encode_headers
+from pathfinder.notifications.adapters.delivery_claims import claim_due
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets, sealed_values
 from pathfinder.notifications.adapters.tables import la_delivery, la_subscription
 from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, LaEvent
-from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, Sealed, SubscriptionStatus
+from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionStatus
+from pathfinder.notifications.domain.sealed import Sealed
 from sqlalchemy import Row, Select, and_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
-
-# The oldest due delivery of a child that has no earlier one still pending, on a subscription that is not
-# paused: one child's events go out one at a time, in order, while other children's go out beside them.
-_CLAIM_DUE = text(
-    """
-    SELECT d.id FROM la_delivery d JOIN la_subscription s ON s.id = d.subscription_id
-    WHERE d.state = 'pending' AND d.next_attempt_at <= :now AND s.status = 'active' AND s.channel <> 'kafka'
-      AND NOT EXISTS (
-          SELECT 1 FROM la_delivery e
-          WHERE e.subscription_id = d.subscription_id AND e.subject = d.subject
-            AND e.state = 'pending' AND e.id < d.id
-      )
-    ORDER BY d.next_attempt_at, d.id
-    LIMIT 1
-    FOR UPDATE OF d SKIP LOCKED
-    """
-)
 
 
 class SqlLaSubscriptions:
@@ -78,6 +63,8 @@ class SqlLaSubscriptions:
                     events_since_start=subscription.events_since_start,
                     paused_at=subscription.paused_at,
                     last_sent_at=subscription.last_sent_at,
+                    sending_until=subscription.sending_until,
+                    last_claimed_at=subscription.last_claimed_at,
                     **self._values(subscription),
                 )
             )
@@ -98,12 +85,12 @@ class SqlLaSubscriptions:
         query = select(la_subscription.c.la_code).where(la_subscription.c.channel == Channel.KAFKA.value).distinct()
         return sorted(await self._session.scalars(query))
 
-    async def claim_due_delivery(self, now: datetime) -> tuple[LaSubscription, LaDelivery] | None:
-        claimed = (await self._session.execute(_CLAIM_DUE, {"now": now})).scalar_one_or_none()
+    async def claim_due_delivery(self, now: datetime, *, per_la: int) -> tuple[LaSubscription, LaDelivery] | None:
+        claimed = await claim_due(self._session, now, per_la=per_la)
         if claimed is None:
             return None
         row = (await self._session.execute(select(la_delivery).where(la_delivery.c.id == claimed))).one()
-        subscription = await self.get(row.subscription_id)
+        subscription = await self.get(row.subscription_id)  # locked by the claim
         assert subscription is not None, "a delivery belongs to its subscription (cascading delete)"
         delivery = _delivery(row)
         subscription.deliveries.append(delivery)
@@ -256,6 +243,8 @@ def _subscription(row: Row[Any]) -> LaSubscription:
         events_since_start=row.events_since_start,
         paused_at=row.paused_at,
         last_sent_at=row.last_sent_at,
+        sending_until=row.sending_until,
+        last_claimed_at=row.last_claimed_at,
     )
 
 

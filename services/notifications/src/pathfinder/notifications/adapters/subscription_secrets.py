@@ -9,7 +9,8 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from pathfinder.notifications.domain.la_subscription import LaSubscription, Sealed
+from pathfinder.notifications.domain.la_subscription import LaSubscription
+from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.persistence.sealing import SealingError, SecretSealer
 from pydantic import SecretStr
 
@@ -31,7 +32,7 @@ class SubscriptionSecrets:
 
     @classmethod
     def from_key(cls, key: SecretStr | None) -> SubscriptionSecrets:
-        return cls(_sealer(key.get_secret_value() if key is not None else None))
+        return cls(service_sealer(key))
 
     @property
     def key_id(self) -> str:
@@ -73,6 +74,12 @@ def header_purpose(subscription_id: UUID, name: str) -> str:
     return f"la_subscription:{subscription_id}:header:{name}"
 
 
+def service_sealer(key: SecretStr | None) -> SecretSealer:
+    """The service's one sealer, under ``PATHFINDER_LA_DELIVERY_SECRETS_KEY``: it seals subscriptions' secrets
+    and the details of children waiting for identity."""
+    return _sealer(key.get_secret_value() if key is not None else None)
+
+
 @functools.cache
 def _sealer(key_text: str | None) -> SecretSealer:
     # One throwaway key per process, so the API and the dispatcher of one process agree.
@@ -80,8 +87,9 @@ def _sealer(key_text: str | None) -> SecretSealer:
         return SecretSealer.from_text(key_text, key_id_prefix=KEY_ID_PREFIX)
     log.warning(
         "PATHFINDER_LA_DELIVERY_SECRETS_KEY is not set: using a throwaway key, so LA subscriptions' webhook "
-        "secrets and rest-hook headers stored now cannot be opened by another process or after a restart. "
-        "Outside a developer's machine, set it to 32 random bytes, base64url."
+        "secrets and rest-hook headers, and the details of children waiting for identity, stored now cannot be "
+        "opened by another process or after a restart. Outside a developer's machine, set it to 32 random bytes, "
+        "base64url."
     )
     return SecretSealer.generate(key_id_prefix=KEY_ID_PREFIX)
 

@@ -45,8 +45,10 @@ early_years_notification = Table(
     Column("notified_after_compulsory_school_age", Boolean),
     Column("person_id", UUID(as_uuid=True)),
     Column("review_id", UUID(as_uuid=True)),
-    # The child's details only while identity has still to name the child; cleared once it has.
-    Column("pending_child", JSONB),
+    # The child's details only while identity has still to name the child, cleared once it has: sealed (JSON,
+    # AES-256-GCM bound to the notification) under the key whose id is pending_child_key_id.
+    Column("sealed_pending_child", LargeBinary),
+    Column("pending_child_key_id", String(32)),
     Column("identity_attempts", Integer, nullable=False, server_default=text("0")),
     Column("next_identity_attempt_at", DateTime(timezone=True)),
     Column("delivered_at", DateTime(timezone=True)),
@@ -109,6 +111,10 @@ la_subscription = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("paused_at", DateTime(timezone=True)),
     Column("last_sent_at", DateTime(timezone=True)),
+    # The dispatcher's fair share: a delivery in flight to the endpoint until then (one at a time), and when
+    # one was last claimed (the LA and endpoint waiting longest go next).
+    Column("sending_until", DateTime(timezone=True)),
+    Column("last_claimed_at", DateTime(timezone=True)),
     # An LA has one Kafka topic, so one Kafka subscription says what goes to it.
     Index("la_subscription_one_kafka", "la_code", unique=True, postgresql_where=text("channel = 'kafka'")),
 )

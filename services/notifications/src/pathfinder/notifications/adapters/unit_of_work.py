@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from pathfinder.notifications.adapters.notification_repository import SqlEarlyYearsNotifications
+from pathfinder.notifications.adapters.pending_child_sealing import PendingChildSealing
 from pathfinder.notifications.adapters.subscription_repository import SqlLaSubscriptions
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -15,11 +16,17 @@ class SqlNotificationsUnitOfWork(SqlUnitOfWork, NotificationsUnitOfWork):
     subscriptions: SqlLaSubscriptions
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], *, source: str, secrets: SubscriptionSecrets
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        source: str,
+        secrets: SubscriptionSecrets,
+        children: PendingChildSealing,
     ) -> None:
         super().__init__(session_factory, source=source)
         self._secrets = secrets
+        self._children = children
 
     def open_repositories(self, session: AsyncSession) -> None:
-        self.notifications = SqlEarlyYearsNotifications(session)
+        self.notifications = SqlEarlyYearsNotifications(session, self._children)
         self.subscriptions = SqlLaSubscriptions(session, self._secrets)

@@ -28,11 +28,13 @@ from pathfinder.contracts.notifications import (
     EarlyYearsNotificationReceived,
     NotificationRejectionReason,
 )
+from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.domain.section_23 import Section23Facts, Timeliness, section_23_breaches, timeliness
 
 DeliveryChannel = Literal["kafka", "webhook", "fhir-rest-hook"]
 # "json" only on notifications kept from the retired JSON endpoint.
 SubmissionFormat = Literal["json", "fhir-message", "fhir-communication", "bulk"]
+HeldBecause = Literal["identity-unavailable", "possible-match-review"]
 
 # Identity being down must not lose a notification, nor hammer identity when it comes back.
 FIRST_RETRY_AFTER = timedelta(seconds=30)
@@ -51,6 +53,21 @@ class AcknowledgedOtherwise(ValueError):
 
 
 class NotificationStatus(StrEnum):
+    """Where a notification stands:
+
+    - ``awaiting-identity``: accepted; identity has not yet named the child (it was unavailable: the platform asks
+      again, backing off);
+    - ``awaiting-identity-review``: accepted; identity found a possible match with a child it knows, which a person
+      decides in identity; the decision releases it at once;
+    - ``received``: identity named the child; the responsible LA's subscriptions get it;
+    - ``delivered``: it reached the responsible LA's system; the LA is expected to acknowledge it;
+    - ``acknowledgement-overdue``: delivered, and not acknowledged in the time allowed (the alert is raised once);
+    - ``acknowledged``: the responsible LA took it on, with its own reference;
+    - ``rejected``: a statutory failure (``reasons`` says which); no LA hears of it.
+
+    The LA reads a notification only from ``received`` on; of one held (the first two), only that it is held.
+    """
+
     AWAITING_IDENTITY = "awaiting-identity"
     AWAITING_IDENTITY_REVIEW = "awaiting-identity-review"
     RECEIVED = "received"
@@ -90,8 +107,9 @@ class EarlyYearsNotification:
     reasons: tuple[NotificationRejectionReason, ...] = ()
     timeliness: Timeliness | None = None
     """None only on notifications kept from before it was recorded."""
-    child: ChildDemographics | None = field(default=None, repr=False)
-    """The child's details, held only while identity has still to name the child."""
+    child: ChildDemographics | Sealed | None = field(default=None, repr=False)
+    """The child's details, held only while identity has still to name the child: as sent until stored, then
+    sealed (opened only to ask identity again)."""
     person_id: UUID | None = None
     review_id: UUID | None = None
     identity_attempts: int = 0
@@ -148,6 +166,15 @@ class EarlyYearsNotification:
     @property
     def brought_to_la(self) -> bool:
         return self.status in BROUGHT_TO_LA
+
+    @property
+    def held_because(self) -> HeldBecause | None:
+        """Why the LA it names has not heard of it yet, while identity has still to name the child."""
+        if self.status is NotificationStatus.AWAITING_IDENTITY:
+            return "identity-unavailable"
+        if self.status is NotificationStatus.AWAITING_IDENTITY_REVIEW:
+            return "possible-match-review"
+        return None
 
     def identity_unavailable(self, now: datetime) -> None:
         """Try again later, backing off: 1 min, 2 min, 4 min ... at most every 30 minutes."""

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from pathfinder.contracts.catalogue import current_event_classes
 from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, LaEvent, RetryPolicy, SendOutcome
+from pathfinder.notifications.domain.sealed import Sealed
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secret
 MAX_ACTIVE_SECRETS = 2  # the old and the new one while a receiver rolls its secret over
@@ -47,14 +48,6 @@ class Channel(StrEnum):
 class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"  # its deliveries ran out of retries: later events queue until the LA asks to resume
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """A webhook secret or header value as stored: sealed under key ``key_id``, opened only to send."""
-
-    value: bytes = field(repr=False)
-    key_id: str
 
 
 class InvalidSubscription(ValueError):
@@ -99,6 +92,9 @@ class LaSubscription:
     events_since_start: int = 0
     paused_at: datetime | None = None
     last_sent_at: datetime | None = None
+    # One delivery in flight per endpoint, until its lease ends; the LA and endpoint claimed longest ago go next.
+    sending_until: datetime | None = None
+    last_claimed_at: datetime | None = None
     deliveries: list[LaDelivery] = field(default_factory=list, repr=False, compare=False)
     changed: bool = field(default=False, compare=False)
     """Its own fields changed since it was loaded (its deliveries track their own changes)."""
@@ -189,9 +185,20 @@ class LaSubscription:
         self.deliveries.append(delivery)
         return delivery
 
+    def sending(self, now: datetime) -> bool:
+        return self.sending_until is not None and self.sending_until > now
+
+    def claim(self, delivery: LaDelivery, now: datetime, lease: timedelta) -> int:
+        """Take ``delivery`` for one attempt: the endpoint is busy until its outcome or the lease's end."""
+        claim = delivery.claim(now, lease)
+        self.sending_until, self.last_claimed_at, self.changed = delivery.next_attempt_at, now, True
+        return claim
+
     def record_outcome(
         self, delivery: LaDelivery, outcome: SendOutcome, now: datetime, policy: RetryPolicy
     ) -> DeliveryState:
+        if self.sending_until == delivery.next_attempt_at:  # the endpoint's claim is this attempt's, not a later one
+            self.sending_until, self.changed = None, True
         state = delivery.record(outcome, now, policy)
         if state is DeliveryState.DELIVERED:
             self.sent(now)

@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Response
-from pathfinder.auth import Principal, Scope
+from pathfinder.auth import AccessDenied, Principal, Scope, withheld_as_missing
 from pathfinder.contracts import Reference
 from pathfinder.notifications.domain.early_years_notification import AcknowledgedOtherwise
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
@@ -54,11 +54,15 @@ async def acknowledge(
     """201: the LA has taken the notification on (``la_reference``: its own case reference, shown to the
     sender); the sender's status turns to ``acknowledged``. A repeat answers 200 with the first acknowledgement;
     a repeat naming another reference is refused (409), as the sender was told the first."""
+    if principal.la_code is None:
+        raise AccessDenied("only a local authority acknowledges a notification")
     reference = asked.la_reference if asked is not None else None
+    not_found = Problem(404, "Not Found", "No early-years notification has that id.")
     try:
-        made = await acknowledge_notification(
-            notification_id, reference, by_la=principal.la_code, uow=dependencies.unit_of_work()
-        )
+        with withheld_as_missing(not_found):  # another LA's notification is answered as one that does not exist
+            made = await acknowledge_notification(
+                notification_id, reference, by_la=principal.la_code, uow=dependencies.unit_of_work()
+            )
     except AcknowledgedOtherwise as first:
         detail = (
             f"The notification was acknowledged at {first.acknowledged_at.isoformat()} with la_reference "
@@ -66,7 +70,7 @@ async def acknowledge(
         )
         raise Problem(409, "Conflict", detail, la_reference=first.first_reference) from None
     if made is None:
-        raise Problem(404, "Not Found", "No early-years notification has that id.")
+        raise not_found
     response.status_code = 201 if made.new else 200
     return AcknowledgementView(
         notification_id=made.notification_id, la_reference=made.la_reference, acknowledged_at=made.acknowledged_at

@@ -46,7 +46,6 @@ async def process_messages(request: Request, dependencies: Dependencies, x_reque
     ``$process-message`` would, and answered in order in the same format. The children are named by the worker
     afterwards, not on the request."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
-    dependencies.limiter.admit(principal.subject)
     limits = dependencies.limits
     given = media_type(request, BULK_MEDIA_TYPES)
     body = await read_body(request, limits.max_bulk_body_bytes)

@@ -1,25 +1,23 @@
-"""Guarding the FHIR endpoints: who is calling, how fast, how big and how deep their input is; every refusal an
-OperationOutcome (application/fhir+json) that never repeats what was sent."""
+"""Guarding the FHIR endpoints: who is calling, how fast (each client's buckets, shared by every API process), how
+big and how deep their input is; every refusal an OperationOutcome (application/fhir+json) that never repeats what
+was sent."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pathfinder.auth import Principal, Scope
-from pathfinder.auth.keys import JwksUnavailable
-from pathfinder.auth.tokens import InvalidAccessToken
 from pathfinder.contracts.fhir import OutcomeIssue, SpineErrorCode, operation_outcome
-from pathfinder.web.access import NotAuthenticated, access_token_verifier, presented_token
-from pathfinder.web.problems import PROBLEM_JSON, problem_responses
+from pathfinder.web.access import NotAuthenticated, authenticated
+from pathfinder.web.problems import PROBLEM_JSON, Problem, problem_responses
+from pathfinder.web.rate_limits import ClientRateLimits, RateLimited
 
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/x-ndjson"
@@ -123,19 +121,18 @@ def install_fhir_errors(app: FastAPI) -> None:
     app.add_exception_handler(FhirError, _fhir_error)
 
 
-async def fhir_principal(request: Request, scope: Scope) -> Principal:
-    verifier = access_token_verifier(request)
+async def fhir_authenticated(request: Request) -> Principal:
+    """Who presented the request's access token, verified once per request (see ``web.access.authenticated``)."""
     try:
-        token = presented_token(request)
-        if token is None:
-            raise NotAuthenticated("An access token is required.")
-        principal = await verifier.verify(token)
+        return await authenticated(request)
     except NotAuthenticated as refused:
         raise _unauthenticated(refused.description) from None
-    except InvalidAccessToken as invalid:
-        raise _unauthenticated(invalid.description) from None
-    except JwksUnavailable:
-        raise FhirError.one(503, "transient", "Access tokens cannot be checked just now", None) from None
+    except Problem as problem:  # the keys cannot be had just now (503)
+        raise FhirError.one(problem.status, "transient", "Access tokens cannot be checked just now", None) from None
+
+
+async def fhir_principal(request: Request, scope: Scope) -> Principal:
+    principal = await fhir_authenticated(request)
     if not principal.has_scope(scope.value):
         raise FhirError.one(
             403, "forbidden", f"The access token lacks the scope {scope.value}", SpineErrorCode.ACCESS_DENIED
@@ -238,22 +235,16 @@ class FhirLimits:
     max_bulk_entries: int
 
 
-@dataclass
-class RateLimiter:
-    """A token bucket per API client, in this process: with several API processes each allows the rate, so a
-    client's total is at most the rate times the replicas."""
+@dataclass(frozen=True, eq=False)  # hashed by identity: FastAPI keys its dependency cache on it
+class FhirRateLimits:
+    """Each client's limits on the FHIR routes (a route dependency), refusals as OperationOutcomes."""
 
-    rate_per_second: float
-    burst: int
-    clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    limits: ClientRateLimits
 
-    def admit(self, client: str) -> None:
-        now = self.clock()
-        tokens, last = self._buckets.get(client, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_second)
-        if tokens < 1.0:
-            self._buckets[client] = (tokens, now)
-            retry_after = str(max(1, math.ceil((1.0 - tokens) / self.rate_per_second)))
-            raise FhirError.one(429, "throttled", "Too many requests: slow down", None, **{"Retry-After": retry_after})
-        self._buckets[client] = (tokens - 1.0, now)
+    async def __call__(self, request: Request) -> None:
+        principal = await fhir_authenticated(request)
+        try:
+            await self.limits.admit(request, principal)
+        except RateLimited as limited:
+            diagnostics = "Too many requests: slow down"
+            raise FhirError.one(429, "throttled", diagnostics, None, **{"Retry-After": limited.retry_after}) from None

@@ -7,7 +7,7 @@ not acknowledged in time without polling each (the pull side of a MESH non-deliv
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -23,6 +23,12 @@ from pathfinder.notifications.entrypoints.fhir_guards import (
     fhir_principal,
 )
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
+from pathfinder.notifications.entrypoints.status_pages import (
+    NEXT_PAGE_DESCRIPTION,
+    PAGE_DESCRIPTION,
+    page_position,
+    page_token,
+)
 from pathfinder.notifications.service_layer.submissions import early_years_notification, sent_notifications
 from pydantic import BaseModel, Field
 
@@ -65,25 +71,14 @@ class NotificationStatusView(BaseModel):
 
 class NotificationStatusPage(BaseModel):
     notifications: list[NotificationStatusView]
-    next_page: str | None = Field(description="Pass as `page` for the next, older page; absent at the end")
-
-
-def _page_token(notification: EarlyYearsNotification) -> str:
-    return f"{notification.received_at.isoformat()}_{notification.id}"
+    next_page: str | None = Field(description=NEXT_PAGE_DESCRIPTION)
 
 
 def _page_position(token: str) -> tuple[datetime, UUID]:
-    received_at, _, notification_id = token.rpartition("_")
-    refused = FhirError.one(400, "invalid", "page is not a token this list gave", SpineErrorCode.INVALID_PARAMETER)
-    try:
-        instant, after = datetime.fromisoformat(received_at), UUID(notification_id)
-        # Near year 1 or 9999 an offset takes the instant out of PostgreSQL's range: no token looks like that.
-        utc = instant.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise refused from None
-    if instant.tzinfo is None:
-        raise refused
-    return utc, after
+    position = page_position(token)
+    if position is None:
+        raise FhirError.one(400, "invalid", "page is not a token this list gave", SpineErrorCode.INVALID_PARAMETER)
+    return position
 
 
 def _view(notification: EarlyYearsNotification, due_after: timedelta) -> NotificationStatusView:
@@ -120,11 +115,10 @@ async def notification_status(
     notification_id: str, request: Request, dependencies: Dependencies
 ) -> NotificationStatusView:
     """The sender's view of its notification, and the responsible LA's once the notification was brought to its
-    attention (where every ``ce_dataref`` of a notification event points). Statuses: ``awaiting-identity``
-    (identity has not yet named the child; retried), ``awaiting-identity-review`` (a possible match waits for a
-    person's decision in identity), ``received``, ``delivered``, ``acknowledgement-overdue``, ``acknowledged``,
-    ``rejected`` (with ``reasons``). An LA never sees a notification while it awaits identity or was rejected:
-    s23(2) has the LA hear of a child only once the parent was informed and the child is named."""
+    attention (where every ``ce_dataref`` of a notification event points); each status is described with the
+    ``NotificationStatus`` schema. An LA never reads a notification while it awaits identity or was rejected:
+    s23(2) has the LA hear of a child only once the parent was informed and the child is named. It may list those
+    naming it that are held, with nothing about the child, at ``GET /early-years-notifications/held``."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
     not_found = FhirError.one(
         404, "not-found", "No early-years notification has that id", SpineErrorCode.RESOURCE_NOT_FOUND
@@ -137,7 +131,7 @@ async def notification_status(
     if notification is None:
         raise not_found
     if not may_read(principal, notification):
-        raise access_denied()
+        raise not_found  # another party's notification is answered as one that does not exist
     return _view(notification, dependencies.acknowledgement_due_after)
 
 
@@ -153,12 +147,13 @@ async def sent_notification_statuses(
     request: Request,
     dependencies: Dependencies,
     status: Annotated[NotificationStatus | None, Query(description="Only notifications with this status")] = None,
-    page: Annotated[str | None, Query(max_length=100, description="next_page of the previous answer")] = None,
+    page: Annotated[str | None, Query(max_length=100, description=PAGE_DESCRIPTION)] = None,
     count: Annotated[int, Query(alias="_count", ge=1, le=200)] = 50,
 ) -> NotificationStatusPage:
     """An NHS body's own notifications, newest first, page by page (``next_page``): e.g.
     ``?status=acknowledgement-overdue`` for those the LA has not acknowledged in time. An LA is refused: it
-    learns of notifications from its subscriptions."""
+    learns of notifications from its subscriptions, and of those held for it from
+    ``GET /early-years-notifications/held``."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_READ)
     if principal.role not in NHS_BODIES or principal.organisation is None:
         # An LA learns of notifications from its subscriptions; this list is the sender's own.
@@ -173,5 +168,5 @@ async def sent_notification_statuses(
     due_after = dependencies.acknowledgement_due_after
     return NotificationStatusPage(
         notifications=[_view(notification, due_after) for notification in found[:count]],
-        next_page=_page_token(found[count - 1]) if len(found) > count else None,
+        next_page=page_token(found[count - 1]) if len(found) > count else None,
     )

@@ -166,7 +166,6 @@ async def process_message(request: Request, dependencies: Dependencies, x_reques
     a statutory reason and recorded. 422 without it: dates that cannot be true, nothing stored. Sending the same
     message again (same id, same body) answers the same notification; ``X-Request-ID`` is kept as a retry key."""
     principal = await fhir_principal(request, Scope.NOTIFICATIONS_SUBMIT)
-    dependencies.limiter.admit(principal.subject)
     media_type(request, JSON_MEDIA_TYPES)
     limits = dependencies.limits
     document = parse_json(await read_body(request, limits.max_body_bytes), limits.max_json_depth)

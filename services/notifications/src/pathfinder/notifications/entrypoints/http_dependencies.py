@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from pathfinder.notifications.domain.la_delivery import PublicUrls
-from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits, RateLimiter
+from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -22,7 +22,6 @@ class NotificationsHttp:
     unit_of_work: Callable[[], NotificationsUnitOfWork]
     postcodes: PostcodeLookup
     identity: IdentityClient
-    limiter: RateLimiter
     limits: FhirLimits
     acknowledgement_due_after: timedelta
     public_urls: PublicUrls

@@ -10,13 +10,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see
+from pathfinder.auth import Principal, Scope, ensure_la_may_see, withheld_as_missing
 from pathfinder.contracts.fhir import SpineErrorCode
 from pathfinder.contracts.fhir.subscription_notification import NotificationType
 from pathfinder.notifications.domain.la_subscription import InvalidSubscription
 from pathfinder.notifications.entrypoints.fhir_guards import (
     FhirError,
-    access_denied,
     fhir_error_responses,
     fhir_principal,
     fhir_response,
@@ -35,16 +34,15 @@ def _authorise(principal: Principal) -> la_subscriptions.Authorise:
 
 
 async def _fhir(call: Awaitable[T]) -> T:
+    """One subscription by its id: another LA's is answered as one that does not exist."""
+    not_found = FhirError.one(404, "not-found", "No subscription has that id.", SpineErrorCode.RESOURCE_NOT_FOUND)
     try:
-        return await call
+        with withheld_as_missing(not_found):
+            return await call
     except la_subscriptions.SubscriptionNotFound:
-        raise FhirError.one(
-            404, "not-found", "No subscription has that id.", SpineErrorCode.RESOURCE_NOT_FOUND
-        ) from None
+        raise not_found from None
     except InvalidSubscription as error:
         raise FhirError.one(422, "invalid", str(error), SpineErrorCode.INVALID_PARAMETER) from None
-    except AccessDenied:
-        raise access_denied() from None
 
 
 @router.get(

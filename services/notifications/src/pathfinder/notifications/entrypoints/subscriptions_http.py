@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see
+from pathfinder.auth import AccessDenied, Principal, Scope, ensure_la_may_see, withheld_as_missing
 from pathfinder.contracts import LaCode
 from pathfinder.notifications.domain.la_subscription import InvalidSubscription
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
@@ -47,8 +47,10 @@ def _invalid(error: InvalidSubscription) -> Problem:
 
 
 async def _one(call: Awaitable[T]) -> T:
+    """One subscription by its id: another LA's is answered as one that does not exist."""
     try:
-        return await call
+        with withheld_as_missing(NOT_FOUND):
+            return await call
     except la_subscriptions.SubscriptionNotFound:
         raise NOT_FOUND from None
     except InvalidSubscription as error:
@@ -61,7 +63,9 @@ def _kafka_taken(error: la_subscriptions.SubscriptionConflict) -> Problem:
         f"LA {error.la_code} already has its Kafka subscription ({where}): an LA's topic carries what its one Kafka "
         f"subscription says. Read it with GET {where}, change its event types with PATCH {where}, or DELETE it first."
     )
-    return Problem(409, "Conflict", detail, **({"existing": where} if error.existing else {}))
+    if error.existing is None:
+        return Problem(409, "Conflict", detail)
+    return Problem(409, "Conflict", detail, existing=where)
 
 
 @router.post(

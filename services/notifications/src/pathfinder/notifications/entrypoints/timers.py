@@ -15,16 +15,18 @@ from pathfinder.notifications.domain.la_delivery import RetryPolicy
 from pathfinder.notifications.service_layer.acknowledgements import raise_overdue_acknowledgements
 from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from pathfinder.notifications.service_layer.la_delivery import la_topics, send_heartbeats, send_next_delivery
-from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints
+from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], NotificationsUnitOfWork]
 
 
-def identity_retry(unit_of_work: UnitOfWorkFactory, identity: IdentityClient, *, interval_seconds: float) -> Worker:
+def identity_retry(
+    unit_of_work: UnitOfWorkFactory, identity: IdentityClient, postcodes: PostcodeLookup, *, interval_seconds: float
+) -> Worker:
     async def step() -> int:
-        return await ask_identity_again(uow=unit_of_work(), identity=identity)
+        return await ask_identity_again(uow=unit_of_work(), identity=identity, postcodes=postcodes)
 
     return repeating("identity retry", step, idle_seconds=interval_seconds)
 
@@ -48,13 +50,17 @@ def dispatcher(
     policy: RetryPolicy,
     lease: timedelta,
     lanes: int,
+    per_la: int,
     poll_interval_seconds: float,
     before_start: Callable[[], Awaitable[object]] | None = None,
 ) -> Worker:
-    """``lanes`` deliveries in flight at once, and the rest-hook heartbeats beside them."""
+    """``lanes`` deliveries in flight at once (at most ``per_la`` of them to one LA, one per endpoint), and the
+    rest-hook heartbeats beside them."""
 
     async def send() -> bool:
-        return await send_next_delivery(unit_of_work=unit_of_work, endpoints=endpoints, policy=policy, lease=lease)
+        return await send_next_delivery(
+            unit_of_work=unit_of_work, endpoints=endpoints, policy=policy, lease=lease, per_la=per_la
+        )
 
     async def heartbeats() -> int:
         return await send_heartbeats(unit_of_work=unit_of_work, endpoints=endpoints)

@@ -1,5 +1,9 @@
 """Identity names the child a notification is about: at once on submission, again by a timer while identity is
-away (or a review is pending), and at once when identity announces a person's decision on a possible match."""
+away (or a review is pending), and at once when identity announces a person's decision on a review.
+
+Identity owns the child's responsible LA (docs/decisions/0007-responsible-la.md). Each request carries, besides
+the LA the notification names, the LA of the child's postcode as evidence: for a child new to identity's index
+the two must agree, or the notification is held (``awaiting-identity-review``) until the platform decides."""
 
 from __future__ import annotations
 
@@ -8,7 +12,12 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
-from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityClient, IdentityUnavailable
+from pathfinder.notifications.service_layer.ports import (
+    ChildIdentity,
+    IdentityClient,
+    IdentityUnavailable,
+    PostcodeLookup,
+)
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 CLAIM_LEASE = timedelta(minutes=2)
@@ -28,20 +37,27 @@ async def name_the_child(
     *,
     uow: NotificationsUnitOfWork,
     identity: IdentityClient,
+    postcodes: PostcodeLookup,
     now: Callable[[], datetime] = _now,
 ) -> EarlyYearsNotification | None:
     """Ask identity who the child is; once named, the notification is received and its event goes out.
     Identity is asked outside any transaction, and the answer applied only if the notification still waits."""
     async with uow:
         notification = await uow.notifications.get(notification_id)
-    if notification is None or not notification.awaits_identity or notification.child is None:
+        # Opened here only: the details go to identity, and nowhere else.
+        child = uow.notifications.child_of(notification) if notification and notification.awaits_identity else None
+    if notification is None or child is None:
         return notification
     assert notification.responsible_la is not None, "an accepted notification has its responsible LA"
+    # On every try, the timer's too: the notification keeps only the LA named, and a child identity first hears of
+    # on a retry must meet the same rule.
+    postcode_la = await postcodes.responsible_la(child.postcode) if child.postcode is not None else None
     try:
         found: ChildIdentity | None = await identity.match_child(
-            notification.child,
+            child,
             responsible_la=notification.responsible_la,
             request_id=identity_request_id(notification.id),
+            postcode_la=postcode_la,
         )
     except IdentityUnavailable:
         found = None
@@ -69,6 +85,7 @@ async def ask_identity_again(
     *,
     uow: NotificationsUnitOfWork,
     identity: IdentityClient,
+    postcodes: PostcodeLookup,
     now: Callable[[], datetime] = _now,
     limit: int = 50,
 ) -> int:
@@ -77,7 +94,7 @@ async def ask_identity_again(
         claimed = await uow.notifications.claim_due_for_identity(now(), limit=limit, lease=CLAIM_LEASE)
         await uow.commit()
     for notification_id in claimed:
-        await name_the_child(notification_id, uow=uow, identity=identity, now=now)
+        await name_the_child(notification_id, uow=uow, identity=identity, postcodes=postcodes, now=now)
     return len(claimed)
 
 

@@ -3,7 +3,9 @@
 Every event an LA may receive becomes one delivery per matching subscription of that LA, in the consumer's
 transaction (inbox claim first), so each event gives each subscription exactly one delivery, one event number
 and, on Kafka, one record on the LA's topic through the outbox. The dispatcher then sends webhook and rest-hook
-deliveries: it claims one, sends it with no transaction or lock held, and records the outcome.
+deliveries: it claims one, sends it with no transaction or lock held, and records the outcome. Its lanes are
+shared fairly: one attempt in flight per endpoint, at most ``per_la`` per LA, and the LA that waited longest
+goes next, so one LA's hanging endpoints cannot hold every lane.
 """
 
 from __future__ import annotations
@@ -114,19 +116,21 @@ async def send_next_delivery(
     endpoints: LaEndpoints,
     policy: RetryPolicy,
     lease: timedelta,
+    per_la: int,
     now: Callable[[], datetime] = _now,
 ) -> bool:
-    """Send one due webhook or rest-hook delivery, if there is one; True when one was attempted.
+    """Send one due webhook or rest-hook delivery, if there is one; True when one was attempted. ``per_la``
+    bounds the deliveries in flight to one LA's endpoints, across every dispatcher.
 
     The claim commits before the LA's endpoint is called, so no row lock or connection is held meanwhile; the
     outcome is recorded only if the claim still holds (a lease that ran out gave the delivery to another
     dispatcher, and the LA deduplicates on the event id)."""
     async with unit_of_work() as uow:
-        due = await uow.subscriptions.claim_due_delivery(now())
+        due = await uow.subscriptions.claim_due_delivery(now(), per_la=per_la)
         if due is None:
             return False
         subscription, delivery = due
-        claim = delivery.claim(now(), lease)
+        claim = subscription.claim(delivery, now(), lease)
         await uow.subscriptions.save(subscription)
         await uow.commit()
     outcome = await endpoints.send(subscription, delivery)

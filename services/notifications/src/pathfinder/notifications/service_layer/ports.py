@@ -29,8 +29,12 @@ class ChildIdentity:
 
 
 class IdentityClient(Protocol):
-    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str) -> ChildIdentity:
-        """``request_id`` is stable across retries, so that identity answers a retry as it did the first call."""
+    async def match_child(
+        self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
+    ) -> ChildIdentity:
+        """``request_id`` is stable across retries, so that identity answers a retry as it did the first call.
+        ``postcode_la``, the LA of the child's postcode (None: not known), is evidence about the LA the record
+        names: for a child new to identity's index, a disagreement is held for the platform to decide."""
         ...
 
 

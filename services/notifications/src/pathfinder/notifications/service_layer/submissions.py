@@ -60,7 +60,8 @@ async def submit_early_years_notification(
     now: Callable[[], datetime] = now_utc,
 ) -> SubmissionResult:
     """Record the notification, accepted or rejected with reasons; with ``identity`` given, ask it at once who
-    the child is (bulk backfills leave that to the worker's timer)."""
+    the child is (bulk backfills leave that to the worker's timer). The child's postcode gives the LA when the
+    message names none, and is evidence to identity either way (``name_the_child``)."""
     prior = await _answered_before(submission, uow)
     if prior is not None:
         return prior
@@ -102,7 +103,8 @@ async def submit_early_years_notification(
             raise LookupError("a submission key was taken, but no submission holds it")
         return prior
     if identity is not None and notification.accepted:
-        notification = await name_the_child(notification.id, uow=uow, identity=identity, now=now) or notification
+        asked = await name_the_child(notification.id, uow=uow, identity=identity, postcodes=postcodes, now=now)
+        notification = asked or notification
     return SubmissionResult(notification, accepted=notification.accepted)
 
 
@@ -138,3 +140,15 @@ async def sent_notifications(
         return await uow.notifications.sent_by(
             notifying_organisation, status=status, older_than=older_than, limit=limit
         )
+
+
+async def held_notifications(
+    la_code: str,
+    *,
+    uow: NotificationsUnitOfWork,
+    older_than: tuple[datetime, UUID] | None = None,
+    limit: int = 50,
+) -> list[EarlyYearsNotification]:
+    """The notifications naming ``la_code`` that identity has still to name the child of, newest first."""
+    async with uow:
+        return await uow.notifications.held_naming(la_code, older_than=older_than, limit=limit)

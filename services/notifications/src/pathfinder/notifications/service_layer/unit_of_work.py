@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
+from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.messaging.unit_of_work import TracksAggregates, UnitOfWork
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification, NotificationStatus
 from pathfinder.notifications.domain.la_delivery import LaDelivery
@@ -35,6 +36,10 @@ class EarlyYearsNotifications(Protocol):
 
     async def save(self, notification: EarlyYearsNotification) -> None: ...
 
+    def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
+        """The waiting child's details, opened (they are stored sealed): only to ask identity who the child is."""
+        ...
+
     async def claim_due_for_identity(self, now: datetime, *, limit: int, lease: timedelta) -> list[UUID]:
         """Ids of notifications awaiting identity whose next try is due, pushed ``lease`` ahead so that other
         workers leave them alone meanwhile."""
@@ -58,6 +63,12 @@ class EarlyYearsNotifications(Protocol):
         limit: int,
     ) -> list[EarlyYearsNotification]:
         """Newest first; ``older_than`` is the (received_at, id) of the last one already seen."""
+        ...
+
+    async def held_naming(
+        self, la_code: str, *, older_than: tuple[datetime, UUID] | None, limit: int
+    ) -> list[EarlyYearsNotification]:
+        """Those naming ``la_code`` that await identity or its review, newest first, paged as ``sent_by``."""
         ...
 
     async def submission_keys(self, keys: Sequence[str]) -> list[SubmissionKey]: ...
@@ -87,9 +98,11 @@ class LaSubscriptions(Protocol):
 
     async def kafka_la_codes(self) -> list[str]: ...
 
-    async def claim_due_delivery(self, now: datetime) -> tuple[LaSubscription, LaDelivery] | None:
-        """The oldest due pending delivery whose child has nothing earlier pending, on an active webhook or
-        rest-hook subscription, locked (others are skipped), with its subscription (not locked)."""
+    async def claim_due_delivery(self, now: datetime, *, per_la: int) -> tuple[LaSubscription, LaDelivery] | None:
+        """A due pending delivery whose child has nothing earlier pending, on an active webhook or rest-hook
+        subscription with nothing in flight, of an LA with fewer than ``per_la`` in flight: of the LA claimed
+        from longest ago, then its subscription claimed from longest ago, then the oldest due. Locked with its
+        subscription (others are skipped)."""
         ...
 
     async def delivery(self, subscription: LaSubscription, delivery_id: int) -> LaDelivery | None:

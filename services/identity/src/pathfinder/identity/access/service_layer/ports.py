@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -35,6 +35,11 @@ class AssertionReader(Protocol):
         """The claims, once the signature verifies with the client's key. Raises ``AssertionRefused``, or
         :class:`UnusableKey` if the registered key cannot be used."""
         ...
+
+
+ClientAllowance = Callable[[str], Awaitable[None]]
+"""Given an authenticated client's id, spends one of its token requests, or raises to refuse it: then no token is
+issued and the error reaches the caller."""
 
 
 class IssuedToken(Protocol):

@@ -7,12 +7,20 @@ Answers follow OAuth, not problem+json: clients are OAuth libraries that read ``
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pathfinder.auth import Principal
+from pathfinder.auth.audiences import UnknownAudience, scopes_for
 from pathfinder.identity.access.domain.client_assertions import ASSERTION_TYPE, AssertionRefused, AssertionRules
 from pathfinder.identity.access.domain.clients import ScopeNotGranted
-from pathfinder.identity.access.service_layer.ports import AssertionReader, IssuedToken, TokenIssuer, UnusableKey
+from pathfinder.identity.access.service_layer.ports import (
+    AssertionReader,
+    ClientAllowance,
+    IssuedToken,
+    TokenIssuer,
+    UnusableKey,
+)
 from pathfinder.identity.access.service_layer.unit_of_work import AccessUnitOfWork
 
 CLIENT_CREDENTIALS = "client_credentials"
@@ -35,6 +43,8 @@ class TokenRequest:
     client_assertion_type: str | None
     client_assertion: str | None
     scope: str | None = None
+    resource: str | None = None
+    """RFC 8707: the one API the token is for."""
 
 
 class ClientNotAuthenticated(OAuthError):
@@ -52,6 +62,17 @@ def _invalid_client(reason: str, client_id: str | None = None) -> ClientNotAuthe
     return ClientNotAuthenticated(reason)
 
 
+def _for_resource(principal: Principal, resource: str) -> Principal:
+    """The principal with only the scopes of ``resource``, so that its token names that API alone."""
+    try:
+        scopes = principal.scopes & scopes_for(resource)
+    except UnknownAudience as unknown:
+        raise OAuthError("invalid_target", str(unknown)) from None
+    if not scopes:
+        raise OAuthError("invalid_target", f"The client holds no scope of {resource}.")
+    return replace(principal, scopes=scopes)
+
+
 async def grant_client_credentials(
     request: TokenRequest,
     *,
@@ -59,8 +80,11 @@ async def grant_client_credentials(
     rules: AssertionRules,
     assertions: AssertionReader,
     tokens: TokenIssuer,
+    allowance: ClientAllowance,
     now: datetime,
 ) -> IssuedToken:
+    """A token for the client whose signed assertion this is. Only then does the request spend the client's
+    ``allowance``: an assertion that merely names a client, unsigned or signed by someone else, never does."""
     if not request.grant_type:
         raise OAuthError("invalid_request", "Missing 'grant_type'.")
     if request.grant_type != CLIENT_CREDENTIALS:
@@ -94,8 +118,13 @@ async def grant_client_credentials(
             principal = client.principal(request.scope)
         except ScopeNotGranted as not_granted:
             raise OAuthError("invalid_scope", str(not_granted)) from None
+        if request.resource is not None:
+            principal = _for_resource(principal, request.resource)
         if not await uow.assertions.spend(accepted.client_id, accepted.jti, accepted.remember_until):
             raise _invalid_client("Invalid 'jti' claim in JWT: it has been used before.", client_id)
         await uow.assertions.forget_expired(now)
         await uow.commit()
+    # Outside the transaction, so that no request holds two connections; a refused assertion stays spent (a client
+    # signs a new one for every request).
+    await allowance(client_id)
     return await tokens.issue(principal, now=now)

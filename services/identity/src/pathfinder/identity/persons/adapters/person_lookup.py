@@ -18,6 +18,12 @@ _ROOTS = text(
     "SELECT p.person_id, p.status, p.merged_into FROM person p JOIN up ON p.person_id = up.merged_into) "
     "SELECT DISTINCT person_id FROM up WHERE status = 'active'"
 )
+# Every id merged into a person (at any depth), and the person's own.
+MEMBERS = text(
+    "WITH RECURSIVE members(person_id) AS (SELECT CAST(:root AS uuid) UNION "
+    "SELECT p.person_id FROM person p JOIN members m ON p.merged_into = m.person_id AND p.status = 'merged') "
+    "SELECT person_id FROM members"
+)
 _LOCK_BLOCKS = text(
     "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS keys"
 )

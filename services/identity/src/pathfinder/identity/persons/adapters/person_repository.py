@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.persons.adapters.person_lookup import PersonLookup
+from pathfinder.identity.persons.adapters.person_lookup import MEMBERS, PersonLookup
 from pathfinder.identity.persons.adapters.tables import (
     person,
     person_blocking_key,
@@ -29,15 +29,9 @@ from pathfinder.identity.persons.domain.person import (
     PersonStatus,
     SourceRecord,
 )
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-_MEMBERS = text(
-    "WITH RECURSIVE members(person_id) AS (SELECT CAST(:root AS uuid) UNION "
-    "SELECT p.person_id FROM person p JOIN members m ON p.merged_into = m.person_id AND p.status = 'merged') "
-    "SELECT person_id FROM members"
-)
 
 
 def _record_label(organisation: str) -> str:
@@ -52,7 +46,7 @@ class SqlPersonRepository(PersonLookup):
     def __init__(self, session: AsyncSession, vault: PersonVault) -> None:
         super().__init__(session, vault)
         self._keys: dict[UUID, DataKey] = {}
-        self._persons: dict[UUID, tuple[PersonStatus, UUID | None]] = {}
+        self._persons: dict[UUID, tuple[PersonStatus, UUID | None, str]] = {}
         self._records: dict[tuple[UUID, str], datetime] = {}
         self._links: dict[UUID, datetime | None] = {}
         self._merges: dict[UUID, datetime | None] = {}
@@ -63,7 +57,7 @@ class SqlPersonRepository(PersonLookup):
         row = (await self._session.execute(query.with_for_update() if lock else query)).one_or_none()
         if row is None:
             return None
-        members = list((await self._session.execute(_MEMBERS, {"root": person_id})).scalars())
+        members = list((await self._session.execute(MEMBERS, {"root": person_id})).scalars())
         if lock:
             await self._session.execute(
                 select(person.c.person_id).where(person.c.person_id.in_(members)).with_for_update()
@@ -81,7 +75,7 @@ class SqlPersonRepository(PersonLookup):
             merges=await self._load_merges(person_id),
             erased_at=row.erased_at,
         )
-        self._persons[found.person_id] = (found.status, found.merged_into)
+        self._persons[found.person_id] = (found.status, found.merged_into, found.responsible_la)
         self.seen.append(found)
         return found
 
@@ -112,6 +106,7 @@ class SqlPersonRepository(PersonLookup):
                     row.source_organisation,
                     row.linked_at,
                     row.unlinked_at,
+                    row.contested,
                 )
             )
             self._links[row.link_id] = row.unlinked_at
@@ -165,7 +160,7 @@ class SqlPersonRepository(PersonLookup):
                 person_id=new.person_id, master_key_id=self._vault.master_key_id, wrapped_key=wrapped
             )
         )
-        self._persons[new.person_id] = (new.status, new.merged_into)
+        self._persons[new.person_id] = (new.status, new.merged_into, new.responsible_la)
         self.seen.append(new)
         await self.save(new)
 
@@ -173,13 +168,18 @@ class SqlPersonRepository(PersonLookup):
         if changed.status is PersonStatus.ERASED and self._persons[changed.person_id][0] is not PersonStatus.ERASED:
             await self._shred(changed)
             return
-        if self._persons[changed.person_id] != (changed.status, changed.merged_into):
+        held = self._persons[changed.person_id]
+        if held != (changed.status, changed.merged_into, changed.responsible_la):
             await self._session.execute(
                 update(person)
                 .where(person.c.person_id == changed.person_id)
                 .values(status=changed.status.value, merged_into=changed.merged_into)
             )
-            self._persons[changed.person_id] = (changed.status, changed.merged_into)
+            if held[2] != changed.responsible_la:
+                # Every id the person stands for moves with it, so an unmerge restores the child under its new LA.
+                moved = update(person).where(person.c.person_id.in_(sorted(changed.members)))
+                await self._session.execute(moved.values(responsible_la=changed.responsible_la))
+            self._persons[changed.person_id] = (changed.status, changed.merged_into, changed.responsible_la)
         touched: set[UUID] = set()
         for record in changed.records:
             if self._records.get((record.owner_id, record.organisation)) != record.last_supplied_at:
@@ -233,7 +233,7 @@ class SqlPersonRepository(PersonLookup):
                 person_id=link.owner_id,
                 kind=link.kind.value,
                 issuer=link.issuer,
-                value_digest=self._vault.blind_index(link.identifier.index_text) if link.active else None,
+                value_digest=self._vault.blind_index(link.identifier.index_text) if link.in_force else None,
                 sealed_value=self._vault.seal(
                     self._keys[link.owner_id], _link_label(link.link_id), link.identifier.value.encode()
                 ),
@@ -241,6 +241,7 @@ class SqlPersonRepository(PersonLookup):
                 source_organisation=link.source_organisation,
                 linked_at=link.linked_at,
                 unlinked_at=link.unlinked_at,
+                contested=link.contested,
             )
         )
         self._links[link.link_id] = link.unlinked_at
@@ -265,9 +266,9 @@ class SqlPersonRepository(PersonLookup):
         self._merges[merge.merge_id] = merge.unmerged_at
 
     async def _reindex(self, changed: Person, owner: UUID) -> None:
-        """Rebuild the blocking keys of one person id from its own records and active identifiers."""
+        """Rebuild the blocking keys of one person id from its own records and the identifiers in force."""
         identifiers = frozenset(
-            link.identifier for link in changed.active_links if link.owner_id == owner and link.identifier
+            link.identifier for link in changed.links_in_force if link.owner_id == owner and link.identifier
         )
         keys: set[str] = {f"identifier|{identifier.index_text}" for identifier in identifiers}
         for record in changed.records:
@@ -295,4 +296,4 @@ class SqlPersonRepository(PersonLookup):
         )
         for member in members:
             self._keys.pop(member, None)
-            self._persons[member] = (PersonStatus.ERASED, None)
+            self._persons[member] = (PersonStatus.ERASED, None, erased.responsible_la)

@@ -16,7 +16,13 @@ from pathfinder.identity.persons.domain.demographics import Demographics
 from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
 from pathfinder.identity.persons.domain.matching import MatchOutcome
 from pathfinder.identity.persons.domain.matching_comparisons import Level
-from pathfinder.identity.persons.domain.review import IncomingRecord, MatchReview, ReviewCandidate, ReviewStatus
+from pathfinder.identity.persons.domain.review import (
+    IncomingRecord,
+    MatchReview,
+    ReviewCandidate,
+    ReviewKind,
+    ReviewStatus,
+)
 from pathfinder.identity.persons.service_layer.unit_of_work import MatchAnswer
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
@@ -32,9 +38,15 @@ def _record_json(record: IncomingRecord) -> bytes:
             "identifiers": sorted([i.kind.value, i.value, i.issuer] for i in record.identifiers),
             "source_role": record.source_role,
             "nhs_number_verified": record.nhs_number_verified,
+            "responsible_la": record.responsible_la,  # named: the review's own LA is the one that decides
+            "postcode_la": record.postcode_la,
         },
         sort_keys=True,
     ).encode()
+
+
+def _candidates(review: MatchReview) -> list[dict[str, object]]:
+    return [{"person_id": str(c.person_id), "score": c.score, "levels": dict(c.levels)} for c in review.candidates]
 
 
 class SqlMatchReviewRepository:
@@ -48,13 +60,11 @@ class SqlMatchReviewRepository:
         await self._session.execute(
             insert(match_review).values(
                 review_id=review.review_id,
+                kind=review.kind.value,
                 responsible_la=review.responsible_la,
                 source_organisation=review.source_organisation,
                 status=review.status.value,
-                candidates=[
-                    {"person_id": str(c.person_id), "score": c.score, "levels": dict(c.levels)}
-                    for c in review.candidates
-                ],
+                candidates=_candidates(review),
                 master_key_id=self._vault.master_key_id,
                 wrapped_key=wrapped,
                 sealed_record=self._vault.seal(key, _LABEL, _record_json(review.incoming)),
@@ -75,7 +85,15 @@ class SqlMatchReviewRepository:
         return [self._review(row) for row in rows]
 
     async def save(self, review: MatchReview) -> None:
-        """Record the decision and destroy the incoming record with its key."""
+        """Record the decision and destroy the incoming record with its key; a review still pending was referred
+        to another decider, and keeps its record."""
+        if review.status is ReviewStatus.PENDING:
+            await self._session.execute(
+                update(match_review)
+                .where(match_review.c.review_id == review.review_id)
+                .values(kind=review.kind.value, responsible_la=review.responsible_la, candidates=_candidates(review))
+            )
+            return
         await self._session.execute(
             update(match_review)
             .where(match_review.c.review_id == review.review_id)
@@ -104,11 +122,14 @@ class SqlMatchReviewRepository:
                 ),
                 source_organisation=mapping["source_organisation"],
                 source_role=data["source_role"],
-                responsible_la=mapping["responsible_la"],
+                # Records sealed before the named LA was kept were held under it.
+                responsible_la=data.get("responsible_la") or mapping["responsible_la"],
                 nhs_number_verified=data["nhs_number_verified"],
+                postcode_la=data.get("postcode_la"),
             )
         return MatchReview(
             review_id=mapping["review_id"],
+            kind=ReviewKind(mapping["kind"]),
             responsible_la=mapping["responsible_la"],
             source_organisation=mapping["source_organisation"],
             created_at=mapping["created_at"],

@@ -1,4 +1,5 @@
-"""Tables of the person index, its review queue and its audit log (migration 0003_person_index creates them).
+"""Tables of the person index, its review queue and its audit log (migration 0003_person_index creates them,
+later revisions change them).
 
 Personal details appear only as ciphertext (``sealed*`` columns, under the owning person's data key) and as
 blind index digests; everything else is ids, codes and instants.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -72,6 +74,8 @@ person_link = Table(
     Column("source_organisation", String(10), nullable=False),
     Column("linked_at", DateTime(timezone=True), nullable=False),
     Column("unlinked_at", DateTime(timezone=True)),
+    # Another LA's child holds the value: kept and shown, but with no value_digest, so never found or matched on.
+    Column("contested", Boolean, nullable=False, server_default=text("false")),
     # One identifier value is linked to one person at a time.
     Index(
         "person_link_one_active_value",
@@ -102,7 +106,8 @@ match_review = Table(
     "match_review",
     person_metadata,
     Column("review_id", UUID(as_uuid=True), primary_key=True),
-    Column("responsible_la", String(3), nullable=False),
+    Column("kind", String(16), nullable=False, server_default=text("'possible-match'")),
+    Column("responsible_la", String(3)),  # the LA that decides; NULL: the platform
     Column("source_organisation", String(10), nullable=False),
     Column("status", String(12), nullable=False),
     Column("candidates", JSONB, nullable=False),
@@ -114,6 +119,8 @@ match_review = Table(
     Column("decided_by", String(200)),
     Column("decided_person_id", UUID(as_uuid=True)),
     CheckConstraint("status IN ('pending', 'same-person', 'new-person')", name="match_review_status_known"),
+    CheckConstraint("kind IN ('possible-match', 'responsible-la')", name="match_review_kind_known"),
+    CheckConstraint("(kind = 'possible-match') = (responsible_la IS NOT NULL)", name="match_review_who_decides"),
     CheckConstraint("(status = 'pending') = (sealed_record IS NOT NULL)", name="match_review_record_until_decided"),
     Index("match_review_pending", "responsible_la", "created_at", postgresql_where=text("status = 'pending'")),
 )

@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     UNLINK = "unlink"
     MERGE = "merge"
     UNMERGE = "unmerge"
+    TRANSFER = "transfer"  # the responsible LA handed the child to another
     ERASE = "erase"
     READ_AUDIT = "read-audit"
 

@@ -5,6 +5,9 @@ record of demographics per source), and the agencies' identifiers linked to them
 to be one child they are merged: the retired id's records and links stay its own (sealed with its own key,
 ready to be given back by an unmerge) but count as the surviving person's. ``members`` are the ids a person
 stands for: its own and those merged into it.
+
+An identifier another LA's child holds, supplied by an LA, is a contested link: shown to that LA like any other
+(so it learns nothing of the other child) but never matched on. Only a transfer changes the responsible LA.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathfinder.contracts.identity import (
     PersonsMerged,
     PersonsUnmerged,
     PersonUnlinked,
+    ResponsibleLaChanged,
 )
 from pathfinder.identity.persons.domain.demographics import Demographics
 from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
@@ -60,6 +64,10 @@ class MergeRefused(PersonIndexError):
     pass
 
 
+class TransferRefused(PersonIndexError):
+    pass
+
+
 @dataclass
 class IdentifierLink:
     link_id: UUID
@@ -71,10 +79,16 @@ class IdentifierLink:
     source_organisation: str
     linked_at: datetime
     unlinked_at: datetime | None = None
+    contested: bool = False  # the value is linked to another LA's child: shown, never matched on
 
     @property
     def active(self) -> bool:
         return self.unlinked_at is None and self.identifier is not None
+
+    @property
+    def in_force(self) -> bool:
+        """Active and the identifier's one owner: what matching and blocking use."""
+        return self.active and not self.contested
 
 
 @dataclass
@@ -142,6 +156,10 @@ class Person:
         return [link for link in self.links if link.active]
 
     @property
+    def links_in_force(self) -> list[IdentifierLink]:
+        return [link for link in self.links if link.in_force]
+
+    @property
     def sources(self) -> frozenset[str]:
         """Every organisation that supplied demographics or an identifier for the child."""
         return frozenset({record.organisation for record in self.records}) | {
@@ -149,7 +167,7 @@ class Person:
         }
 
     def match_profiles(self) -> list[MatchProfile]:
-        identifiers = frozenset(link.identifier for link in self.active_links if link.identifier is not None)
+        identifiers = frozenset(link.identifier for link in self.links_in_force if link.identifier is not None)
         return [MatchProfile.of(record.demographics, identifiers) for record in self.records]
 
     def supply(self, record: SourceRecord) -> None:
@@ -163,15 +181,22 @@ class Person:
         self.records.append(record)
 
     def link(
-        self, identifier: AgencyIdentifier, method: LinkMethod, source: str, at: datetime, link_id: UUID
+        self,
+        identifier: AgencyIdentifier,
+        method: LinkMethod,
+        source: str,
+        at: datetime,
+        link_id: UUID,
+        *,
+        contested: bool = False,
     ) -> IdentifierLink:
-        """Link ``identifier``; linking one the person already holds changes nothing."""
+        """Link ``identifier`` (one already held: no change); a contested link is announced like any other."""
         self.ensure_active()
         for held in self.active_links:
             if held.identifier == identifier:
                 return held
         link = IdentifierLink(
-            link_id, self.person_id, identifier.kind, identifier.issuer, identifier, method, source, at
+            link_id, self.person_id, identifier.kind, identifier.issuer, identifier, method, source, at, None, contested
         )
         self.links.append(link)
         self.events.append(
@@ -202,6 +227,18 @@ class Person:
             )
         )
         return link
+
+    def transfer(self, to_la: str, at: datetime) -> str:
+        """Hand the child to ``to_la``, with every id merged into it; returns the LA that was responsible."""
+        self.ensure_active()
+        previous = self.responsible_la
+        if to_la == previous:
+            raise TransferRefused(f"LA {to_la} is already responsible for person {self.person_id}")
+        self.responsible_la = to_la
+        self.events.append(
+            ResponsibleLaChanged(person_id=self.person_id, responsible_la=to_la, previous_la=previous, changed_at=at)
+        )
+        return previous
 
     def absorb(self, other: Person, merge_id: UUID, at: datetime) -> Merge:
         """Merge ``other`` into this person: ``other`` is retired and its records and links count as ours."""

@@ -7,7 +7,7 @@ denied or failed attempt is in the log, and nothing else of it is in the databas
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NoReturn
 from uuid import UUID
@@ -16,7 +16,12 @@ from pathfinder.auth import AccessDenied, OrganisationRole, Principal, ensure_la
 from pathfinder.identity.persons.domain.audit import Actor, AuditAction, AuditEntry, AuditOutcome, Purpose
 from pathfinder.identity.persons.domain.disclosure import Disclosure, NotEntitled
 from pathfinder.identity.persons.domain.person import Person, PersonStatus
-from pathfinder.identity.persons.service_layer.refusals import PersonErased, PersonMerged, PersonNotFound
+from pathfinder.identity.persons.service_layer.refusals import (
+    PersonErased,
+    PersonIndexRefusal,
+    PersonMerged,
+    PersonNotFound,
+)
 from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
 
 NHS_ROLES = frozenset({OrganisationRole.ICB, OrganisationRole.NHS_TRUST})
@@ -76,8 +81,19 @@ class Attempt:
         await self.uow.commit()
         raise error
 
+    async def withheld(self, person_id: UUID, responsible_la: str, reason: str) -> None:
+        """The attempt touched a child of ``responsible_la`` that the caller may not know of: that LA's audit shows
+        it (refused), while the caller is answered as though the child did not exist."""
+        entry = self.entry(AuditOutcome.DENIED, {"reason": reason})
+        await self.uow.audit.record(replace(entry, person_id=person_id, review_id=None, responsible_la=responsible_la))
+
     async def deny(self, reason: str) -> NoReturn:
         await self.refuse(AccessDenied(reason), AuditOutcome.DENIED)
+
+    async def withhold(self, missing: PersonIndexRefusal, reason: str) -> NoReturn:
+        """Another party's record: answered exactly as one that does not exist (``missing``), so that an id tells
+        the caller nothing; audited as refused, under the LA responsible for the child."""
+        await self.refuse(missing, AuditOutcome.DENIED, reason=reason)
 
     async def person(self, person_id: UUID, *, lock: bool, reading: bool = False) -> Person:
         """The person under ``person_id``, if it is one a caller can act on: refused (and audited) if unknown,
@@ -114,15 +130,20 @@ class Attempt:
             try:
                 return Disclosure.for_nhs_body(principal.organisation, person)
             except NotEntitled as refused:
-                await self.deny(refused.reason)
+                await self.withhold(PersonNotFound(), refused.reason)
         await self.deny("platform principals match persons; they do not read their details")
 
     async def may_act_on(self, person: Person) -> None:
-        """Only the responsible LA (or the platform, for changes) acts on a person."""
-        await self.may_act_for(person.responsible_la)
+        """Only the responsible LA (or the platform, for changes) acts on a person; to anyone else the person is
+        not there."""
+        await self.may_act_for(person.responsible_la, withheld_as=PersonNotFound())
 
-    async def may_act_for(self, responsible_la: str) -> None:
+    async def may_act_for(self, responsible_la: str, *, withheld_as: PersonIndexRefusal | None = None) -> None:
+        """Refused (403) unless the caller may act for ``responsible_la``; with ``withheld_as``, the refusal of a
+        record is answered as that record's absence."""
         try:
             ensure_la_may_see(self.caller.principal, responsible_la)
         except AccessDenied as refused:
+            if withheld_as is not None:
+                await self.withhold(withheld_as, refused.reason)
             await self.deny(refused.reason)

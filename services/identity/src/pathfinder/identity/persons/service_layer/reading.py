@@ -93,8 +93,12 @@ async def audit_events(
             if person_id is not None:
                 held = await uow.persons.get(person_id, lock=False)
                 attempt.responsible_la = held.responsible_la if held is not None else None
-                if attempt.responsible_la is not None and attempt.responsible_la != la:
-                    await attempt.deny(f"LA {la} read the audit of another LA's child")
+                if held is not None and held.responsible_la != la:
+                    # Answered as an id with no entries, as for a child never held; the child's LA sees the attempt.
+                    reason = f"LA {la} read the audit of another LA's child"
+                    await attempt.withheld(person_id, held.responsible_la, reason)
+                    await uow.commit()
+                    return []
         elif principal.role is not OrganisationRole.PLATFORM:
             await attempt.deny("NHS bodies do not read the person index's audit log")
         entries = await uow.audit.entries(person_id=person_id, responsible_la=la, before=before, limit=limit)
