@@ -16,7 +16,10 @@ def test_catalogue() -> None:
         ("health-advice", 8003),
         ("identity", 8004),
     ]
-    health = PlatformService("health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003)
+    health = PlatformService(
+        "health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003,
+        start_up=("-m", "pathfinder.health_advice.cli", "seed"),
+    )  # fmt: skip
     assert health in SERVICES
     assert health.database_name == "pathfinder_health_advice"
     assert health.migrations == "pathfinder.health_advice:migrations"
@@ -25,7 +28,8 @@ def test_catalogue() -> None:
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.name)
 def test_every_service_has_what_the_platform_starts(service: PlatformService) -> None:
-    for module in (f"{service.package}.api", f"{service.package}.worker"):
+    start_up = service.start_up[1:2] if service.start_up[:1] == ("-m",) else ()
+    for module in (f"{service.package}.api", f"{service.package}.worker", *start_up):
         assert importlib.util.find_spec(module) is not None, module
     package = importlib.util.find_spec(service.package)
     assert package is not None and package.submodule_search_locations

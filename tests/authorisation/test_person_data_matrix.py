@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -25,11 +25,16 @@ from notifications_kit.fakes import FakeIdentity
 from notifications_kit.messages import message
 from pathfinder.auth import OrganisationRole, Principal
 from pathfinder.auth.testing import principal
+from pathfinder.contracts.fhir import SubmittedAdvice, submitted_advice_resource
+from pathfinder.contracts.fhir.advice import AdviceDocument
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
+from pathfinder.contracts.vocabulary import AdviceForm
 from pathfinder.ehcp.bootstrap import bootstrap as bootstrap_ehcp
 from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice
 from pathfinder.ehcp.settings import EhcpSettings
+from pathfinder.health_advice.bootstrap import HealthAdviceService
 from pathfinder.health_advice.bootstrap import bootstrap as bootstrap_health_advice
+from pathfinder.health_advice.service_layer.advice_requests import open_from_ehcp
 from pathfinder.health_advice.settings import HealthAdviceSettings
 from pathfinder.identity.access.domain.organisations import GRANTABLE_SCOPES
 from pathfinder.identity.bootstrap import bootstrap as bootstrap_identity
@@ -65,6 +70,11 @@ class World:
     notification_id: str
     notifications_service: NotificationsService
     nhs_number: str
+    assessment_id: str  # the child's assessment under way, its draft plan served
+    plan_id: str  # the plan the child's first assessment issued
+    advice_request_id: str
+    exception_id: str
+    health_advice: httpx.AsyncClient  # the child's request for health advice, which ehcp asked QHL for
 
     def headers(self, caller: Principal) -> dict[str, str]:
         return self.index.headers(caller, purpose="ehc-needs-assessment")
@@ -82,6 +92,47 @@ def any_trust(ods: str) -> Principal:
 
 
 Call = Callable[[World, Principal], Awaitable[httpx.Response]]
+ON = "2026-12-01"  # any day: the bodies are valid, and the boundary refuses before a step is judged
+EHCP_STEPS: dict[str, dict[str, Any]] = {
+    "/assessments/{assessment_id}/consideration-notices": {"notified_on": ON, "notified": ["social-care"]},
+    "/assessments/{assessment_id}/decision": {"decision": "assess", "decided_on": ON},
+    "/assessments/{assessment_id}/advice-requests": {"kind": "education", "requested_on": ON},
+    "/assessments/{assessment_id}/advice-requests/{advice_request_id}/received": {"received_on": ON},
+    "/assessments/{assessment_id}/decision-not-to-issue": {"on": ON},
+    "/assessments/{assessment_id}/draft-plan": {"on": ON},
+    "/assessments/{assessment_id}/representations": {"received_on": ON, "particular_setting_requested": False},
+    "/assessments/{assessment_id}/final-plan": {"issued_on": ON, "icb": "QHL"},
+    "/assessments/{assessment_id}/exceptions": {
+        "ground": "exceptional-personal-circumstances",
+        "legal_basis": "reg 10(4)(c)",
+        "starts_on": ON,
+        "disapplies": ["final-plan"],
+    },
+    "/assessments/{assessment_id}/exceptions/{exception_id}/cleared": {"cleared_on": ON},
+    "/plans/{plan_id}/review-meeting-notice": {"notified_on": ON, "meeting_on": "2027-01-04"},
+    "/plans/{plan_id}/review-advice-circulated": {"on": ON},
+    "/plans/{plan_id}/review-meeting": {"on": ON},
+    "/plans/{plan_id}/review-report": {"on": ON},
+    "/plans/{plan_id}/review-decision": {"decided_on": ON, "decision": "keep"},
+    "/plans/{plan_id}/amendments-proposed": {"proposed_on": ON, "cause": "other"},
+    "/plans/{plan_id}/amended-plan": {"on": ON},
+    "/plans/{plan_id}/phase-transfer": {"transfer": "primary-to-secondary", "transfer_on": "2027-09-01"},
+    "/plans/{plan_id}/reassessment-request": {"requested_on": ON},
+    "/plans/{plan_id}/cessation": {"ceased_on": ON, "reason": "no-longer-necessary"},
+}
+"""A valid body for each step of an assessment or a plan."""
+
+
+def _ehcp_step(path: str, body: dict[str, Any]) -> Call:
+    """``caller`` takes the step on the child's assessment or plan (on the advice request or exception it holds)."""
+
+    async def call(w: World, caller: Principal) -> httpx.Response:
+        ids = {"assessment_id": w.assessment_id, "plan_id": w.plan_id}
+        ids |= {"advice_request_id": w.advice_request_id, "exception_id": w.exception_id}
+        return await w.ehcp.post(path.format(**ids), json=body, headers=w.headers(caller))
+
+    return call
+
 
 MATRIX: dict[Route, Call] = {
     ("notifications", "POST", "/early-years-notifications/{notification_id}/acknowledgement"): lambda w, caller: (
@@ -100,6 +151,35 @@ MATRIX: dict[Route, Call] = {
     ),
     ("ehcp", "GET", "/children/{person_id}"): lambda w, caller: w.ehcp.get(
         f"/children/{w.person_id}", headers=w.headers(caller)
+    ),
+    ("ehcp", "POST", "/assessments"): lambda w, caller: w.ehcp.post(
+        "/assessments",
+        json={"person_id": w.person_id, "requested_by": "parent", "received_on": ON},
+        headers=w.headers(caller),
+    ),
+    ("ehcp", "GET", "/assessments/{assessment_id}"): lambda w, caller: w.ehcp.get(
+        f"/assessments/{w.assessment_id}", headers=w.headers(caller)
+    ),
+    ("ehcp", "GET", "/plans/{plan_id}"): lambda w, caller: w.ehcp.get(f"/plans/{w.plan_id}", headers=w.headers(caller)),
+    **{("ehcp", "POST", path): _ehcp_step(path, body) for path, body in EHCP_STEPS.items()},
+    ("health-advice", "GET", "/fhir/Task/{advice_request_id}"): lambda w, caller: w.health_advice.get(
+        f"/fhir/Task/{w.advice_request_id}", headers=w.headers(caller)
+    ),
+    ("health-advice", "GET", "/fhir/ServiceRequest/{advice_request_id}"): lambda w, caller: w.health_advice.get(
+        f"/fhir/ServiceRequest/{w.advice_request_id}", headers=w.headers(caller)
+    ),
+    ("health-advice", "GET", "/fhir/Task"): lambda w, caller: w.health_advice.get(
+        "/fhir/Task", headers=w.headers(caller)
+    ),
+    ("health-advice", "PUT", "/fhir/Task/{advice_request_id}"): lambda w, caller: w.health_advice.put(
+        f"/fhir/Task/{w.advice_request_id}",
+        json={"resourceType": "Task", "id": w.advice_request_id, "status": "accepted", "intent": "order"},
+        headers={**w.headers(caller), "Content-Type": "application/fhir+json"},
+    ),
+    ("health-advice", "POST", "/fhir/Task/{advice_request_id}/$submit-advice"): lambda w, caller: w.health_advice.post(
+        f"/fhir/Task/{w.advice_request_id}/$submit-advice",
+        json=_advice_document(w.advice_request_id),
+        headers={**w.headers(caller), "Content-Type": "application/fhir+json"},
     ),
     ("identity", "POST", "/persons/$match"): lambda w, caller: w.index.http.post(
         "/persons/$match", json=child(), headers=w.headers(caller)
@@ -138,8 +218,10 @@ MATRIX: dict[Route, Call] = {
         "/audit-events", params={"person_id": w.person_id}, headers=w.headers(caller)
     ),
 }
-# Routes that list what the caller may see: another LA gets an empty list rather than a refusal.
-LISTS = {("identity", "GET", "/match-reviews")}
+# Routes that list what the caller may see: another LA gets an empty list rather than a refusal; a FHIR search
+# finds nothing of the child's whoever searches.
+FHIR_SEARCHES = {("health-advice", "GET", "/fhir/Task")}
+LISTS = {("identity", "GET", "/match-reviews"), *FHIR_SEARCHES}
 # Reads the responsible LA must be able to make: the positive control of every refusal above.
 READS = {route for route in MATRIX if route[1] == "GET"}
 PERSON_PATH_PARAMETERS = ("{person_id}", "{notification_id}", "{review_id}", "{case_id}", "{advice_request_id}")
@@ -191,8 +273,10 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
     for name, value in TEST_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     notifications_url, ehcp_url = await fresh_database("matrix_notifications"), await fresh_database("matrix_ehcp")
+    health_advice_url = await fresh_database("matrix_health_advice")
     await upgrade_to_head("pathfinder.notifications:migrations", notifications_url)
     await upgrade_to_head("pathfinder.ehcp:migrations", ehcp_url)
+    await upgrade_to_head("pathfinder.health_advice:migrations", health_advice_url)
     async with running_person_index(await fresh_database("matrix_identity")) as index:
         number = nhs_number()
         registered = await index.match(trust("RR8"), child(identifiers=[nhs(number)], verified=True))
@@ -213,12 +297,18 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
             identity=FakeIdentity(person_id=UUID(person_id)),
         )
         ehcp = bootstrap_ehcp(EhcpSettings(database_url=ehcp_url), kafka, outbox, auth=auth)
+        health_advice = bootstrap_health_advice(
+            HealthAdviceSettings(database_url=health_advice_url), kafka, outbox, auth=auth
+        )
         notification_id = await _notify(notifications.app(), index, person_id)
         await _open_case(ehcp, person_id, notification_id)
         async with (
             httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications.app()), base_url="http://n") as n,
             httpx.AsyncClient(transport=httpx.ASGITransport(app=ehcp.app()), base_url="http://e") as e,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=health_advice.app()), base_url="http://h") as h,
         ):
+            cases = await _assess(e, index.headers(any_la("841"), purpose="ehc-needs-assessment"), person_id)
+            await _ask_health(health_advice, person_id, cases)
             yield World(
                 index,
                 n,
@@ -230,9 +320,12 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
                 notification_id,
                 notifications,
                 number,
+                *cases,
+                h,
             )
         await notifications.engine.dispose()
         await ehcp.engine.dispose()
+        await health_advice.engine.dispose()
 
 
 async def _notify(app: FastAPI, index: PersonIndexUnderTest, person_id: str) -> str:
@@ -257,12 +350,71 @@ async def _open_case(ehcp: Any, person_id: str, notification_id: str) -> None:
         await uow.commit()
 
 
+async def _assess(ehcp: httpx.AsyncClient, headers: dict[str, str], person_id: str) -> tuple[str, str, str, str]:
+    """841 assesses its child to a final plan, then assesses them again up to a draft plan: the assessment under
+    way (with a request for advice and an exception), and the plan."""
+
+    async def step(path: str, **body: Any) -> dict[str, Any]:
+        answer = await ehcp.post(path, json=body, headers=headers)
+        assert answer.status_code in (200, 201), answer.text
+        case: dict[str, Any] = answer.json()
+        return case
+
+    def day(offset: int) -> str:
+        return (date.today() + timedelta(days=offset)).isoformat()
+
+    first = await step("/assessments", person_id=person_id, requested_by="parent", received_on=day(-200))
+    path = f"/assessments/{first['assessment_id']}"
+    await step(f"{path}/decision", decision="assess", decided_on=day(-170))
+    await step(f"{path}/draft-plan", on=day(-120))
+    await step(f"{path}/representations", received_on=day(-110), particular_setting_requested=False)
+    plan_id = (await step(f"{path}/final-plan", issued_on=day(-100), icb="QHL"))["plan_id"]
+
+    again = await step("/assessments", person_id=person_id, requested_by="parent", received_on=day(-80))
+    path = f"/assessments/{again['assessment_id']}"
+    await step(f"{path}/decision", decision="assess", decided_on=day(-60))
+    asked = await step(f"{path}/advice-requests", kind="health", advisor_organisation="QHL", requested_on=day(-58))
+    excepted = await step(
+        f"{path}/exceptions", ground="exceptional-personal-circumstances", legal_basis="reg 10(4)(c)",
+        starts_on=day(-40), ends_on=day(-5), disapplies=["decision-not-to-issue", "final-plan"],
+    )  # fmt: skip
+    await step(f"{path}/draft-plan", on=day(-2))
+    [advice_request] = asked["advice_requests"]
+    [exception] = excepted["exceptions"]
+    return again["assessment_id"], plan_id, advice_request["advice_request_id"], exception["exception_id"]
+
+
+async def _ask_health(health_advice: HealthAdviceService, person_id: str, cases: tuple[str, str, str, str]) -> None:
+    """Health advice opens the request ehcp asked of QHL, as its intake does (the same ids)."""
+    assessment_id, _, advice_request_id, _ = cases
+    async with health_advice.unit_of_work() as uow:
+        await open_from_ehcp(
+            advice_request_id=UUID(advice_request_id), assessment_id=UUID(assessment_id), person_id=UUID(person_id),
+            requesting_la="841", icb="QHL", received_on=date.today() - timedelta(days=58), uow=uow,
+        )  # fmt: skip
+        await uow.commit()
+
+
+def _advice_document(advice_request_id: str) -> dict[str, Any]:
+    document = AdviceDocument(
+        url="https://docs.example.nhs.uk/advice/1.pdf", content_type="application/pdf", size=1000,
+        sha1="2jmj7l5rSw0yVb/vlWAYkK/YBwk=",
+    )  # fmt: skip
+    advice = SubmittedAdvice(
+        advice_request_id=UUID(advice_request_id), form=AdviceForm.DOCUMENT, author="QHL",
+        authored_at=datetime(2026, 1, 5, 9, tzinfo=UTC), document=document,
+    )  # fmt: skip
+    return submitted_advice_resource(advice, base_url="http://h/fhir")
+
+
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
 async def test_another_la_is_refused_on_every_route_that_exposes_a_person(world, route) -> None:
     response = await MATRIX[route](world, any_la("805"))
     if route in LISTS:
         assert response.status_code == 200, response.text
-        assert all(not value for value in response.json().values()), "another LA's children are not listed"
+        listed = response.json()
+        values = [listed.get("entry")] if listed.get("resourceType") == "Bundle" else listed.values()
+        assert all(not value for value in values), "another LA's children are not listed"
         return
     audit_page = route == ("identity", "GET", "/audit-events")
     if audit_page:  # answered as for a child never held: an empty page
@@ -330,6 +482,10 @@ async def test_an_nhs_body_with_nothing_to_do_with_the_child_sees_nothing(world,
     if route == ("identity", "POST", "/persons/$match"):
         assert response.status_code == 200  # matching answers with an id, never with another body's details
         return
+    if route in FHIR_SEARCHES:
+        assert response.status_code == 200, response.text
+        assert "entry" not in response.json(), "an NHS body finds none of the child's requests"
+        return
     if route in WITHHELD_FROM_NHS_BODIES:
         assert response.status_code == 404, response.text
         assert _answer(response) == _answer(await _missing_twin(world, route, any_trust("RX9")))
@@ -358,6 +514,10 @@ WITHHELD_AS_MISSING = {
     ("notifications", "GET", "/fhir/Subscription/{subscription_id}/$events"),
     ("notifications", "GET", "/fhir/early-years-notifications/{notification_id}"),
     ("ehcp", "GET", "/children/{person_id}"),
+    ("ehcp", "POST", "/assessments"),
+    ("ehcp", "GET", "/assessments/{assessment_id}"),
+    ("ehcp", "GET", "/plans/{plan_id}"),
+    *(("ehcp", "POST", path) for path in EHCP_STEPS),
     ("identity", "GET", "/persons/{person_id}"),
     ("identity", "GET", "/persons/{person_id}/identifiers"),
     ("identity", "POST", "/match-reviews/{review_id}/decision"),
@@ -366,13 +526,18 @@ WITHHELD_AS_MISSING = {
     ("identity", "POST", "/persons/{person_id}/merges"),
     ("identity", "DELETE", "/persons/{person_id}/merges/{merge_id}"),
     ("identity", "POST", "/persons/{person_id}/$transfer"),
+    ("health-advice", "GET", "/fhir/Task/{advice_request_id}"),
+    ("health-advice", "GET", "/fhir/ServiceRequest/{advice_request_id}"),
 }
 """Routes of one record by its id: another party's record is answered exactly as an id that holds nothing, so
 an id tells a caller nothing it may not know (the refusal is still logged, and audited by identity)."""
 
 
 WITHHELD_FROM_NHS_BODIES = {
-    route for route in WITHHELD_AS_MISSING if route[1] == "GET" and route[0] != "ehcp"
+    *(route for route in WITHHELD_AS_MISSING if route[1] == "GET" and route[0] != "ehcp"),
+    # An NHS body may change advice requests (an LA lacks the scope: 403), but not another body's: as missing.
+    ("health-advice", "PUT", "/fhir/Task/{advice_request_id}"),
+    ("health-advice", "POST", "/fhir/Task/{advice_request_id}/$submit-advice"),
 }  # ehcp's cases are for LAs: an NHS body lacks the scope (403) before any case is looked up
 
 
@@ -387,6 +552,10 @@ async def _missing_twin(w: World, route: Route, caller: Principal) -> httpx.Resp
         review_id=str(uuid4()),
         other_person_id=str(uuid4()),
         notification_id=str(uuid4()),
+        assessment_id=str(uuid4()),
+        plan_id=str(uuid4()),
+        advice_request_id=str(uuid4()),
+        exception_id=str(uuid4()),
     )
     return await MATRIX[route](nowhere, caller)
 

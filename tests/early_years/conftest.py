@@ -1,19 +1,24 @@
 """One early-years notification's world on the real embedded broker and PostgreSQL, with the real identity
 service: notifications built as production builds it and trusting identity's keys; identity publishing to the
-same broker; the trust's and the LAs' systems taking their tokens from identity with signed client assertions.
+same broker; the trust's and the LAs' systems taking their tokens from identity with signed client assertions;
+and, for the journeys that go on to an EHC needs assessment, the real ehcp service on its own database, and the
+real health-advice service on another, answering ehcp's requests for health advice.
 
 Test modules are imported with ``--import-mode=importlib`` and cannot import from here: they get everything
-through the ``early_years_world`` fixture (and import the types below under ``TYPE_CHECKING`` only)."""
+through the ``early_years_world``, ``ehcp`` and ``health_advice`` fixtures (and import the types below under
+``TYPE_CHECKING`` only)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -21,18 +26,32 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from identity_kit import ISSUER, TEST_ENVIRONMENT, migrated_identity_database
 from identity_kit.access import IdentityUnderTest, running_identity
 from identity_kit.children import nhs_number
+from notifications_kit.messages import wait_for
 from pathfinder.auth import Scope
 from pathfinder.auth.settings import AuthSettings
+from pathfinder.contracts import ContractEvent
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.contracts.health_advice import HEALTH_ADVICE_TOPIC
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgedByLa, EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.webhook_receiver import Received, WebhookReceiver
-from pathfinder.messaging.broker import TopicAdmin
+from pathfinder.ehcp.bootstrap import EhcpService
+from pathfinder.ehcp.bootstrap import bootstrap as bootstrap_ehcp
+from pathfinder.ehcp.entrypoints.consumers import early_years_intake, health_advice_intake
+from pathfinder.ehcp.settings import EhcpSettings
+from pathfinder.health_advice.bootstrap import HealthAdviceService
+from pathfinder.health_advice.bootstrap import bootstrap as bootstrap_health_advice
+from pathfinder.health_advice.entrypoints.consumers import advice_intake
+from pathfinder.health_advice.service_layer.routing_seed import seed_routing
+from pathfinder.health_advice.settings import HealthAdviceSettings
+from pathfinder.messaging.broker import TopicAdmin, new_producer, topic_specs
 from pathfinder.messaging.envelope import header_value
+from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker
 from pathfinder.notifications.adapters.identity_client import HttpIdentityClient
+from pathfinder.notifications.adapters.webhook_signing import verify
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
@@ -92,6 +111,26 @@ class LaTopicReader:
         return [record for record in self.records if header_value(record.headers, "ce_type") == event_type]
 
 
+def kafka_event(record: ConsumerRecord[bytes, bytes]) -> tuple[str, dict[str, Any]]:
+    """A record from an LA's topic as (event type, data)."""
+    data: dict[str, Any] = json.loads(record.value or b"")
+    return header_value(record.headers, "ce_type") or "", data
+
+
+@dataclass(frozen=True)
+class OneChildsDelivery:
+    """What one LA received about one child: its Kafka records, its webhook receiver (and what it accepted, with
+    the secret that signs them) and its subscriptions' delivery logs."""
+
+    person_id: str
+    la: str
+    records: Sequence[ConsumerRecord[bytes, bytes]]
+    hook: WebhookReceiver
+    accepted: Sequence[Received]
+    secret: str
+    logs: Sequence[Sequence[dict[str, Any]]]
+
+
 @dataclass
 class EarlyYearsWorld:
     """Notifications as the API and worker processes build it, trusting identity's signing keys and asking
@@ -112,8 +151,14 @@ class EarlyYearsWorld:
     headers: dict[str, dict[str, str]]  # organisation -> Authorization header from identity's token endpoint
     matcher: HttpIdentityClient  # notifications' own client of identity's $match
 
+    @property
+    def kafka(self) -> KafkaSettings:
+        return KafkaSettings(bootstrap_servers=self.broker.bootstrap_servers, profile="embedded", topic_partitions=3)
+
     async def subscribe(self, la_code: str, **terms: Any) -> dict[str, Any]:
-        terms["event_types"] = [self.RECEIVED, self.ACKNOWLEDGED]
+        """A subscription of ``la_code`` on ``terms``; to the notification's Received and Acknowledged unless the
+        terms name their own ``event_types``."""
+        terms.setdefault("event_types", [self.RECEIVED, self.ACKNOWLEDGED])
         made = await self.api.post("/subscriptions", json=terms, headers=self.headers[la_code])
         assert made.status_code == 201, made.text
         answer: dict[str, Any] = made.json()
@@ -164,6 +209,27 @@ class EarlyYearsWorld:
             return topic in await admin.existing_topics()
         finally:
             await admin.close()
+
+    async def ensure_topics(self, topics: Iterable[str]) -> None:
+        """The topics exist, as they do on a platform whose every service has run before."""
+        admin = TopicAdmin(self.kafka, client_id="test-topics")
+        try:
+            await admin.ensure(topic_specs(self.kafka, topics))
+        finally:
+            await admin.close()
+
+    async def publish_as(self, service: str, event: ContractEvent) -> None:
+        """``event`` on the broker in the envelope ``service``'s relay gives it, for a service not in this world."""
+        record = message_for_event(event, source=f"/pathfinder/{service}")
+        await self.ensure_topics([record.topic])
+        producer = new_producer(self.kafka, client_id=f"test-{service}")
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                record.topic, value=record.payload, key=record.key.encode(), headers=list(record.headers)
+            )
+        finally:
+            await producer.stop()
 
     async def events_about(self, notification_id: str) -> list[tuple[str, str]]:
         """(topic, event type) of every event notifications ever put in its outbox about the notification."""
@@ -245,6 +311,36 @@ class EarlyYearsWorld:
     def webhook_bytes(item: Received) -> list[bytes]:
         return [item.raw, *(f"{name}={value}".encode() for name, value in item.headers.items())]
 
+    def assert_delivered_alike(
+        self, *, alerts: Iterable[str], details: list[bytes], **delivered: Any
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """One LA's Kafka records and signed webhooks for one child: the same events in the same order on both, each
+        alert at most once, every one about the child, keyed and headed for the LA, thin, signed once and logged as
+        delivered. Returns the events (type, data) in order, for the test's own checks of the steps. ``delivered``
+        are the fields of :class:`OneChildsDelivery` (test modules cannot import it)."""
+        delivery, alerts = OneChildsDelivery(**delivered), frozenset(alerts)
+        kafka_events = [kafka_event(record) for record in delivery.records]
+        hooked_events = [(item.body["type"], item.body["data"]) for item in delivery.accepted]
+        for channel, events in (("kafka", kafka_events), ("webhook", hooked_events)):
+            announced = [(kind, json.dumps(data, sort_keys=True)) for kind, data in events if kind in alerts]
+            assert len(announced) == len(set(announced)), f"an alert announced twice on {channel}: {announced}"
+            assert all(
+                data["person_id"] == delivery.person_id and data["responsible_la"] == delivery.la for _, data in events
+            )
+        assert hooked_events == kafka_events, "the same events, in the same order, on both channels"
+        for record in delivery.records:
+            assert (record.key or b"").decode() == delivery.person_id == header_value(record.headers, "ce_subject")
+            assert header_value(record.headers, "ce_lacode") == delivery.la
+            self.assert_thin(f"kafka {header_value(record.headers, 'ce_type')}", self.kafka_bytes(record), details)
+        assert delivery.hook.bad_signatures == 0 and delivery.hook.duplicates == 0
+        for item in delivery.accepted:
+            verify(delivery.secret, item.headers, item.raw, now=int(time.time()))
+            assert item.body["subject"] == delivery.person_id and item.body["lacode"] == delivery.la
+            self.assert_thin(f"webhook {item.body['type']}", self.webhook_bytes(item), details)
+        for log in delivery.logs:
+            assert [entry["state"] for entry in log] == ["delivered"] * len(kafka_events), log
+        return kafka_events
+
     @staticmethod
     def hook_events(receiver: WebhookReceiver, event_type: str) -> list[Received]:
         return [item for item in receiver.accepted if item.body["type"] == event_type]
@@ -291,5 +387,179 @@ async def early_years_world(
         transport = httpx.ASGITransport(app=service.app())
         async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as api:
             yield EarlyYearsWorld(fresh_broker, identity, service, api, headers, matcher)
+    finally:
+        await service.engine.dispose()
+
+
+@dataclass
+class EhcpUnderTest:
+    """The ehcp service as its API and worker processes build it, trusting identity's keys, on its own database and
+    the world's broker; each LA's case-management system with its own client of identity (``cases:manage``,
+    ``cases:read``). Its workers run beside notifications': ``world.running(*ehcp.service.workers())``."""
+
+    service: EhcpService
+    api: httpx.AsyncClient
+    headers: dict[str, dict[str, str]]  # LA code -> Authorization header for ehcp
+
+    async def step(self, path: str, body: dict[str, Any], la_code: str = EarlyYearsWorld.RESPONSIBLE_LA) -> Any:
+        """A command of the LA's, under a key of its own; the case as it now stands."""
+        headers = {**self.headers[la_code], "Idempotency-Key": str(uuid4())}
+        answer = await self.api.post(path, json=body, headers=headers)
+        assert answer.status_code in (200, 201), f"POST {path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+    async def read(self, path: str, la_code: str = EarlyYearsWorld.RESPONSIBLE_LA) -> httpx.Response:
+        return await self.api.get(path, headers=self.headers[la_code])
+
+    async def child_noticed(
+        self, world: EarlyYearsWorld, child: ChildDemographics, la_code: str = EarlyYearsWorld.RESPONSIBLE_LA
+    ) -> tuple[str, str]:
+        """A trust's early-years notification brings ``child`` to ``la_code``'s notice: identity names the child
+        and ehcp records the notice on the child's case (the workers running). (notification id, person id)."""
+        submitted = await world.submit(child, la_code)
+        assert submitted.status_code == 202, submitted.text
+        notification_id: str = submitted.json()["id"]
+
+        async def named() -> bool:
+            return any(kind == world.RECEIVED for _, kind in await world.events_about(notification_id))
+
+        await wait_for(named, world.DEADLINE, what="the child named by identity")
+        person = await world.matcher.match_child(child, responsible_la=la_code, request_id=f"noticed-{uuid4()}")
+        assert person.person_id is not None
+        person_id = str(person.person_id)
+
+        async def noticed() -> bool:
+            case = await self.read(f"/children/{person_id}", la_code)
+            return case.status_code == 200 and [
+                notice["notification_id"] for notice in case.json()["early_years_notices"]
+            ] == [notification_id]
+
+        await wait_for(noticed, world.DEADLINE, what="the notice on the child's case in ehcp")
+        return notification_id, person_id
+
+    async def deciding_to_assess(
+        self, person_id: str, notification_id: str, *, received_on: date, notified_on: date, decided_on: date,
+        la_reference: str, la_code: str = EarlyYearsWorld.RESPONSIBLE_LA,
+    ) -> str:  # fmt: skip
+        """The LA requests the child's assessment (brought to its attention by the notice), notifies its
+        consideration and decides to assess; the assessment's path."""
+        assessment = await self.step(
+            "/assessments",
+            {"person_id": person_id, "requested_by": "brought-to-attention", "received_on": received_on.isoformat(),
+             "la_reference": la_reference, "early_years_notification_id": notification_id},
+            la_code,
+        )  # fmt: skip
+        at = f"/assessments/{assessment['assessment_id']}"
+        await self.step(
+            f"{at}/consideration-notices",
+            {"notified_on": notified_on.isoformat(),
+             "notified": ["responsible-commissioning-body", "social-care", "school-or-setting"]},
+            la_code,
+        )  # fmt: skip
+        await self.step(f"{at}/decision", {"decision": "assess", "decided_on": decided_on.isoformat()}, la_code)
+        return at
+
+
+@pytest.fixture
+async def ehcp(
+    early_years_world: EarlyYearsWorld, fresh_database: Callable[[str], Awaitable[str]]
+) -> AsyncIterator[EhcpUnderTest]:
+    """ehcp on its own fresh database, on the world's broker; the topics it reads exist from the start, so its
+    consumers need not wait to discover them. Its workers are not yet running."""
+    world = early_years_world
+    tokens = {
+        la_code: await world.identity.client_credentials(la_code, Scope.CASES_MANAGE, Scope.CASES_READ)
+        for la_code in (world.RESPONSIBLE_LA, world.OTHER_LA)
+    }
+    headers = {la_code: {"Authorization": f"Bearer {await got.access_token()}"} for la_code, got in tokens.items()}
+    jwks = await world.identity.http.get("/.well-known/jwks.json")
+    assert jwks.status_code == 200, jwks.text
+    database_url = await fresh_database("ey_journey_ehcp")
+    await upgrade_to_head("pathfinder.ehcp:migrations", database_url)
+    await world.ensure_topics([*early_years_intake().topics(), *health_advice_intake().topics()])
+    service = bootstrap_ehcp(
+        EhcpSettings(database_url=database_url, timer_interval_seconds=0.2, risk_watch_interval_seconds=0.5),
+        world.kafka,
+        OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
+        ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
+        auth=AuthSettings(issuer=ISSUER, jwks_json=jwks.text),
+    )
+    try:
+        transport = httpx.ASGITransport(app=service.app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://ehcp") as api:
+            yield EhcpUnderTest(service, api, headers)
+    finally:
+        await service.engine.dispose()
+
+
+@dataclass
+class HealthAdviceUnderTest:
+    """The health-advice service as its API and worker processes build it, trusting identity's keys, on its own
+    database and the world's broker, with the seeded routing (ICB QHM routes 841's requests to its community
+    paediatrics team); the ICB's system with its own client of identity (``advice:read``, ``advice:submit``),
+    taking each step through the FHIR API. Its workers run beside the others': ``health_advice.service.workers()``."""
+
+    ICB: ClassVar[str] = "QHM"  # NHS North East and North Cumbria ICB, Darlington's and Hartlepool's
+    FHIR: ClassVar[dict[str, str]] = {"Content-Type": "application/fhir+json"}
+
+    service: HealthAdviceService
+    api: httpx.AsyncClient
+    headers: dict[str, str]  # the ICB's Authorization header for health-advice
+
+    async def task(self, advice_request_id: str) -> httpx.Response:
+        return await self.api.get(f"/fhir/Task/{advice_request_id}", headers=self.headers)
+
+    async def opened(self, advice_request_id: str) -> bool:
+        return (await self.task(advice_request_id)).status_code == 200
+
+    async def update_task(self, advice_request_id: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """The Task read, changed by ``change`` and put back under the version read; the Task as it now stands."""
+        read = await self.task(advice_request_id)
+        assert read.status_code == 200, read.text
+        task: dict[str, Any] = read.json()
+        change(task)
+        headers = {**self.headers, **self.FHIR, "If-Match": read.headers["ETag"]}
+        answer = await self.api.put(f"/fhir/Task/{advice_request_id}", json=task, headers=headers)
+        assert answer.status_code == 200, f"PUT Task {advice_request_id}: {answer.status_code} {answer.text}"
+        updated: dict[str, Any] = answer.json()
+        return updated
+
+    async def submit_advice(self, advice_request_id: str, advice: dict[str, Any]) -> dict[str, Any]:
+        answer = await self.api.post(
+            f"/fhir/Task/{advice_request_id}/$submit-advice", json=advice, headers={**self.headers, **self.FHIR}
+        )
+        assert answer.status_code == 200, f"$submit-advice {advice_request_id}: {answer.status_code} {answer.text}"
+        completed: dict[str, Any] = answer.json()
+        return completed
+
+
+@pytest.fixture
+async def health_advice(
+    early_years_world: EarlyYearsWorld, fresh_database: Callable[[str], Awaitable[str]]
+) -> AsyncIterator[HealthAdviceUnderTest]:
+    """health-advice on its own fresh database with its routing seeded, on the world's broker; the topics it reads
+    and writes exist from the start, so that its consumer, ehcp's and notifications' la-delivery need not wait
+    to discover them. Its workers are not yet running."""
+    world = early_years_world
+    icb = HealthAdviceUnderTest.ICB
+    tokens = await world.identity.client_credentials(icb, Scope.ADVICE_READ, Scope.ADVICE_SUBMIT)
+    headers = {"Authorization": f"Bearer {await tokens.access_token()}"}
+    jwks = await world.identity.http.get("/.well-known/jwks.json")
+    assert jwks.status_code == 200, jwks.text
+    database_url = await fresh_database("ey_journey_health_advice")
+    await upgrade_to_head("pathfinder.health_advice:migrations", database_url)
+    await world.ensure_topics([*advice_intake().topics(), HEALTH_ADVICE_TOPIC])
+    service = bootstrap_health_advice(
+        HealthAdviceSettings(database_url=database_url, alert_interval_seconds=0.2, open_gauge_interval_seconds=5),
+        world.kafka,
+        OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
+        ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
+        auth=AuthSettings(issuer=ISSUER, jwks_json=jwks.text),
+    )
+    try:
+        await seed_routing(unit_of_work=service.unit_of_work)
+        transport = httpx.ASGITransport(app=service.app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://health-advice") as api:
+            yield HealthAdviceUnderTest(service, api, headers)
     finally:
         await service.engine.dispose()

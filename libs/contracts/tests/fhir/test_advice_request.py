@@ -87,7 +87,10 @@ def views(draw: st.DrawFn) -> AdviceRequestView:
             max_size=3,
         )
     )
+    owner = draw(st.sampled_from((None, "owner_team", "assigned_to")))
+    owned = {owner: draw(st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,40}\Z"))} if owner else {}
     return AdviceRequestView(
+        **owned,
         advice_request_id=draw(st.uuids()),
         person_id=draw(st.uuids()),
         nhs_number=draw(st.none() | nhs_numbers()),

@@ -1,9 +1,10 @@
 """Running the whole platform on one machine: broker, PostgreSQL, and every service's API and worker.
 
 Order: the broker (embedded Tansu, or an external Kafka), PostgreSQL (embedded, data kept in
-``<state_dir>/postgres``, or an external server), each service's database and migrations, then each service's
-``api`` and ``worker`` processes; it waits for every API's ``/health/ready``, prints where everything is, and runs
-until SIGINT/SIGTERM or until a child exits. Whatever was started is stopped in reverse order on every path.
+``<state_dir>/postgres``, or an external server), each service's database, migrations and start-up command (the
+configuration it starts with: health-advice's routing), then each service's ``api`` and ``worker`` processes;
+it waits for every API's ``/health/ready``, prints where everything is, and runs until SIGINT/SIGTERM or until a
+child exits. Whatever was started is stopped in reverse order on every path.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathfinder.persistence.provisioning import ensure_database
 from pathfinder.platform.dev_secrets import dev_secrets
 from pathfinder.platform.platform_client import PlatformClientFailed, ensure_platform_client
 from pathfinder.platform.readiness_probe import probe
-from pathfinder.platform.services import HOST, SERVICES, PlatformService
+from pathfinder.platform.services import HOST, SERVICES, PlatformService, start_up
 from pathfinder.platform.summary import print_summary, without_password
 
 PUBLIC_URL_SETTINGS = {
@@ -187,6 +188,7 @@ async def _migrate(
             # A migration may seal existing data with the service's key, so it sees the keys the service runs with.
             with _environment(keys[service.name]):
                 await prepare_database(service.schema, owner_url=owner_url, runtime_url=urls[service.name])
+            started = await start_up(service, urls[service.name], child_env(keys[service.name]))
         except Exception as error:
             raise PlatformFailed(
                 f"preparing {service.database_name} failed: {type(error).__name__}: {error}"
@@ -195,6 +197,8 @@ async def _migrate(
             f"database {service.database_name}: {'created and ' if created else ''}migrated to head; "
             f"the service runs as {service.runtime_role}"
         )
+        if started:
+            say(f"{service.name}: {started}")
 
 
 @contextmanager

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pathfinder.persistence.migrations import ServiceSchema
@@ -22,6 +25,9 @@ class PlatformService:
     http_port: int
     # Settings holding keys that must survive a restart of the platform (see pathfinder.platform.dev_secrets).
     dev_secrets: tuple[str, ...] = ()
+    # Arguments to ``python`` giving the service the configuration the platform starts with, run as the service's
+    # runtime role once its database is migrated. It runs at every start, so it must change nothing the second time.
+    start_up: tuple[str, ...] = ()
 
     @property
     def database_name(self) -> str:
@@ -53,6 +59,27 @@ class PlatformService:
         return ServiceSchema(self.migrations)
 
 
+class StartUpFailed(RuntimeError):
+    pass
+
+
+async def start_up(service: PlatformService, database_url: str, env: Mapping[str, str]) -> str | None:
+    """Run the service's start-up command on its database (``env`` adds to this process's environment); what it
+    printed, or None when it has none."""
+    if not service.start_up:
+        return None
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *service.start_up,
+        env={**env, f"{service.env_prefix}DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    printed, _ = await process.communicate()
+    said = printed.decode(errors="replace").strip()
+    if process.returncode != 0:
+        raise StartUpFailed(f"{' '.join(service.start_up)} exited with {process.returncode}: {said}")
+    return said
+
+
 SERVICES: tuple[PlatformService, ...] = (
     PlatformService(
         "notifications",
@@ -62,7 +89,13 @@ SERVICES: tuple[PlatformService, ...] = (
         dev_secrets=("PATHFINDER_LA_DELIVERY_SECRETS_KEY",),
     ),
     PlatformService("ehcp", "pathfinder.ehcp", "PATHFINDER_EHCP_", 8002),
-    PlatformService("health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003),
+    PlatformService(
+        "health-advice",
+        "pathfinder.health_advice",
+        "PATHFINDER_HEALTH_ADVICE_",
+        8003,
+        start_up=("-m", "pathfinder.health_advice.cli", "seed"),  # the routing of ICBs QHM and QHL
+    ),
     PlatformService(
         "identity",
         "pathfinder.identity",

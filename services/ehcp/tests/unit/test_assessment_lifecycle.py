@@ -158,3 +158,11 @@ def test_an_absence_cleared_before_four_weeks_never_applied() -> None:
     assert case.exceptions[UUID(int=3)].struck_out, "11 days away is no reg 5(4)(c) absence"
     decision = next(one for one in limits(case.facts(), date(2026, 10, 14)) if one.limit is L.DECISION_TO_ASSESS)
     assert decision.state is LimitState.OVERDUE
+
+
+def test_the_notices_once_given_are_no_longer_offered() -> None:
+    case = requested()
+    case.notify_consideration(date(2026, 9, 3), (ConsultedBody.SOCIAL_CARE,), AT)
+    assert case.allowed_steps == ("decide", "record-exception", "clear-exception")
+    with pytest.raises(StepRefused, match=r"allowed now: decide, record-exception"):
+        case.notify_consideration(date(2026, 9, 4), (ConsultedBody.SOCIAL_CARE,), AT)

@@ -96,7 +96,10 @@ class PhaseTransferDue(EhcpEvent):
     plan_id: PlanId
     transfer: PhaseTransfer = Field(description="Which move")
     transfer_on: LondonDate = Field(description="First day of the academic year of the move")
-    amendment_due_on: LondonDate = Field(description="15 February, or 31 March for post-16, of the year of the move")
+    amendment_due_on: LondonDate = Field(
+        description="The last day: 14 February (before 15 February), or 30 March (before 31 March) for post-16, of the "
+        "year of the move"
+    )
 
 
 class ReviewMeetingNotified(EhcpEvent):

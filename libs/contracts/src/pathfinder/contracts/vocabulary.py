@@ -65,7 +65,7 @@ class PhaseTransfer(StrEnum):
     PRIMARY_TO_MIDDLE = "primary-to-middle"
     PRIMARY_TO_SECONDARY = "primary-to-secondary"
     MIDDLE_TO_SECONDARY = "middle-to-secondary"
-    SECONDARY_TO_POST16 = "secondary-to-post16"  # deadline 31 March, not 15 February (reg 18(1)(b))
+    SECONDARY_TO_POST16 = "secondary-to-post16"  # before 31 March, not 15 February (reg 18(1)(a))
 
 
 class AdviceForm(StrEnum):
@@ -90,7 +90,7 @@ class StatutoryLimit(StrEnum):
     REVIEW_REPORT = "review-report"  # reg 20(7): within 2 weeks of the meeting
     REVIEW_DECISION = "review-decision"  # reg 20(10): within 4 weeks of the meeting
     AMENDED_PLAN = "amended-plan"  # reg 22(3): 8 weeks from the proposed amendments
-    REASSESSMENT = "reassessment"  # reg 27(4): 14 weeks from the request for a re-assessment
+    REASSESSMENT = "reassessment"  # reg 27(2): 14 weeks from notifying the decision to re-assess (reg 25(1))
     PHASE_TRANSFER = "phase-transfer"  # reg 18: 15 February (31 March into post-16) of the year of the move
 
 

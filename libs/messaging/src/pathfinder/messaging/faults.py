@@ -20,6 +20,8 @@ KNOWN_FAULT_POINTS = frozenset(
         "relay.after_mark",  # marked published, before the next batch
         "consumer.before_db_commit",  # effect and inbox row written, transaction open
         "consumer.after_db_commit",  # transaction committed, Kafka offsets not committed
+        "timer.before_commit",  # due timers' events staged in the outbox and marked fired, not committed
+        "timer.after_commit",  # ... committed, before the next step
     }
 )
 

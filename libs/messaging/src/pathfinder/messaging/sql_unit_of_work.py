@@ -7,20 +7,34 @@ unless :meth:`commit` commits the whole transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pathfinder.contracts import ContractEvent
 from pathfinder.messaging import outbox
+from pathfinder.messaging.faults import fault_point
 from pathfinder.messaging.outbox_message import OutboxMessage
 from pathfinder.messaging.unit_of_work import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
+@dataclass(frozen=True)
+class CrashPoints:
+    """Named fault points (:mod:`pathfinder.messaging.faults`) just before and just after the commit, for a crash
+    test of one use case's transaction."""
+
+    before_commit: str
+    after_commit: str
+
+
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, source: str) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, source: str, crash_points: CrashPoints | None = None
+    ) -> None:
         super().__init__()
         self._session_factory = session_factory
         self._source = source
         self._session: AsyncSession | None = None
+        self._crash_points = crash_points
 
     @property
     def session(self) -> AsyncSession:
@@ -44,7 +58,12 @@ class SqlUnitOfWork(UnitOfWork):
         await self.session.flush()
 
     async def _commit(self) -> None:
+        if self._crash_points is None:
+            await self.session.commit()
+            return
+        fault_point(self._crash_points.before_commit)
         await self.session.commit()
+        fault_point(self._crash_points.after_commit)
 
     async def _rollback(self) -> None:
         if self._session is not None and self._session.in_transaction():

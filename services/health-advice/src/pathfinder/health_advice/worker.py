@@ -1,4 +1,4 @@
-"""``python -m pathfinder.health_advice.worker``: outbox relay."""
+"""``python -m pathfinder.health_advice.worker``: outbox relay, the advice-intake consumer, the alerts and the gauge."""
 
 from pathfinder.health_advice.bootstrap import bootstrap
 from pathfinder.health_advice.settings import SERVICE

@@ -9,6 +9,11 @@ from pathfinder.contracts.fhir.systems import CANONICAL_BASE
 from pathfinder.contracts.vocabulary import AdviceClockStopReason, AdviceKind
 
 ADVICE_REQUEST_IDENTIFIER_SYSTEM: Final = f"{CANONICAL_BASE}/Id/advice-request"
+PROVIDER_TEAM_IDENTIFIER_SYSTEM: Final = f"{CANONICAL_BASE}/Id/advice-provider-team"
+"""A provider team an ICB routes advice requests to, by the id the ICB gave it."""
+ASSIGNEE_IDENTIFIER_SYSTEM: Final = f"{CANONICAL_BASE}/Id/advice-assignee"
+"""Whom a health body assigned the advice to: a person's account subject or its own clinician reference (an SDS
+user id, say), never a name."""
 ADVICE_REQUEST_CATEGORY_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/advice-request-category"
 ADVICE_KIND_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/advice-kind"
 CLOCK_STOP_REASON_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/advice-clock-stop-reason"

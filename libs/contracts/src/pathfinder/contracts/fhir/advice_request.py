@@ -9,6 +9,9 @@ and for which child; the ``Task`` (code ``fulfill``) tracks the work and its sta
   else ``on-clock`` or, once the request is finished, ``closed`` (``CLOCK_STATE_SYSTEM``).
 - ``Task.extension`` ``CLOCK_STOP_EXTENSION``, one per clock stop in order: ``reason`` (valueCoding) and
   ``period`` (valuePeriod: first day stopped, last day stopped when known), so every stop stays auditable.
+- ``Task.owner``: who has the work now: the clinician it is assigned to (a Practitioner identified by
+  ``ASSIGNEE_IDENTIFIER_SYSTEM``), else the provider team it is routed to (a HealthcareService identified by
+  ``PROVIDER_TEAM_IDENTIFIER_SYSTEM``), else the health body asked (its ODS code).
 
 The child is ``subject``/``for``: a reference to the platform's pseudonymous person on its API, with the NHS
 number as ``identifier`` when known, because the receiving health system finds the child by it. This payload
@@ -38,6 +41,7 @@ from pathfinder.contracts.fhir.advice_codes import (
     ADVICE_KINDS,
     ADVICE_REQUEST_CATEGORY_SYSTEM,
     ADVICE_REQUEST_IDENTIFIER_SYSTEM,
+    ASSIGNEE_IDENTIFIER_SYSTEM,
     CLOCK_STATE_SYSTEM,
     CLOCK_STOP_EXTENSION,
     CLOCK_STOP_REASON_SYSTEM,
@@ -45,6 +49,7 @@ from pathfinder.contracts.fhir.advice_codes import (
     CLOSED,
     EHC_ASSESSMENT_ADVICE,
     ON_CLOCK,
+    PROVIDER_TEAM_IDENTIFIER_SYSTEM,
     TASK_CODE_SYSTEM,
 )
 from pathfinder.contracts.fhir.nhs_number import NhsNumber
@@ -114,9 +119,19 @@ class AdviceRequestView(BaseModel):
     statutory_due_date: date
     status: AdviceRequestStatus
     clock_stops: tuple[ClockStop, ...] = ()
+    owner_team: str | None = Field(
+        default=None, min_length=1, max_length=200, description="The provider team that has the work until it is "
+        "assigned (the id its ICB gave it)"
+    )  # fmt: skip
+    assigned_to: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Whom the advice is assigned to: an account "
+        "subject or a clinician reference, never a name"
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _dates_follow_the_request(self) -> Self:
+        if self.owner_team is not None and self.assigned_to is not None:
+            raise ValueError("The Task has one owner: the team until someone is assigned")
         if self.statutory_due_date < self.requested_on:
             raise ValueError("The statutory due date cannot precede the request")
         if any(stop.started_on < self.requested_on for stop in self.clock_stops):
@@ -168,7 +183,7 @@ def advice_request_resources(view: AdviceRequestView, *, base_url: str) -> tuple
         for_fhir=child,
         authoredOn=view.requested_on,
         requester=organisation(DFE_LA_CODE, view.requesting_la),
-        owner=organisation(ODS_ORGANIZATION_CODE, view.health_body),
+        owner=_owner(view),
         restriction=TaskRestriction(period=Period(end=view.statutory_due_date)),
         businessStatus=_concept(*view.clock_state),
         extension=[_clock_stop_extension(stop) for stop in view.clock_stops] or None,
@@ -183,6 +198,16 @@ def advice_request_reference(advice_request_id: UUID, *, base_url: str) -> Refer
         type="ServiceRequest",
         identifier=Identifier(system=ADVICE_REQUEST_IDENTIFIER_SYSTEM, value=str(advice_request_id)),
     )
+
+
+def _owner(view: AdviceRequestView) -> Reference:
+    if view.assigned_to is not None:
+        return Reference(type="Practitioner", identifier=Identifier(system=ASSIGNEE_IDENTIFIER_SYSTEM,
+                                                                    value=view.assigned_to))  # fmt: skip
+    if view.owner_team is not None:
+        team = Identifier(system=PROVIDER_TEAM_IDENTIFIER_SYSTEM, value=view.owner_team)
+        return Reference(type="HealthcareService", identifier=team)
+    return organisation(ODS_ORGANIZATION_CODE, view.health_body)
 
 
 def _concept(system: str, code: str, display: str) -> CodeableConcept:

@@ -14,9 +14,11 @@ from pathfinder.contracts.fhir.advice_codes import (
     ADVICE_KIND_SYSTEM,
     ADVICE_REQUEST_CATEGORY_SYSTEM,
     ADVICE_REQUEST_IDENTIFIER_SYSTEM,
+    ASSIGNEE_IDENTIFIER_SYSTEM,
     CLOCK_STOP_EXTENSION,
     CLOCK_STOP_REASON_SYSTEM,
     EHC_ASSESSMENT_ADVICE,
+    PROVIDER_TEAM_IDENTIFIER_SYSTEM,
     TASK_CODE_SYSTEM,
 )
 from pathfinder.contracts.fhir.advice_request import (
@@ -78,7 +80,14 @@ def parse_advice_request(service_request: object, task: object) -> AdviceRequest
         found.add("ServiceRequest.performer", "Exactly one performer, the health body asked", "invariant")
     performer = request.performer[0] if request.performer else None
     ods = read_identifier(performer, "ServiceRequest.performer[0]", ODS_ORGANIZATION_CODE, found)
-    found.same("Task.owner", ods, read_identifier(work.owner, "Task.owner", ODS_ORGANIZATION_CODE, found))
+    owner = work.owner.identifier if work.owner else None
+    owned: dict[str, object] = {}
+    if owner is not None and owner.system in _OWNERS:
+        owned[_OWNERS[owner.system]] = owner.value
+        if not owner.value:
+            found.add("Task.owner.identifier.value", "The team or the assignee is required", "required")
+    else:
+        found.same("Task.owner", ods, read_identifier(work.owner, "Task.owner", ODS_ORGANIZATION_CODE, found))
     requested_on = london_date(request.authoredOn, "ServiceRequest.authoredOn", found)
     found.same("Task.authoredOn", requested_on, london_date(work.authoredOn, "Task.authoredOn", found))
     period = work.restriction.period if work.restriction else None
@@ -102,6 +111,7 @@ def parse_advice_request(service_request: object, task: object) -> AdviceRequest
             for index, extension in enumerate(work.extension or [])
             if extension.url == CLOCK_STOP_EXTENSION
         ],
+        **owned,
     }
     view = found.model(AdviceRequestView, fields, _VIEW_PATHS, "Task")
     business_status = [(coding.system, coding.code) for coding in (work.businessStatus or _NONE).coding or []]
@@ -112,6 +122,7 @@ def parse_advice_request(service_request: object, task: object) -> AdviceRequest
 
 
 _NONE: Final = CodeableConcept()
+_OWNERS: Final = {ASSIGNEE_IDENTIFIER_SYSTEM: "assigned_to", PROVIDER_TEAM_IDENTIFIER_SYSTEM: "owner_team"}
 _VIEW_PATHS: Final = {
     "nhs_number": "ServiceRequest.subject.identifier",
     "requesting_la": "ServiceRequest.requester.identifier",
@@ -119,6 +130,8 @@ _VIEW_PATHS: Final = {
     "requested_on": "ServiceRequest.authoredOn",
     "statutory_due_date": "Task.restriction.period.end",
     "clock_stops": "Task.extension",
+    "owner_team": "Task.owner",
+    "assigned_to": "Task.owner",
 }
 
 

@@ -91,7 +91,9 @@ class EhcNeedsAssessment:
 
     @property
     def allowed_steps(self) -> tuple[str, ...]:
-        return _ALLOWED.get(self.stage, ())
+        allowed = _ALLOWED.get(self.stage, ())
+        notified = self.consideration_notified_on is not None
+        return tuple(step for step in allowed if not (notified and step == "notify-consideration"))
 
     def facts(self) -> clock.CaseFacts:
         """The dated facts the statutory clock reads."""
@@ -109,8 +111,6 @@ class EhcNeedsAssessment:
     def notify_consideration(self, notified_on: date, notified: tuple[ConsultedBody, ...], at: datetime) -> None:
         """Reg 4(2): the LA tells the ICB, social care and the school or setting it is considering an assessment."""
         self._expect("notify-consideration")
-        if self.consideration_notified_on is not None:
-            raise StepRefused("notify-consideration", "notified already", ("decide",))
         if not notified:
             raise InvalidStep("say whom the LA notified")
         not_before("the notice", notified_on, self.request_received_on, "the request")

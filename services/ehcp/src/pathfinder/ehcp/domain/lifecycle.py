@@ -49,5 +49,10 @@ def limit_of(facts: CaseFacts, limit: StatutoryLimit, on: date, subject: str | N
 
 def met_in_time(limit: Limit) -> bool:
     """Whether a limit the step has just met was met within it, exceptions taken into account: by its last day,
-    or while an exception disapplied it (the time limit then did not bind)."""
+    or while an exception disapplied it (the time limit then did not bind). Advice is the exception: a body's
+    reg 8(2) stops move its due date on by the days stopped (the platform's contract for advice requests, which
+    health-advice counts too), so advice given after that working target is late, stops and all."""
+    if limit.state is LimitState.DISAPPLIED and limit.limit is StatutoryLimit.ADVICE:
+        target = limit.working_target_on
+        return target is None or (limit.met_on is not None and limit.met_on <= target)
     return limit.state in (LimitState.MET_ON_TIME, LimitState.DISAPPLIED)

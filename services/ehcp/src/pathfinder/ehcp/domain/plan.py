@@ -62,6 +62,7 @@ class EhcPlan:
     responsible_la: str
     assessment_id: UUID
     issued_on: date
+    la_reference: str | None = None
     ceased_on: date | None = None
     cessation: CessationReason | None = None
     reviews: list[ReviewCycle] = field(default_factory=list)
@@ -77,10 +78,12 @@ class EhcPlan:
 
     @classmethod
     def issued(
-        cls, *, plan_id: UUID, person_id: UUID, responsible_la: str, assessment_id: UUID, issued_on: date, at: datetime
-    ) -> EhcPlan:
-        """The final plan of an assessment is issued: the plan is maintained from that day (s37)."""
-        plan = cls(plan_id, person_id, responsible_la, assessment_id, issued_on)
+        cls, *, plan_id: UUID, person_id: UUID, responsible_la: str, assessment_id: UUID, issued_on: date, at: datetime,
+        la_reference: str | None = None,
+    ) -> EhcPlan:  # fmt: skip
+        """The final plan of an assessment is issued: the plan is maintained from that day (s37), under the LA's
+        reference for the case."""
+        plan = cls(plan_id, person_id, responsible_la, assessment_id, issued_on, la_reference)
         plan._happened("plan-issued", issued_on, at)
         return plan
 

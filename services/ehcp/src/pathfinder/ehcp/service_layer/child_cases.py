@@ -3,10 +3,14 @@ the child when the person index transfers them to another LA, and the case read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from pathfinder.ehcp.domain.assessment import EhcNeedsAssessment
 from pathfinder.ehcp.domain.child_case import ChildCase, EarlyYearsNotice
+from pathfinder.ehcp.domain.plan import EhcPlan
+from pathfinder.ehcp.service_layer.assessments import follow_child
 from pathfinder.ehcp.service_layer.unit_of_work import EhcpUnitOfWork
 
 
@@ -46,9 +50,34 @@ async def follow_transfer(
     case = await uow.cases.get(person_id) or ChildCase(person_id=person_id, responsible_la=responsible_la)
     case.transferred(responsible_la, at=transferred_at)
     await uow.cases.save(case)
+    await follow_child(person_id=person_id, responsible_la=case.responsible_la, at=transferred_at, uow=uow)
     return case
+
+
+async def child_known(*, person_id: UUID, responsible_la: str, uow: EhcpUnitOfWork) -> None:
+    """The person index linked a child to its LA: the LA may now open an assessment for them. A case already
+    held keeps its LA (notices and transfers move it). Runs in the caller's transaction and never commits."""
+    if await uow.cases.get(person_id) is None:
+        await uow.cases.save(ChildCase(person_id=person_id, responsible_la=responsible_la))
 
 
 async def child_case(person_id: UUID, *, uow: EhcpUnitOfWork) -> ChildCase | None:
     async with uow:
         return await uow.cases.get(person_id)
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    """The child's case with every assessment and plan of the child, oldest first."""
+
+    case: ChildCase
+    assessments: list[EhcNeedsAssessment]
+    plans: list[EhcPlan]
+
+
+async def child_record(person_id: UUID, *, uow: EhcpUnitOfWork) -> ChildRecord | None:
+    async with uow:
+        case = await uow.cases.get(person_id)
+        if case is None:
+            return None
+        return ChildRecord(case, await uow.assessments.of_person(person_id), await uow.plans.of_person(person_id))

@@ -227,6 +227,8 @@ PROCESS_MESSAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
         422,
         429,
         described={
+            409: "This message id or X-Request-ID was used before with a different body",
+            413: "The body, or the number of notifications in it, is over the limit",
             422: "Refused for a statutory reason, or the child cannot be identified; a refusal for a statutory "
             "reason is kept as the notification's status, at Location",
         },
@@ -282,6 +284,9 @@ BULK_RESPONSES: dict[int | str, dict[str, Any]] = {
         415,
         429,
         parameter_validation=True,
-        described={400: "Not JSON, nested too deep, or not a batch Bundle (a bad NDJSON line is refused on its own)"},
+        described={
+            400: "Not JSON, nested too deep, or not a batch Bundle (a bad NDJSON line is refused on its own)",
+            413: "The body, or the number of notifications in it, is over the limit",
+        },
     ),
 }
