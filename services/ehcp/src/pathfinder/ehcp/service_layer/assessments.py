@@ -118,14 +118,13 @@ async def health_advice_given(
     """The health-advice service reports the advice given: recorded on the assessment that asked for it, judged by
     this assessment's own clock. False when no open assessment of the child asked for it, or it was recorded
     already (a redelivery, or an officer recorded it by hand). Runs in the caller's transaction."""
-    for assessment in await uow.assessments.of_person(person_id):
-        if advice_request_id in assessment.advice and "receive-advice" in assessment.allowed_steps:
-            received_on = clock.london_date(given_at)
-            if not assessment.receive_advice(advice_request_id, received_on, given_at):
-                return False
-            await save(uow, assessment, given_at)
-            return True
-    return False
+    assessment = await _asking(uow, person_id, advice_request_id)
+    if assessment is None or "receive-advice" not in assessment.allowed_steps:
+        return False
+    if not assessment.receive_advice(advice_request_id, clock.london_date(given_at), given_at):
+        return False
+    await save(uow, assessment, given_at)
+    return True
 
 
 async def health_advice_clock_stopped(
@@ -134,23 +133,27 @@ async def health_advice_clock_stopped(
 ) -> bool:  # fmt: skip
     """The health body's 6 weeks stopped (reg 8(2)), as health-advice reports it: kept on the request for advice
     so that this assessment's clock agrees. Runs in the caller's transaction."""
-    for assessment in await uow.assessments.of_person(person_id):
-        if advice_request_id in assessment.advice:
-            if advisor_clock_stopped(assessment, advice_request_id, reason, stopped_on, health_body, at):
-                await save(uow, assessment, at)
-                return True
-            return False
-    return False
+    assessment = await _asking(uow, person_id, advice_request_id)
+    if assessment is None or not advisor_clock_stopped(
+        assessment, advice_request_id, reason, stopped_on, health_body, at
+    ):
+        return False
+    await save(uow, assessment, at)
+    return True
 
 
 async def health_advice_clock_restarted(
     *, person_id: UUID, advice_request_id: UUID, restarted_on: date, at: datetime, uow: EhcpUnitOfWork
 ) -> bool:
     """The health body's clock runs again. Runs in the caller's transaction."""
-    for assessment in await uow.assessments.of_person(person_id):
-        if advice_request_id in assessment.advice:
-            if advisor_clock_restarted(assessment, advice_request_id, restarted_on, at):
-                await save(uow, assessment, at)
-                return True
-            return False
-    return False
+    assessment = await _asking(uow, person_id, advice_request_id)
+    if assessment is None or not advisor_clock_restarted(assessment, advice_request_id, restarted_on, at):
+        return False
+    await save(uow, assessment, at)
+    return True
+
+
+async def _asking(uow: EhcpUnitOfWork, person_id: UUID, advice_request_id: UUID) -> EhcNeedsAssessment | None:
+    """The child's assessment that asked for the advice, if any."""
+    found = [one for one in await uow.assessments.of_person(person_id) if advice_request_id in one.advice]
+    return found[0] if found else None

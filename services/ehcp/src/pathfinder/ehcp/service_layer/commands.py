@@ -3,10 +3,11 @@ in one transaction with the case's new timers and the events its step raised."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from pathfinder.auth import AccessDenied, Principal, ensure_la_may_see
 from pathfinder.ehcp.domain.assessment import EhcNeedsAssessment
@@ -85,7 +86,7 @@ async def save(uow: EhcpUnitOfWork, case: EhcNeedsAssessment | EhcPlan, now: dat
 
 
 async def step_assessment(
-    assessment_id: Any,
+    assessment_id: UUID,
     step: Callable[[EhcNeedsAssessment, datetime], object],
     *,
     principal: Principal,
@@ -96,23 +97,13 @@ async def step_assessment(
     also_save: Sequence[EhcPlan] = (),
 ) -> Reply:
     """Take one step of the caller's LA's assessment: ``StepRefused`` (409) when the case does not allow it now,
-    ``InvalidStep`` or ``ExceptionRefused`` (422) when its facts do not hold, ``CaseNotFound`` (404)."""
-    async with uow:
-        if (again := await replayed(uow, command)) is not None:
-            return again
-        assessment = await uow.assessments.get(assessment_id)
-        own(principal, assessment)
-        assert assessment is not None
-        instant = now()
-        step(assessment, instant)
-        await save(uow, assessment, instant)
-        for plan in also_save:
-            await save(uow, plan, instant)
-        return await answered(uow, command, 200, render(assessment))
+    ``InvalidStep`` or ``ExceptionRefused`` (422) when its facts do not hold, ``CaseNotFound`` (404). The plans
+    in ``also_save`` (one the step opened) are saved with it."""
+    return await _step(_assessment, assessment_id, step, principal, command, render, uow, now, also_save)
 
 
 async def step_plan(
-    plan_id: Any,
+    plan_id: UUID,
     step: Callable[[EhcPlan, datetime], object],
     *,
     principal: Principal,
@@ -122,16 +113,35 @@ async def step_plan(
     now: Callable[[], datetime] = utc_now,
 ) -> Reply:
     """Take one step of the caller's LA's plan; refusals as for :func:`step_assessment`."""
+    return await _step(_plan, plan_id, step, principal, command, render, uow, now, ())
+
+
+async def _assessment(uow: EhcpUnitOfWork, assessment_id: UUID) -> EhcNeedsAssessment | None:
+    return await uow.assessments.get(assessment_id)
+
+
+async def _plan(uow: EhcpUnitOfWork, plan_id: UUID) -> EhcPlan | None:
+    return await uow.plans.get(plan_id)
+
+
+async def _step(
+    load: Callable[[EhcpUnitOfWork, UUID], Awaitable[Case | None]], case_id: UUID,
+    step: Callable[[Case, datetime], object],
+    principal: Principal, command: CommandKey, render: Render, uow: EhcpUnitOfWork, now: Callable[[], datetime],
+    also_save: Sequence[EhcPlan],
+) -> Reply:  # fmt: skip
     async with uow:
         if (again := await replayed(uow, command)) is not None:
             return again
-        plan = await uow.plans.get(plan_id)
-        own(principal, plan)
-        assert plan is not None
+        case = await load(uow, case_id)
+        own(principal, case)
+        assert case is not None
         instant = now()
-        step(plan, instant)
-        await save(uow, plan, instant)
-        return await answered(uow, command, 200, render(plan))
+        step(case, instant)
+        await save(uow, case, instant)
+        for plan in also_save:
+            await save(uow, plan, instant)
+        return await answered(uow, command, 200, render(case))
 
 
 def own(principal: Principal, case: EhcNeedsAssessment | EhcPlan | None) -> None:
