@@ -21,7 +21,7 @@ QUERIES = (
     "share_within_limit by team (last year)",
     "share_within_limit by la (last year)",
     "share_within_limit by month (last year)",
-    "csv_rows (LA 841, received in the last 91 days)",
+    "csv_lines (LA 841, received in the last 91 days)",
 )
 CALLERS = ("1 caller", "2 callers")
 MEASURES = ("calls/s", "p50 (ms)", "p95 (ms)", "p99 (ms)")

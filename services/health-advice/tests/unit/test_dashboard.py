@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pytest
-from health_advice_kit.builders import dco, la, trust
+from health_advice_kit.builders import dco, exported, la, trust
 from health_advice_kit.dataset import TODAY, build, request_id
 from health_advice_kit.fakes import FakeAdviceStore
 from pathfinder.auth import OrganisationRole, Scope
@@ -98,7 +99,10 @@ async def test_the_timeline_of_one_request(store: FakeAdviceStore) -> None:
 
 
 async def test_the_csv_has_a_row_per_request_the_viewer_sees(store: FakeAdviceStore) -> None:
-    rows = await dashboard.csv_rows(Viewer(dco("QHM")), CsvFilters(), today=TODAY, uow=store.unit_of_work())
+    export = dashboard.csv_lines(Viewer(dco("QHM")), CsvFilters(), today=TODAY, uow=store.unit_of_work())
+    chunks = [chunk async for chunk in export]
+    assert [len(chunk) for chunk in chunks] == [1, 4, 4, 2]  # the header, then the fake's chunks of 4
+    rows = [tuple(row) for row in csv.reader(line for chunk in chunks for line in chunk)]
     assert rows[0] == CSV_HEADER and len(rows) == 11
     by_id = {row[0]: dict(zip(CSV_HEADER, row, strict=True)) for row in rows[1:]}
     k = by_id[str(request_id("K"))]
@@ -108,4 +112,6 @@ async def test_the_csv_has_a_row_per_request_the_viewer_sees(store: FakeAdviceSt
     g = by_id[str(request_id("G"))]
     assert (g["rag"], g["clock_stopped"], g["clock_stop_days"], g["due_on"]) == ("amber", "yes", "6", "2026-03-09")
     only = CsvFilters(requesting_la="805")
-    assert len(await dashboard.csv_rows(Viewer(dco("QHM")), only, today=TODAY, uow=store.unit_of_work())) == 3
+    assert (
+        len(await exported(dashboard.csv_lines(Viewer(dco("QHM")), only, today=TODAY, uow=store.unit_of_work()))) == 3
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -85,6 +86,9 @@ def run_worker_process(service: str, build_workers: Callable[[], Sequence[Worker
 
     telemetry = configure_telemetry(service, TelemetrySettings())
     try:
-        asyncio.run(run_workers(build_workers()))
+        workers = build_workers()
+        gc.collect()
+        gc.freeze()  # as an API process does (pathfinder.web.server): start-up's objects outlive every event
+        asyncio.run(run_workers(workers))
     finally:
         telemetry.shutdown()

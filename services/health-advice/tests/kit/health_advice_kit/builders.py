@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid4
 
@@ -37,13 +38,16 @@ def la(code: str = "841") -> Principal:
     return principal(OrganisationRole.LOCAL_AUTHORITY, code, READ)
 
 
-def team(team_id: str, icb: str = "QHM", kind: str = "community-paediatrics", provider: str = "RXP") -> ProviderTeam:
-    return ProviderTeam(team_id, icb, f"Team {team_id}", TeamKind.of(kind), provider)
+def team(
+    team_id: str, icb: str = "QHM", kind: str = "community-paediatrics", provider: str = "RXP", name: str | None = None
+) -> ProviderTeam:
+    return ProviderTeam(team_id, icb, name or f"Team {team_id}", TeamKind.of(kind), provider)
 
 
 TEAMS = (
     team("qhm-paeds"),
-    team("qhm-805-paeds", provider="RVW"),
+    # A name a spreadsheet would take for a formula, with a comma and quotes: the CSV must keep it as text.
+    team("qhm-805-paeds", provider="RVW", name='=Stockton paediatrics, "north" team'),
     team("qhm-salt", kind="speech-and-language-therapy"),
     team("qhl-paeds", icb="QHL", provider="RYW"),
 )
@@ -76,3 +80,9 @@ async def opened(
         )  # fmt: skip
         await uow.commit()
     return request_id
+
+
+async def exported(chunks: AsyncIterator[list[str]]) -> list[tuple[str, ...]]:
+    """The rows of an export, read to its end and parsed back into cells."""
+    lines = [line async for chunk in chunks for line in chunk]
+    return [tuple(row) for row in csv.reader(lines)]

@@ -3,19 +3,21 @@ export, over the columns kept beside each request's snapshot (the fakes answer a
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
+from pathfinder.health_advice.adapters.csv_export import export_lines
 from pathfinder.health_advice.adapters.tables import advice_request, provider_team
 from pathfinder.health_advice.adapters.visibility import visible, visible_apart
 from pathfinder.health_advice.domain.access import Visibility
 from pathfinder.health_advice.domain.advice_request import AdviceStatus
-from pathfinder.health_advice.domain.clock import ADVICE_DAYS, DUE_SOON_DAYS, Rag, rag
+from pathfinder.health_advice.domain.clock import DUE_SOON_DAYS, Rag, rag
 from pathfinder.health_advice.service_layer.views import (
+    EXPORT_CHUNK,
     TURNAROUND_BUCKETS,
     UNROUTED,
     CsvFilters,
-    ExportRow,
     RequestLine,
     ShareBy,
     ShareRow,
@@ -70,12 +72,12 @@ class SqlAdviceViews:
         )
         return [ShareRow(row[0], row[1], row[2], row[3]) for row in rows]
 
-    async def export(self, seen: Visibility, filters: CsvFilters, today: date) -> list[ExportRow]:
-        due = _due(today)
-        query = _lines(due).add_columns(_r.assessment_id, _r.accepted_on, _r.submitted_on, _r.on_time)
-        query = query.where(visible(seen), *_filtered(filters))
-        rows = await self._session.execute(query.order_by(_r.received_on, _r.advice_request_id))
-        return [_export(row, today) for row in rows]
+    async def export(self, seen: Visibility, filters: CsvFilters, today: date) -> AsyncIterator[list[str]]:
+        query = export_lines(_due(today), today).select_from(_WITH_TEAM)
+        query = query.where(visible(seen), *_filtered(filters)).order_by(_r.received_on, _r.advice_request_id)
+        lines = await self._session.stream_scalars(query.execution_options(yield_per=EXPORT_CHUNK))
+        async for chunk in lines.partitions():
+            yield [str(line) for line in chunk]
 
     async def open_by_rag(self, today: date) -> dict[tuple[str, Rag], int]:
         due = _due(today)
@@ -103,21 +105,6 @@ def _line(row: Any, today: date) -> RequestLine:
         row.advice_request_id, row.requesting_la, row.icb, row.team_id, row.team_name, row.team_kind,
         row.received_on, row.due_on, (row.due_on - today).days, rag(row.due_on, today, clock_stopped=stopped),
         AdviceStatus(row.status), stopped,
-    )  # fmt: skip
-
-
-def _export(row: Any, today: date) -> ExportRow:
-    status = AdviceStatus(row.status)
-    is_open = status in (AdviceStatus.REQUESTED, AdviceStatus.ACCEPTED, AdviceStatus.IN_PROGRESS)
-    stopped = row.stopped_since is not None
-    late = max(0, (row.submitted_on - row.due_on).days) if row.submitted_on is not None else 0
-    return ExportRow(
-        row.advice_request_id, row.assessment_id, row.requesting_la, row.icb, row.team_id, row.team_name,
-        row.team_kind, status, row.received_on, row.due_on, (row.due_on - today).days if is_open else None,
-        rag(row.due_on, today, clock_stopped=stopped) if is_open else None, stopped,
-        (row.due_on - row.received_on - timedelta(days=ADVICE_DAYS)).days, row.accepted_on, row.submitted_on,
-        row.on_time, late,
-        (row.submitted_on - row.received_on).days if row.submitted_on is not None else None,
     )  # fmt: skip
 
 

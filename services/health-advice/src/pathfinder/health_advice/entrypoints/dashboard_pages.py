@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from datetime import date, timedelta
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pathfinder.health_advice.domain.advice_request import AdviceStatus
 from pathfinder.health_advice.domain.clock import ADVICE_DAYS, Rag
 from pathfinder.health_advice.entrypoints.dashboard_actions import timeline_page
@@ -118,11 +118,9 @@ async def export(request: Request, dashboard: Dashboard) -> Response:
     except BadFilter as bad:
         return problem_page(400, "Check the export's filters", str(bad), session=session)
     today = dashboard.today()
-    rows = await read_model.csv_rows(session.viewer, filters, today=today, uow=dashboard.unit_of_work())
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows([_cell(cell) for cell in row] for row in rows)
-    return Response(
-        text.getvalue(),
+    lines = read_model.csv_lines(session.viewer, filters, today=today, uow=dashboard.unit_of_work())
+    return StreamingResponse(
+        _csv_text(lines),
         media_type="text/csv; charset=utf-8",
         headers={
             **SECURITY_HEADERS,
@@ -172,8 +170,8 @@ def _date(value: str | None, name: str) -> date | None:
         raise BadFilter(f"Give the '{name}' date as YYYY-MM-DD.") from None
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet never runs a cell as a formula (a team's name is free text); negative numbers stay numbers."""
-    if value[:1] in ("=", "+", "@", "\t", "\r") or (value[:1] == "-" and not value[1:].isdigit()):
-        return f"'{value}"
-    return value
+async def _csv_text(chunks: AsyncGenerator[list[str]]) -> AsyncIterator[str]:
+    """Each chunk of lines while the next is read; closing ``chunks`` (a client gone) ends its transaction."""
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            yield "".join(f"{line}\r\n" for line in chunk)

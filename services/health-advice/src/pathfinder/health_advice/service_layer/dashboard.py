@@ -3,6 +3,7 @@ figure computed from the service's data as ``views.HOW_COUNTED`` says. Queries o
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -24,6 +25,7 @@ from pathfinder.health_advice.service_layer.views import (
     ShareRow,
     TimelineStep,
     TurnaroundBucket,
+    csv_line,
 )
 
 
@@ -99,15 +101,17 @@ async def share_within_limit(
         return await uow.views.share_within_limit(viewer.sees, by, since)
 
 
-async def csv_rows(
+async def csv_lines(
     viewer: Viewer, filters: CsvFilters, *, today: date, uow: HealthAdviceUnitOfWork
-) -> list[tuple[str, ...]]:
-    """The export: ``CSV_HEADER`` first, then one row per request the viewer may see."""
+) -> AsyncGenerator[list[str]]:
+    """The export as CSV lines (no terminators), in chunks as it is read: ``CSV_HEADER`` first, then one line per
+    request the viewer may see. The unit of work stays open until the last chunk (or the caller closes it)."""
+    yield [csv_line(CSV_HEADER)]
     if viewer.sees.nothing:
-        return [CSV_HEADER]
+        return
     async with uow:
-        rows = await uow.views.export(viewer.sees, filters, today)
-    return [CSV_HEADER, *(row.cells() for row in rows)]
+        async for chunk in uow.views.export(viewer.sees, filters, today):
+            yield chunk
 
 
 def _timeline(request: AdviceRequest, today: date, team_name: str | None, team_kind: str | None) -> RequestTimeline:

@@ -3,7 +3,7 @@ fake. Metrics measured in a transaction are recorded only once it commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -16,7 +16,6 @@ from pathfinder.health_advice.domain.routing import ProviderTeam, RoutingRule
 from pathfinder.health_advice.service_layer.ports import AdviceMetrics, Measurement, NoMetrics
 from pathfinder.health_advice.service_layer.views import (
     CsvFilters,
-    ExportRow,
     RequestLine,
     ShareBy,
     ShareRow,
@@ -100,8 +99,9 @@ class AdviceViews(Protocol):
         """Requests submitted (on or after ``since``), answered and on time, by key in key order."""
         ...
 
-    async def export(self, seen: Visibility, filters: CsvFilters, today: date) -> list[ExportRow]:
-        """Every request matching ``filters``, by received date then id."""
+    def export(self, seen: Visibility, filters: CsvFilters, today: date) -> AsyncIterator[list[str]]:
+        """Every request matching ``filters`` as its CSV line (``views.csv_line`` of its ``ExportRow``), by
+        received date then id, in chunks of at most :data:`EXPORT_CHUNK` (an ICB's export is never held whole)."""
         ...
 
     async def open_by_rag(self, today: date) -> dict[tuple[str, Rag], int]:

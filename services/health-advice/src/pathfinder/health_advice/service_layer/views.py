@@ -3,6 +3,7 @@ as its ``HOW_COUNTED`` line says."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -129,6 +130,9 @@ class CsvFilters:
     received_to: date | None = None
 
 
+EXPORT_CHUNK = 5_000
+"""Rows the export reads, turns into cells and writes out at a time."""
+
 CSV_HEADER: tuple[str, ...] = (
     "advice_request_id", "assessment_id", "requesting_la", "icb", "team_id", "team_name", "team_kind", "status",
     "received_on", "due_on", "days_left", "rag", "clock_stopped", "clock_stop_days", "accepted_on", "submitted_on",
@@ -161,11 +165,41 @@ class ExportRow:
     turnaround_days: int | None
 
     def cells(self) -> tuple[str, ...]:
-        def text(value: object) -> str:
-            if value is None:
-                return ""
-            if isinstance(value, bool):
-                return "yes" if value else "no"
-            return str(value)
+        # Spelt out rather than looped over CSV_HEADER: an ICB's export is 10^5 rows, and this is its hot path.
+        return (
+            str(self.advice_request_id), str(self.assessment_id), self.requesting_la, self.icb, self.team_id or "",
+            self.team_name or "", self.team_kind or "", self.status.value, self.received_on.isoformat(),
+            self.due_on.isoformat(), _number(self.days_left), self.rag.value if self.rag is not None else "",
+            _yes_no(self.clock_stopped), str(self.clock_stop_days), _day(self.accepted_on), _day(self.submitted_on),
+            _yes_no(self.on_time), str(self.days_late), _number(self.turnaround_days),
+        )  # fmt: skip
 
-        return tuple(text(getattr(self, name)) for name in CSV_HEADER)
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _day(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A spreadsheet never runs a cell as a formula (a team's name is free text); negative numbers stay numbers."""
+    if value[:1] in ("=", "+", "@", "\t", "\r") or (value[:1] == "-" and not value[1:].isdigit()):
+        return f"'{value}"
+    return value
+
+
+def csv_line(cells: Sequence[str]) -> str:
+    """The cells as one CSV line (RFC 4180, quoted only where needed), without its terminator."""
+    return ",".join(_quoted(spreadsheet_safe(cell)) for cell in cells)
+
+
+def _quoted(value: str) -> str:
+    if any(special in value for special in '",\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
