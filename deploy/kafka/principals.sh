@@ -6,7 +6,7 @@
 set -eu
 . "$(dirname "$0")/admin.sh"
 
-for service in notifications ehcp health-advice identity; do
+for service in notifications ehcp health-advice identity event-history; do
   variable="KAFKA_PASSWORD_$(echo "$service" | tr 'a-z-' 'A-Z_')"
   password=$(printenv "$variable") || { echo "$variable is not set" >&2; exit 1; }
   scram_user "$service" "$password"
@@ -14,4 +14,10 @@ for service in notifications ehcp health-advice identity; do
   acl --allow-principal "User:$service" --operation All --group "$service." --resource-pattern-type prefixed
   acl --allow-principal "User:$service" --operation Describe --operation IdempotentWrite --cluster
 done
-echo "kafka principals: notifications, ehcp, health-advice, identity"
+# The event history archives every consumer group's dead letters (<service>.<subscription>.dead-letter): it reads
+# the topics named for each service, besides the platform's.
+for service in notifications ehcp health-advice identity; do
+  acl --allow-principal User:event-history --operation Read --operation Describe --topic "$service." \
+    --resource-pattern-type prefixed
+done
+echo "kafka principals: notifications, ehcp, health-advice, identity, event-history"

@@ -2,7 +2,7 @@
 # Run by the postgres image once, when it initialises an empty data directory
 # (/docker-entrypoint-initdb.d). Changing a password here later has no effect: use ALTER ROLE.
 #
-# For each name in PATHFINDER_DATABASES (default: the four services) it creates
+# For each name in PATHFINDER_DATABASES (default: the five services) it creates
 #   - a login role pathfinder_<name>, password from <NAME>_DB_PASSWORD, with no other attributes
 #     (not superuser, cannot create databases or roles): the owner, which only migrations use;
 #   - a login role pathfinder_<name>_runtime, password from <NAME>_DB_RUNTIME_PASSWORD, with no
@@ -39,6 +39,6 @@ SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'name') \gexec
 SQL
 }
 
-for service in ${PATHFINDER_DATABASES:-notifications ehcp health_advice identity}; do
+for service in ${PATHFINDER_DATABASES:-notifications ehcp health_advice identity event_history}; do
     create_service_database "$service"
 done

@@ -31,7 +31,7 @@ from pathfinder.devstack.processes import port_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-PORTS = (8001, 8002, 8003, 8004, 9092, 9101, 9102)
+PORTS = (8001, 8002, 8003, 8004, 8005, 9092, 9101, 9102)
 RUNNER = """
 import sys
 from pathlib import Path

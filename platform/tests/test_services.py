@@ -15,6 +15,7 @@ def test_catalogue() -> None:
         ("ehcp", 8002),
         ("health-advice", 8003),
         ("identity", 8004),
+        ("event-history", 8005),
     ]
     health = PlatformService(
         "health-advice", "pathfinder.health_advice", "PATHFINDER_HEALTH_ADVICE_", 8003,
@@ -42,3 +43,5 @@ def test_every_service_declares_its_schema_and_runs_as_a_role_of_its_own(service
     assert service.runtime_role == f"{service.database_name}_runtime"
     if service.name == "identity":
         assert service.schema.append_only == ("person_audit_event",)
+    if service.name == "event-history":
+        assert service.schema.append_only == ("event_audit",)

@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # The Compose Specification's own schema (github.com/compose-spec/compose-spec, schema/compose-spec.json,
 # Apache License 2.0), kept here so that the check needs no network.
 SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
-PACKAGES = {"notifications": "NOTIFICATIONS", "ehcp": "EHCP", "health-advice": "HEALTH_ADVICE", "identity": "IDENTITY"}
+PACKAGES = {
+    "notifications": "NOTIFICATIONS", "ehcp": "EHCP", "health-advice": "HEALTH_ADVICE", "identity": "IDENTITY",
+    "event-history": "EVENT_HISTORY",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ def test_a_tokens_audiences_are_the_services_of_its_scopes() -> None:
 
 def test_a_resource_that_is_no_service_is_refused_with_the_ones_that_are() -> None:
     assert scopes_for("urn:pathfinder:ehcp") == {"cases:read", "cases:manage"}
+    assert scopes_for("urn:pathfinder:event-history") == {"events:replay", "events:engineer"}
     with pytest.raises(UnknownAudience, match="urn:pathfinder:notifications"):
         scopes_for("https://evil.example")
 

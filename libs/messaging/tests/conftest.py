@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
+from pathfinder.messaging.broker import new_producer
 from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.relay import OutboxRelay
@@ -20,6 +23,7 @@ from pathfinder.messaging.schema import install_messaging_schema_v1, outbox
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from pathfinder.messaging.subscription import EventContext, Subscription
+from pathfinder.messaging.workers import Worker
 from pathfinder.persistence.database import asyncpg_dsn, create_engine, session_factory
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
@@ -78,6 +82,23 @@ class MessagingRig:
                 raise AssertionError(f"timed out after {timeout} s waiting for {what}")
             await asyncio.sleep(0.1)
 
+    @staticmethod
+    @asynccontextmanager
+    async def running(*workers: Worker) -> AsyncIterator[asyncio.Event]:
+        """The workers run until the block ends."""
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(worker(stop)) for worker in workers]
+        try:
+            yield stop
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+
+    @staticmethod
+    async def apply(uow: SqlUnitOfWork, event_id: UUID, person_id: UUID) -> None:
+        """What a test consumer's handler does: one row for each application."""
+        await uow.session.execute(insert(applied).values(event_id=event_id, person_id=person_id))
+
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(session_factory(self.engine), source="/pathfinder/tests")
 
@@ -88,7 +109,7 @@ class MessagingRig:
             listen_dsn=asyncpg_dsn(self.database_url),
             kafka=self.kafka,
             settings=self.outbox_settings,
-            topics=[EarlyYearsNotificationReceived.topic, "tests.intake.dead-letter"],
+            topics=[EarlyYearsNotificationReceived.topic, "tests.intake.dead-letter", "tests.intake.redrive"],
         )
 
     def consumer(self) -> EventConsumer[SqlUnitOfWork]:
@@ -98,9 +119,7 @@ class MessagingRig:
             if event.notification_id in poison.ids:
                 poison.calls[event.notification_id] = poison.calls.get(event.notification_id, 0) + 1
                 raise RuntimeError("handler refuses this event")
-            await uow.session.execute(
-                insert(applied).values(event_id=context.delivery.event_id, person_id=event.person_id)
-            )
+            await self.apply(uow, context.delivery.event_id, event.person_id)
 
         return EventConsumer(
             service="tests",
@@ -119,6 +138,35 @@ class MessagingRig:
                 uow.publish_raw(message)
             await uow.commit()
         return [message.event_id for message in messages]
+
+    async def produce(
+        self, topic: str, records: list[tuple[bytes | None, list[tuple[str, bytes]], bytes | None]]
+    ) -> None:
+        """Records (key, headers, value) as another system would write them, past the outbox."""
+        producer = new_producer(self.kafka, client_id="tests-raw")
+        await producer.start()
+        try:
+            for key, headers, value in records:
+                await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+        finally:
+            await producer.stop()
+
+    async def read_topic(self, topic: str, expected: int, *, timeout: float = 30.0) -> list[Any]:
+        """The records of ``topic`` from its start, once ``expected`` are there (or ``timeout`` has passed)."""
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=self.kafka.bootstrap_servers, auto_offset_reset="earliest", group_id=None
+        )
+        await consumer.start()
+        records: list[Any] = []
+        try:
+            deadline = asyncio.get_running_loop().time() + timeout
+            while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition_records in batch.values():
+                    records.extend(partition_records)
+        finally:
+            await consumer.stop()
+        return records
 
     async def applied_rows(self) -> list[Any]:
         async with self.engine.connect() as connection:

@@ -5,64 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from uuid import uuid4
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from pathfinder.messaging.broker import new_producer
 from pathfinder.messaging.envelope import EventEnvelope, header_value
 from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.schema import consumer_failure, inbox
-from pathfinder.messaging.workers import Worker
 from sqlalchemy import func, select
 
 DEAD_LETTER_TOPIC = "tests.intake.dead-letter"
-
-
-@asynccontextmanager
-async def running(*workers: Worker) -> AsyncIterator[asyncio.Event]:
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(worker(stop)) for worker in workers]
-    try:
-        yield stop
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
+REDRIVE_TOPIC = "tests.intake.redrive"
 
 
 async def dead_letters(rig, expected: int) -> list:
-    consumer = AIOKafkaConsumer(
-        DEAD_LETTER_TOPIC, bootstrap_servers=rig.kafka.bootstrap_servers, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    records: list = []
-    try:
-        deadline = asyncio.get_running_loop().time() + 30
-        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for partition_records in batch.values():
-                records.extend(partition_records)
-    finally:
-        await consumer.stop()
-    return records
+    return list(await rig.read_topic(DEAD_LETTER_TOPIC, expected))
 
 
 async def produce_raw(rig, records: list[tuple[bytes | None, list[tuple[str, bytes]], bytes | None]]) -> None:
-    producer: AIOKafkaProducer = new_producer(rig.kafka, client_id="tests-raw")
-    await producer.start()
-    try:
-        for key, headers, value in records:
-            await producer.send_and_wait("pathfinder.notifications.early-years", value=value, key=key, headers=headers)
-    finally:
-        await producer.stop()
+    await rig.produce("pathfinder.notifications.early-years", records)
 
 
 async def test_events_flow_from_outbox_to_consumer_exactly_once(rig) -> None:
     person = uuid4()
     events = [rig.event(person) for _ in range(20)] + [rig.event() for _ in range(30)]
     ids = await rig.publish(events)
-    async with running(rig.relay().run, rig.consumer().run):
+    async with rig.running(rig.relay().run, rig.consumer().run):
         await rig.wait_until(lambda: _count(rig, 50), what="50 events applied")
     rows = await rig.applied_rows()
     assert len(rows) == 50
@@ -76,7 +42,7 @@ async def test_redelivered_event_is_a_no_op(rig) -> None:
     message = message_for_event(rig.event(), source="/tests")
     record = (message.key.encode(), message.headers, message.payload)
     await produce_raw(rig, [record, record, record])
-    async with running(rig.relay().run, rig.consumer().run):
+    async with rig.running(rig.relay().run, rig.consumer().run):
         await rig.wait_until(lambda: _inbox_count(rig, 1), what="inbox row")
         await asyncio.sleep(1.0)
     assert len(await rig.applied_rows()) == 1
@@ -98,7 +64,7 @@ async def test_malformed_and_unknown_events_are_dead_lettered_and_the_partition_
             (good.key.encode(), good.headers, good.payload),
         ],
     )
-    async with running(rig.relay().run, rig.consumer().run):
+    async with rig.running(rig.relay().run, rig.consumer().run):
         await rig.wait_until(lambda: _count(rig, 1), what="the good event after three bad ones")
         letters = await dead_letters(rig, 3)
     reasons = sorted(header_value(r.headers, "pathfinder_dlt_reason") or "" for r in letters)
@@ -119,7 +85,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_dead_lettered(rig) -
     poisoned, following = rig.event(person), rig.event(person)
     rig.poison.ids.add(poisoned.notification_id)
     await rig.publish([poisoned, following])
-    async with running(rig.relay().run, rig.consumer().run):
+    async with rig.running(rig.relay().run, rig.consumer().run):
         await rig.wait_until(lambda: _count(rig, 1), what="the event after the poisoned one")
         letters = await dead_letters(rig, 1)
     assert rig.poison.calls[poisoned.notification_id] == rig.consumer_settings.max_attempts + 1  # +1: batch try
@@ -152,7 +118,7 @@ async def test_consumer_lag_is_high_watermark_minus_position(rig) -> None:
     """Lag comes from the fetch high watermark, which both brokers report correctly (the embedded broker's
     ListOffsets answer is wrong), so the figure must match what is really left to read."""
     await rig.publish([rig.event() for _ in range(60)])
-    async with running(rig.relay().run):
+    async with rig.running(rig.relay().run):
         await rig.wait_until(lambda: _nothing_unpublished(rig), what="outbox published")
     consumer = rig.consumer()
     rig.consumer_settings.max_batch = 7
@@ -162,8 +128,10 @@ async def test_consumer_lag_is_high_watermark_minus_position(rig) -> None:
         while handled < 20:
             handled += await consumer.poll_once(timeout_ms=2000)
         lag = consumer.lag()
-        assert len(lag) == rig.kafka.topic_partitions
-        assert sum(lag.values()) == 60 - handled
+        events = {where: behind for where, behind in lag.items() if where[0] != REDRIVE_TOPIC}
+        assert len(events) == rig.kafka.topic_partitions
+        assert sum(events.values()) == 60 - handled
+        assert sum(lag.values()) == sum(events.values())  # the group's redrive topic is read too, and empty
         while handled < 60:
             handled += await consumer.poll_once(timeout_ms=2000)
         await consumer.poll_once(timeout_ms=200)
@@ -195,7 +163,7 @@ async def test_a_stopping_worker_does_not_wait_out_a_retry_and_leaves_the_event_
     assert asyncio.get_running_loop().time() - started < 10  # not the 30-60 s pause before the next attempt
     rig.poison.ids.clear()  # fixed: a new worker applies the event, once
     rig.consumer_settings = rig.consumer_settings.model_copy(update={"backoff_initial_seconds": 0.01})
-    async with running(rig.consumer().run):
+    async with rig.running(rig.consumer().run):
         await rig.wait_until(lambda: _count(rig, 1), what="the event applied after the restart")
     assert len(await rig.applied_rows()) == 1
 

@@ -103,4 +103,5 @@ SERVICES: tuple[PlatformService, ...] = (
         8004,
         dev_secrets=("PATHFINDER_IDENTITY_KEY_ENCRYPTION_KEY", "PATHFINDER_IDENTITY_MASTER_KEY"),
     ),
+    PlatformService("event-history", "pathfinder.event_history", "PATHFINDER_EVENT_HISTORY_", 8005),
 )

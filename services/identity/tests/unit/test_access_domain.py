@@ -101,6 +101,9 @@ def test_ods_codes_are_kept_in_capitals() -> None:
         (OrganisationRole.ICB, Scope.PERSONS_LINK),
         (OrganisationRole.ICB, Scope.ORGANISATIONS_MANAGE),
         (OrganisationRole.ICB, Scope.EVENTS_REPLAY),
+        (OrganisationRole.LOCAL_AUTHORITY, Scope.EVENTS_ENGINEER),
+        (OrganisationRole.NHS_TRUST, Scope.EVENTS_ENGINEER),
+        (OrganisationRole.ICB, Scope.EVENTS_ENGINEER),
     ],
 )
 def test_scopes_are_granted_only_to_the_roles_they_suit(role: OrganisationRole, scope: Scope) -> None:

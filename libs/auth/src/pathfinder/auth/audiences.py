@@ -32,6 +32,7 @@ SERVICE_OF_SCOPE: dict[Scope, str] = {
     Scope.ADVICE_READ: "health-advice",
     Scope.ADVICE_SUBMIT: "health-advice",
     Scope.EVENTS_REPLAY: "event-history",
+    Scope.EVENTS_ENGINEER: "event-history",
 }
 
 

@@ -31,6 +31,7 @@ class Scope(StrEnum):
     ADVICE_READ = "advice:read"
     ADVICE_SUBMIT = "advice:submit"
     EVENTS_REPLAY = "events:replay"
+    EVENTS_ENGINEER = "events:engineer"  # the platform's integration engineers: every event of the history
     CASES_READ = "cases:read"  # an LA's EHC needs assessment and plan cases (pseudonymous)
     CASES_MANAGE = "cases:manage"  # record the steps of an LA's own assessments and plans
 

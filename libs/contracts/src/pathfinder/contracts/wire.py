@@ -19,6 +19,9 @@ TRACESTATE = "tracestate"
 EPOCH_HEADER = "pathfinder_epoch"
 # Headers a consumer adds when it dead-letters a record (the original headers are kept beside them).
 DEAD_LETTER_PREFIX = "pathfinder_dlt_"
+# On a dead-lettered record sent back to its consumer: the event id the consumer dead-lettered it under (the
+# dead-letter record's ``pathfinder_dlt_original_event_id``, its ``ce_id`` when it had a readable one).
+REDRIVE_OF_HEADER = "pathfinder-redrive-of"
 
 HEADERS: dict[str, tuple[bool, str]] = {
     "ce_specversion": (True, "CloudEvents spec version: 1.0"),
@@ -42,7 +45,7 @@ DEAD_LETTER_HEADERS: dict[str, str] = {
     f"{DEAD_LETTER_PREFIX}original_offset": "Its offset",
     f"{DEAD_LETTER_PREFIX}original_event_id": "Its ce_id, or a synthetic id when it had none",
     f"{DEAD_LETTER_PREFIX}consumer_group": "The consumer group that gave up on it",
-    f"{DEAD_LETTER_PREFIX}reason": "malformed | unknown-event-type | handler-failed",
+    f"{DEAD_LETTER_PREFIX}reason": "malformed | unknown-event-type | handler-failed | replay-refused",
     f"{DEAD_LETTER_PREFIX}error": "What went wrong, without the record's content",
     f"{DEAD_LETTER_PREFIX}attempts": "How many times it was tried",
     f"{DEAD_LETTER_PREFIX}failed_at": "When it was dead-lettered (RFC 3339)",
@@ -51,3 +54,19 @@ DEAD_LETTER_HEADERS: dict[str, str] = {
 
 def dead_letter_topic(consumer_group: str) -> str:
     return f"{consumer_group}.dead-letter"
+
+
+def redrive_topic(consumer_group: str) -> str:
+    """Where dead letters of ``consumer_group`` are sent back to it once the fault is fixed."""
+    return f"{consumer_group}.redrive"
+
+
+# Replaying archived events to one LA subscription (ADR 0011). The event-history service writes each archived record
+# to this topic exactly as it was first published (its ce_* headers, key and value) plus the two headers below;
+# notifications delivers it to that subscription only.
+REPLAY_LA_DELIVERY_TOPIC = "pathfinder.replay.la-delivery"
+REPLAY_ID_HEADER = "pathfinder-replay-id"  # the replay's id (UUID)
+REPLAY_SUBSCRIPTION_HEADER = "pathfinder-replay-subscription"  # the target LA subscription's id (UUID)
+# What marks a replayed delivery to an LA system: a CloudEvents extension attribute holding the replay's id
+# (``ce_replayid`` on the LA's Kafka topic, ``replayid`` in a webhook body). The event's id stays its own.
+REPLAY_EXTENSION = "replayid"

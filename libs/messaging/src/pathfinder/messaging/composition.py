@@ -22,8 +22,14 @@ def outbox_relay(
     settings: OutboxSettings,
     consumers: Sequence[EventConsumer[Any]] = (),
 ) -> OutboxRelay:
-    """The relay publishes the service's own event topics and its consumers' dead-letter topics."""
-    topics = [*topics_produced_by(service), *(consumer.dead_letter_topic for consumer in consumers)]
+    """The relay publishes the service's own event topics and its consumers' dead-letter topics. It also makes
+    sure its consumers' redrive topics exist (again, after the broker lost its log): the service owns them, and
+    whoever redrives into them may not create topics."""
+    topics = [
+        *topics_produced_by(service),
+        *(consumer.dead_letter_topic for consumer in consumers),
+        *(consumer.redrive_topic for consumer in consumers),
+    ]
     return OutboxRelay(
         service=service,
         engine=engine,

@@ -5,7 +5,9 @@ then commit the Kafka offsets. A crash between the two commits redelivers events
 they are skipped. When a handler fails, the batch is rolled back and retried one event at a time with
 backoff; failed attempts are counted in the database, and after ``max_attempts`` the event goes to the
 group's dead-letter topic and the partition moves on. Malformed records and unknown event types go there at
-once: retrying cannot fix them.
+once: retrying cannot fix them, and so does an event a handler refuses (:class:`Refused`). The group also reads
+its redrive topic, where dead letters come back once the fault is fixed (:mod:`pathfinder.messaging.redrive_handling`).
+The inbox knows each delivery by the subscription's inbox key (the event id unless it says otherwise).
 """
 
 from __future__ import annotations
@@ -15,19 +17,21 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pathfinder.messaging import inbox, metrics
 from pathfinder.messaging.broker import new_consumer
 from pathfinder.messaging.dead_letter import dead_letter_message, dead_letter_topic
 from pathfinder.messaging.delivery import DeadLetterReason, Delivery, read_record
-from pathfinder.messaging.envelope import EPOCH_HEADER, header_value
 from pathfinder.messaging.faults import fault_point
+from pathfinder.messaging.partition_reading import commit_offsets, lag_after_fetch, log_was_replaced
 from pathfinder.messaging.processing import process_span
+from pathfinder.messaging.redrive import redrive_topic
+from pathfinder.messaging.redrive_handling import RedriveHandler
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
-from pathfinder.messaging.subscription import EventContext, Subscription
+from pathfinder.messaging.subscription import EventContext, Refused, Subscription
 from pathfinder.messaging.workers import keep_stepping, wait_or_stop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,6 +53,7 @@ class EventConsumer(Generic[UoW]):
     ) -> None:
         self.group = f"{service}.{subscription.name}"
         self.dead_letter_topic = dead_letter_topic(self.group)
+        self.redrive_topic = redrive_topic(self.group)
         self._subscription = subscription
         self._uow_factory = uow_factory
         self._engine = engine
@@ -57,6 +62,14 @@ class EventConsumer(Generic[UoW]):
         self._consumer: AIOKafkaConsumer | None = None
         self._epochs: dict[TopicPartition, set[str]] = {}
         self._stop: asyncio.Event | None = None
+        self._redrives = RedriveHandler(
+            group=self.group,
+            subscription=subscription,
+            uow_factory=uow_factory,
+            engine=engine,
+            settings=settings,
+            back_off=self._back_off,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -92,8 +105,9 @@ class EventConsumer(Generic[UoW]):
             if next_offset is None:
                 continue
             handled += len(records)
-            await self._commit_offset(partition, next_offset)
-        await self._record_lag(consumer)
+            await commit_offsets(consumer, {partition: next_offset}, group=self.group)
+        for partition, lag in (await lag_after_fetch(consumer)).items():
+            metrics.record_consumer_lag(self.group, partition.topic, partition.partition, lag)
         return handled
 
     async def start(self) -> None:
@@ -108,7 +122,7 @@ class EventConsumer(Generic[UoW]):
             return
         consumer = new_consumer(
             self._kafka,
-            self._subscription.topics(),
+            [*self._subscription.topics(), self.redrive_topic],
             group_id=self.group,
             session_timeout_ms=self._settings.session_timeout_ms,
         )
@@ -126,38 +140,28 @@ class EventConsumer(Generic[UoW]):
                 log.warning("error while stopping consumer", exc_info=True, extra={"group": self.group})
 
     async def _process_partition(self, partition: TopicPartition, records: Sequence[Any]) -> int | None:
-        if self._log_was_replaced(partition, records):
+        assert self._consumer is not None
+        if log_was_replaced(self._consumer, partition, records, self._epochs):
             return None
+        if partition.topic == self.redrive_topic:
+            for record in records:  # rare, and each must be checked against the inbox alone
+                await self._redrives.handle(record)
+            return int(records[-1].offset) + 1
         deliveries = [read_record(record) for record in records]
         if not await self._apply_batch(deliveries):
             for delivery in deliveries:
                 await self._apply_one(delivery)
         return int(records[-1].offset) + 1
 
-    def _log_was_replaced(self, partition: TopicPartition, records: Sequence[Any]) -> bool:
-        """A new relay epoch on a partition means the broker lost the log we were reading: read it again."""
-        seen = self._epochs.setdefault(partition, set())
-        for record in records:
-            epoch = header_value(record.headers or (), EPOCH_HEADER)
-            if epoch is None or epoch in seen:
-                continue
-            first_sight = not seen
-            seen.add(epoch)
-            if not first_sight:
-                log.warning("relay epoch changed: re-reading partition", extra={"partition": str(partition)})
-                assert self._consumer is not None
-                self._consumer.seek(partition, 0)
-                return True
-        return False
-
     async def _apply_batch(self, deliveries: Sequence[Delivery]) -> bool:
         """Apply every delivery in one transaction; False (and nothing applied) if any handler raised."""
         async with self._uow_factory() as uow:
             try:
                 await self._apply(uow, deliveries, attempts=1)
-            except Exception:
+            except Exception as error:
                 log.info("batch failed; applying its events one by one", extra={"group": self.group})
-                metrics.handler_errors.add(1, {"messaging.consumer.group.name": self.group})
+                if not isinstance(error, Refused):
+                    metrics.handler_errors.add(1, {"messaging.consumer.group.name": self.group})
                 await uow.rollback()
                 return False
             fault_point("consumer.before_db_commit")
@@ -168,16 +172,17 @@ class EventConsumer(Generic[UoW]):
     async def _apply(self, uow: UoW, deliveries: Sequence[Delivery], *, attempts: int) -> None:
         readable = [d for d in deliveries if d.event is not None and self._subscription.handler_for(d.event)]
         rejected = [d for d in deliveries if d.rejection is not None]
-        new_ids = await inbox.claim(uow.session, self.group, [_entry(d) for d in readable], inbox.PROCESSED)
-        for delivery in readable:
-            if delivery.event_id not in new_ids:
+        keys = [self._subscription.inbox_key(d) for d in readable]
+        new_keys = await inbox.claim(uow.session, self.group, list(map(_entry, readable, keys)), inbox.PROCESSED)
+        for delivery, key in zip(readable, keys, strict=True):
+            if key not in new_keys:
                 continue
             assert delivery.event is not None and delivery.envelope is not None
             handler = self._subscription.handler_for(delivery.event)
             assert handler is not None
             with process_span(self.group, delivery):
                 await handler(delivery.event, uow, EventContext(self.group, delivery))
-            new_ids.discard(delivery.event_id)  # a repeated id within one batch is applied once
+            new_keys.discard(key)  # a repeated key within one batch is applied once
         for delivery in rejected:
             assert delivery.rejection is not None
             await self._dead_letter(uow, delivery, delivery.rejection, delivery.problem or "", attempts)
@@ -186,10 +191,12 @@ class EventConsumer(Generic[UoW]):
             metrics.processed_events.add(processed, {"messaging.consumer.group.name": self.group})
 
     async def _apply_one(self, delivery: Delivery) -> None:
-        attempts = await inbox.previous_failures(self._engine, self.group, delivery.event_id)
+        key = self._subscription.inbox_key(delivery)
+        attempts = await inbox.previous_failures(self._engine, self.group, key)
         while True:
             if attempts >= self._settings.max_attempts:
-                await self._dead_letter_alone(delivery, attempts)
+                error = await inbox.last_error(self._engine, self.group, key)
+                await self._dead_letter_alone(delivery, DeadLetterReason.HANDLER_FAILED, error, attempts)
                 return
             try:
                 async with self._uow_factory() as uow:
@@ -198,9 +205,13 @@ class EventConsumer(Generic[UoW]):
                     await uow.commit()
                 fault_point("consumer.after_db_commit")
                 return
+            except Refused as refusal:
+                await self._dead_letter_alone(delivery, refusal.reason, refusal.message, attempts + 1)
+                return
             except Exception as error:
                 metrics.handler_errors.add(1, {"messaging.consumer.group.name": self.group})
-                attempts = await inbox.record_failure(self._engine, self.group, delivery.event_id, _describe(error))
+                problem = inbox.failure_text(error)
+                attempts = await inbox.record_failure(self._engine, self.group, key, problem)
                 log.warning(
                     "handler failed",
                     extra={"group": self.group, "event_id": str(delivery.event_id), "attempts": attempts},
@@ -208,16 +219,16 @@ class EventConsumer(Generic[UoW]):
                 if attempts < self._settings.max_attempts:
                     await self._back_off(attempts)
 
-    async def _dead_letter_alone(self, delivery: Delivery, attempts: int) -> None:
-        error = await inbox.last_error(self._engine, self.group, delivery.event_id)
+    async def _dead_letter_alone(self, delivery: Delivery, reason: DeadLetterReason, error: str, attempts: int) -> None:
         async with self._uow_factory() as uow:
-            await self._dead_letter(uow, delivery, DeadLetterReason.HANDLER_FAILED, error, attempts)
+            await self._dead_letter(uow, delivery, reason, error, attempts)
             await uow.commit()
 
     async def _dead_letter(
         self, uow: UoW, delivery: Delivery, reason: DeadLetterReason, error: str, attempts: int
     ) -> None:
-        claimed = await inbox.claim(uow.session, self.group, [_entry(delivery)], inbox.DEAD_LETTERED)
+        entry = _entry(delivery, self._subscription.inbox_key(delivery))
+        claimed = await inbox.claim(uow.session, self.group, [entry], inbox.DEAD_LETTERED)
         if not claimed:
             return
         uow.publish_raw(
@@ -239,29 +250,6 @@ class EventConsumer(Generic[UoW]):
         if self._stop.is_set():
             raise _Stopping
 
-    async def _commit_offset(self, partition: TopicPartition, next_offset: int) -> None:
-        assert self._consumer is not None
-        try:
-            await self._consumer.commit({partition: next_offset})
-        except (CommitFailedError, IllegalStateError, KafkaError) as error:
-            # The group moved on (rebalance, broker restart): the new owner starts from the last committed
-            # offset and the inbox turns what we already applied into no-ops.
-            log.warning("offset commit failed", extra={"group": self.group, "error": repr(error)})
-
-    async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
-        """Lag = high watermark (from the last fetch response) minus our position. ``end_offsets()`` is not
-        used: the embedded broker answers it wrongly, while the fetch high watermark is right on both."""
-        for partition in consumer.assignment():
-            highwater = consumer.highwater(partition)
-            if highwater is None:
-                continue
-            position = await consumer.position(partition)
-            if position > highwater:
-                log.warning("partition shrank below our position: re-reading", extra={"partition": str(partition)})
-                consumer.seek(partition, 0)
-                continue
-            metrics.record_consumer_lag(self.group, partition.topic, partition.partition, highwater - position)
-
     def lag(self) -> dict[tuple[str, int], int]:
         return metrics.consumer_lag_snapshot(self.group)
 
@@ -270,15 +258,11 @@ class _Stopping(Exception):
     """The worker is stopping while an event waits to be tried again."""
 
 
-def _entry(delivery: Delivery) -> inbox.InboxEntry:
+def _entry(delivery: Delivery, key: UUID) -> inbox.InboxEntry:
     return inbox.InboxEntry(
-        event_id=delivery.event_id,
+        event_id=key,
         event_type=delivery.event_type,
         topic=delivery.topic,
         partition=delivery.partition,
         offset=delivery.offset,
     )
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:2000]

@@ -19,6 +19,8 @@ class DeadLetterReason(StrEnum):
     MALFORMED = "malformed"
     UNKNOWN_EVENT_TYPE = "unknown-event-type"
     HANDLER_FAILED = "handler-failed"
+    # A handler refused the event (see subscription.Refused): an LA subscription may not have a replayed event.
+    REPLAY_REFUSED = "replay-refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from pathfinder.messaging.schema import consumer_failure, inbox
-from sqlalchemy import func
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -22,7 +22,7 @@ DEAD_LETTERED = "dead_lettered"
 
 @dataclass(frozen=True, slots=True)
 class InboxEntry:
-    event_id: UUID
+    event_id: UUID  # what the consumer knows the event by: its id, unless the subscription keys it otherwise
     event_type: str
     topic: str
     partition: int
@@ -53,6 +53,38 @@ async def claim(session: AsyncSession, consumer: str, entries: Sequence[InboxEnt
         .returning(inbox.c.event_id)
     )
     return set((await session.execute(statement)).scalars())
+
+
+async def dead_lettered(session: AsyncSession, consumer: str, event_id: UUID) -> InboxEntry | None:
+    """Where ``consumer`` read the event it dead-lettered, its row locked until the transaction ends (so two
+    redrives of one event are applied one after the other); None when it never dead-lettered the event, or has
+    applied it since."""
+    row = (
+        await session.execute(
+            select(inbox)
+            .where(inbox.c.consumer == consumer, inbox.c.event_id == event_id, inbox.c.outcome == DEAD_LETTERED)
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return InboxEntry(
+        event_id=row.event_id, event_type=row.event_type, topic=row.topic, partition=row.partition, offset=row.offset
+    )
+
+
+async def mark_applied(session: AsyncSession, consumer: str, event_id: UUID) -> None:
+    """A dead-lettered event applied after all, in the transaction of its effect."""
+    await session.execute(
+        update(inbox)
+        .where(inbox.c.consumer == consumer, inbox.c.event_id == event_id)
+        .values(outcome=PROCESSED, processed_at=func.now())
+    )
+
+
+def failure_text(error: BaseException) -> str:
+    """What a failed attempt is recorded as: the exception's type and message."""
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 async def record_failure(engine: AsyncEngine, consumer: str, event_id: UUID, error: str) -> int:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pathfinder.auth.audiences import audience_of
 from pathfinder.auth.settings import AuthSettings
 from pathfinder.auth.tokens import AccessTokenVerifier
+from pathfinder.contracts.wire import REPLAY_LA_DELIVERY_TOPIC
 from pathfinder.messaging.broker import TopicAdmin, topic_specs
 from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
@@ -36,6 +37,7 @@ from pathfinder.notifications.entrypoints import (
     fhir_submission_http,
     held_notifications_http,
     http_dependencies,
+    replay_delivery,
     subscriptions_fhir_http,
     subscriptions_http,
     timers,
@@ -184,6 +186,8 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
         return [
             self.consumer_of(consumers.la_delivery(self.delivery.public_urls), self.unit_of_work),
             self.consumer_of(consumers.identity_reviews(), self.unit_of_work),
+            # Events replayed from the archive to one LA subscription (ADR 0011).
+            self.consumer_of(replay_delivery.replay_delivery(self.delivery.public_urls), self.unit_of_work),
         ]
 
     def other_workers(self) -> Sequence[Worker]:
@@ -194,6 +198,8 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
                 TopicAdmin(self.kafka, client_id="notifications-la-topics"),
                 topic_specs=lambda topics: topic_specs(self.kafka, topics),
                 interval_seconds=delivery.topic_check_interval_seconds,
+                # The topic the event-history service replays into; no relay of this service makes it.
+                also=(REPLAY_LA_DELIVERY_TOPIC,),
             ),
             self.dispatcher(),
             timers.identity_retry(

@@ -84,6 +84,7 @@ class HttpLaEndpoints:
             correlation_id=envelope.correlation_id,
             data=envelope.data,
             link=delivery.event.link,
+            replay_id=delivery.event.replay_id,
         )
         # webhook-id is the event id on every attempt and redelivery: receivers deduplicate on it.
         signed = webhook_headers(self._secrets.open_secrets(subscription), str(envelope.id), int(now.timestamp()), body)

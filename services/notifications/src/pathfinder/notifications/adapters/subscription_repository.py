@@ -147,11 +147,16 @@ class SqlLaSubscriptions:
 
     async def _insert(self, delivery: LaDelivery) -> None:
         event = delivery.event
+        # An event once per subscription, and once more per replay of it (partial unique indexes).
+        once, replayed = ["subscription_id", "event_id"], "replay_id IS NULL"
+        if event.replay_id is not None:
+            once, replayed = ["replay_id", *once], "replay_id IS NOT NULL"
         statement = (
             insert(la_delivery)
             .values(
                 subscription_id=delivery.subscription_id,
                 event_id=event.event_id,
+                replay_id=event.replay_id,
                 event_type=event.event_type,
                 subject=event.subject,
                 event_time=event.time,
@@ -162,8 +167,8 @@ class SqlLaSubscriptions:
                 created_at=delivery.created_at,
                 **_delivery_progress(delivery),
             )
-            # Unreachable while the consumer's inbox holds: an event is delivered once per subscription.
-            .on_conflict_do_nothing(constraint="la_delivery_once")
+            # Unreachable while the consumers' inboxes hold: an event is delivered once per subscription and replay.
+            .on_conflict_do_nothing(index_elements=once, index_where=text(replayed))
             .returning(la_delivery.c.id)
         )
         delivery.id = (await self._session.execute(statement)).scalar_one_or_none()

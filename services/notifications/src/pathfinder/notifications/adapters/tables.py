@@ -140,7 +140,17 @@ la_delivery = Table(
     Column("delivered_at", DateTime(timezone=True)),
     Column("response_status", Integer),
     Column("last_error", Text),
-    UniqueConstraint("subscription_id", "event_id", name="la_delivery_once"),
+    # Set on a delivery made by a replay from the archive (ADR 0011): the same event again, once per replay.
+    Column("replay_id", UUID(as_uuid=True)),
+    Index("la_delivery_once", "subscription_id", "event_id", unique=True, postgresql_where=text("replay_id IS NULL")),
+    Index(
+        "la_delivery_replay_once",
+        "replay_id",
+        "subscription_id",
+        "event_id",
+        unique=True,
+        postgresql_where=text("replay_id IS NOT NULL"),
+    ),
     Index("la_delivery_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
     Index("la_delivery_child_queue", "subscription_id", "subject", "id", postgresql_where=text("state = 'pending'")),
     Index("la_delivery_log", "subscription_id", "created_at"),

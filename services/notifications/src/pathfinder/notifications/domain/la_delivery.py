@@ -1,7 +1,8 @@
 """What an LA receives, and one event's delivery to one LA subscription with its state machine.
 
 An LA receives thin events: the CloudEvents envelope with pseudonymous data and a ``dataref`` link to the
-details on the authorised API ("notify, then retrieve", as NHS England's MNS). A delivery goes:
+details on the authorised API ("notify, then retrieve", as NHS England's MNS). An event replayed from the archive
+(ADR 0011) is the same event, with its own id, carrying a ``replayid`` extension. A delivery goes:
 
     pending --sent--> delivered            (Kafka: delivered at once, the outbox writes the LA's topic)
        |  \\--failed, budget left--> pending, tried again after a jittered backoff
@@ -25,9 +26,11 @@ from uuid import UUID
 
 from pathfinder.contracts import ContractEvent
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
+from pathfinder.contracts.wire import REPLAY_EXTENSION
 
 DATAREF_EXTENSION = "dataref"
 DATAREF_HEADER = f"ce_{DATAREF_EXTENSION}"
+REPLAY_HEADER = f"ce_{REPLAY_EXTENSION}"
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 
 
@@ -54,6 +57,12 @@ class LaEvent:
     @property
     def link(self) -> str:
         return self.header(DATAREF_HEADER) or ""
+
+    @property
+    def replay_id(self) -> UUID | None:
+        """The replay it was sent again in (ADR 0011), or None for its first delivery."""
+        found = self.header(REPLAY_HEADER)
+        return UUID(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,9 @@ def structured_event(
     correlation_id: str,
     data: bytes,
     link: str,
+    replay_id: UUID | None = None,
 ) -> bytes:
-    """The event in CloudEvents JSON (structured mode), as a webhook body."""
+    """The event in CloudEvents JSON (structured mode), as a webhook body; a replay names its replay."""
     document: dict[str, Any] = {
         "specversion": "1.0",
         "id": str(event_id),
@@ -110,6 +120,8 @@ def structured_event(
         "datacontenttype": "application/json",
         "data": json.loads(data),
     }
+    if replay_id is not None:
+        document[REPLAY_EXTENSION] = str(replay_id)
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 

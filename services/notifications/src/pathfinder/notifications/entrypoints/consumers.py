@@ -2,7 +2,8 @@
 
 - ``la-delivery``: every event an LA may receive becomes deliveries to the LA responsible for the child (built
   from the catalogue, so a new event type is read at once);
-- ``identity-reviews``: a person's decision on a possible match releases the notifications held for it.
+- ``identity-reviews``: a person's decision on a possible match releases the notifications held for it;
+- ``replay-delivery`` (:mod:`.replay_delivery`): events replayed from the archive to one LA subscription.
 """
 
 from __future__ import annotations

@@ -105,6 +105,9 @@ class DeliveryView(BaseModel):
     delivered_at: datetime | None
     response_status: int | None
     last_error: str | None
+    replay_id: UUID | None = Field(
+        default=None, description="The replay from the archive that sent the event again; absent: its first delivery"
+    )
 
 
 class RedeliveryRequest(BaseModel):
@@ -163,4 +166,5 @@ def delivery_view(delivery: LaDelivery) -> DeliveryView:
         delivered_at=delivery.delivered_at,
         response_status=delivery.response_status,
         last_error=delivery.last_error,
+        replay_id=delivery.event.replay_id,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from pathfinder.messaging.broker import TopicAdmin, TopicSpec
@@ -88,13 +88,14 @@ def la_topic_keeper(
     *,
     topic_specs: Callable[[list[str]], list[TopicSpec]],
     interval_seconds: float,
+    also: Sequence[str] = (),
 ) -> Worker:
-    """Keeps a Kafka topic for every LA that subscribes on Kafka, so the relay can always write to it. Checked at
-    an interval rather than on subscription: the API need not reach the broker, and a broker that lost its
-    topics (the embedded one, when it restarts) gets them back like the relay's own."""
+    """Keeps a Kafka topic for every LA that subscribes on Kafka, so the relay can always write to it, and the
+    topics ``also`` named. Checked at an interval rather than on subscription: the API need not reach the broker,
+    and a broker that lost its topics (the embedded one, when it restarts) gets them back like the relay's own."""
 
     async def step() -> bool:
-        topics = await la_topics(uow=unit_of_work())
+        topics = [*await la_topics(uow=unit_of_work()), *also]
         if topics:
             await admin.ensure(topic_specs(topics))
         return False

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from uuid import NAMESPACE_URL, uuid4, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from pathfinder.contracts import ContractEvent
 from pathfinder.messaging.envelope import EventEnvelope
 from pathfinder.messaging.outbox_message import OutboxMessage
 from pathfinder.notifications.domain.la_delivery import (
     DATAREF_HEADER,
+    REPLAY_HEADER,
     DeliveryState,
     LaDelivery,
     LaEvent,
@@ -38,10 +39,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def la_event(event: ContractEvent, received: EventEnvelope, *, public_urls: PublicUrls) -> LaEvent:
-    """The event as its LA receives it: its current version, its id, time and trace, and a dataref."""
+def la_event(
+    event: ContractEvent, received: EventEnvelope, *, public_urls: PublicUrls, replay_id: UUID | None = None
+) -> LaEvent:
+    """The event as its LA receives it: its current version, its id, time and trace, and a dataref; sent again
+    in a replay, it names the replay too."""
     la_code = event.audience_la
     assert la_code is not None
+    extensions = [(DATAREF_HEADER, dataref(event, public_urls).encode())]
+    if replay_id is not None:
+        extensions.append((REPLAY_HEADER, str(replay_id).encode()))
     envelope = EventEnvelope(
         id=received.id,
         source=received.source,
@@ -53,7 +60,7 @@ def la_event(event: ContractEvent, received: EventEnvelope, *, public_urls: Publ
         data=event.model_dump_json().encode(),
         traceparent=received.traceparent,
         tracestate=received.tracestate,
-        extra_headers=((DATAREF_HEADER, dataref(event, public_urls).encode()),),
+        extra_headers=tuple(extensions),
     )
     return LaEvent(
         event_id=envelope.id,
@@ -84,12 +91,18 @@ async def deliver_to_la(
     delivered = la_event(event, received, public_urls=public_urls)
     at = now()
     for subscription in wanted:
-        delivery = subscription.deliver(delivered, at)
-        if subscription.channel is Channel.KAFKA:
-            publish_to_la_topic(uow, subscription, delivery, again=False)
-            await _report_to_notification(uow, subscription, delivery, at)
-        await uow.subscriptions.save(subscription)
+        await deliver_on(uow, subscription, delivered, at)
     return len(wanted)
+
+
+async def deliver_on(uow: NotificationsUnitOfWork, subscription: LaSubscription, event: LaEvent, at: datetime) -> None:
+    """One delivery of ``event`` on ``subscription``: on Kafka written to the LA's topic through the outbox (and
+    so delivered), else pending for the dispatcher."""
+    delivery = subscription.deliver(event, at)
+    if subscription.channel is Channel.KAFKA:
+        publish_to_la_topic(uow, subscription, delivery, again=False)
+        await _report_to_notification(uow, subscription, delivery, at)
+    await uow.subscriptions.save(subscription)
 
 
 def publish_to_la_topic(
@@ -97,7 +110,8 @@ def publish_to_la_topic(
 ) -> None:
     """The outbox makes the write to the LA's topic certain once the transaction commits."""
     event = delivery.event
-    first_copy = uuid5(_KAFKA_ROW_NAMESPACE, f"{subscription.id}/{event.event_id}")
+    replayed = f"{event.replay_id}/" if event.replay_id is not None else ""
+    first_copy = uuid5(_KAFKA_ROW_NAMESPACE, f"{replayed}{subscription.id}/{event.event_id}")
     uow.publish_raw(
         OutboxMessage(
             event_id=uuid4() if again else first_copy,

@@ -1,5 +1,6 @@
 """FHIR rest-hook notifications (R4 Subscriptions Backport, id-only): the Bundles sent to an LA's endpoint and
-answered by ``$events`` and ``$status``."""
+answered by ``$events`` and ``$status``. An event replayed from the archive (ADR 0011) is numbered as any other
+and its ``notification-event`` carries the extension ``REPLAY_EXTENSION`` (valueUuid: the replay)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pathfinder.notifications.domain.la_delivery import LaDelivery
 from pathfinder.notifications.domain.la_subscription import LaSubscription, SubscriptionStatus
 
 LA_EVENTS_TOPIC = f"{CANONICAL_BASE}/SubscriptionTopic/la-events"
+REPLAY_EXTENSION = f"{CANONICAL_BASE}/StructureDefinition/notification-event-replay"
 
 
 def subscription_url(subscription: LaSubscription, notifications_url: str) -> str:
@@ -39,7 +41,7 @@ def rest_hook_document(
         if subscription.status is SubscriptionStatus.ACTIVE
         else SubscriptionStatusCode.ERROR
     )
-    return subscription_notification_bundle(
+    document = subscription_notification_bundle(
         bundle_id=uuid4(),
         subscription_url=subscription_url(subscription, notifications_url),
         topic_url=LA_EVENTS_TOPIC,
@@ -57,6 +59,18 @@ def rest_hook_document(
         ],
         timestamp=now,
     )
+    _mark_replays(document, deliveries)
+    return document
+
+
+def _mark_replays(document: dict[str, Any], deliveries: Sequence[LaDelivery]) -> None:
+    """Each replayed event's ``notification-event`` names its replay (they are in the order of ``deliveries``)."""
+    status = document["entry"][0]["resource"]
+    events = [parameter for parameter in status["parameter"] if parameter["name"] == "notification-event"]
+    for parameter, delivery in zip(events, deliveries, strict=True):
+        if delivery.event.replay_id is not None:
+            marker = {"url": REPLAY_EXTENSION, "valueUuid": delivery.event.replay_id.urn}
+            parameter.setdefault("extension", []).append(marker)
 
 
 def rest_hook_bundle(

@@ -36,7 +36,7 @@ GRANTABLE_SCOPES: Mapping[OrganisationRole, frozenset[Scope]] = {
     ),
     OrganisationRole.ICB: _NHS_READING | {Scope.NOTIFICATIONS_SUBMIT, Scope.ADVICE_SUBMIT},
     OrganisationRole.NHS_TRUST: _NHS_READING | {Scope.NOTIFICATIONS_SUBMIT, Scope.ADVICE_SUBMIT},
-    OrganisationRole.PLATFORM: frozenset(Scope),
+    OrganisationRole.PLATFORM: frozenset(Scope),  # events:engineer (every LA's events) is the platform's alone
 }
 
 

@@ -1,0 +1,235 @@
+"""Event history benchmark: the archive's ingest of ``--events`` platform events and their replay to a topic,
+beside raw Kafka produce and consume rates and raw PostgreSQL inserts measured in the same run.
+
+1. Raw limits. On the embedded broker and PostgreSQL: one aiokafka producer sending the run's events (CloudEvents
+   records of 300-odd bytes with their ``ce_*`` headers, keyed by child, spread over the platform's topics of
+   three partitions) as fast as it can (records/s, acknowledged); one consumer reading them all back (records/s);
+   and asyncpg inserting rows of the archive's shape into a plain table, 1,000 to a statement (rows/s).
+2. Ingest. The event-history service's own archive consumer (group ``event-history.archive``, the worker's code)
+   reads every topic from the start and keeps each record in the archive, batch by batch, committing offsets after
+   the rows; timed until the archive holds every event (events/s).
+3. Replay. An engineer asks for a replay of the whole archive to one topic (through the use case, audited, at
+   the highest rate a replay may ask) and the replay worker's step runs until it is done: each batch read from
+   the archive after the cursor, sent, acknowledged, and the cursor moved (events/s). Its topic is then read to
+   check every event arrived once.
+
+    .venv/bin/python benchmarks/event_replay.py [--events 1000000] [--batch 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pathfinder.auth import OrganisationRole, Scope
+from pathfinder.auth.testing import principal
+from pathfinder.contracts.catalogue import all_event_classes
+from pathfinder.devstack.benchmarking import benchmark_servers, print_figures
+from pathfinder.event_history.adapters.archive_feed import ARCHIVE_GROUP
+from pathfinder.event_history.bootstrap import EventHistoryService, bootstrap
+from pathfinder.event_history.domain.event_slice import EventSlice
+from pathfinder.event_history.domain.replay import MAX_RATE, ReplayTarget, TargetKind
+from pathfinder.event_history.service_layer.ingest import archive_next_batch
+from pathfinder.event_history.service_layer.reading import Call
+from pathfinder.event_history.service_layer.replays import send_next_batch, start_replay
+from pathfinder.event_history.settings import EventHistorySettings
+from pathfinder.messaging.envelope import EventEnvelope
+from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings
+from pathfinder.persistence.database import asyncpg_dsn
+from pathfinder.persistence.migrations import upgrade_to_head
+from pathfinder.persistence.provisioning import ensure_database
+
+REPLAYED_TOPIC = "bench.replayed"
+LAS = tuple(f"{code:03d}" for code in range(800, 840))
+
+
+def event_records(count: int, seed: int) -> list[tuple[str, bytes, list[tuple[str, bytes]], bytes]]:
+    """(topic, key, headers, value) for ``count`` child events over the platform's topics, as the relay sends."""
+    rng = random.Random(seed)
+    families = [cls for cls in all_event_classes() if cls.key_field == "person_id"]
+    children = [UUID(int=rng.getrandbits(128)) for _ in range(max(1, count // 20))]
+    made = []
+    for index in range(count):
+        cls, child, la = rng.choice(families), rng.choice(children), rng.choice(LAS)
+        data = {"person_id": str(child), "responsible_la": la, "notified_on": "2026-12-01", "n": index,
+                "source_system": "RXP", "detail": "x" * 180}  # fmt: skip
+        envelope = EventEnvelope(
+            id=uuid4(), source="pathfinder/bench", type=cls.event_type, time=datetime.now(UTC),
+            subject=str(child), la_code=la, correlation_id=f"bench-{index // 50}", data=b"",
+        )  # fmt: skip
+        made.append((cls.topic, str(child).encode(), envelope.to_headers(), json.dumps(data).encode()))
+    return made
+
+
+async def raw_produce(kafka: KafkaSettings, records: Sequence[tuple[str, bytes, list[tuple[str, bytes]], bytes]]
+                      ) -> float:  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, enable_idempotence=False,
+                                linger_ms=5, acks="all", max_batch_size=256 * 1024)  # fmt: skip
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        futures = [await producer.send(topic, value, key=key, headers=headers)
+                   for topic, key, headers, value in records]  # fmt: skip
+        await asyncio.gather(*futures)
+        return len(records) / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+
+
+async def raw_consume(kafka: KafkaSettings, topics: Sequence[str], expected: int) -> float:
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest",
+                                group_id=None, max_partition_fetch_bytes=4 * 1024 * 1024)  # fmt: skip
+    await consumer.start()
+    try:
+        seen, started = 0, time.perf_counter()
+        while seen < expected:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            seen += sum(len(records) for records in batch.values())
+        return seen / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def distinct_arrived(kafka: KafkaSettings, topic: str, expected: int) -> int:
+    """How many distinct event ids (``ce_id``) the topic holds, read from its start until ``expected`` records
+    came or nothing more does."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest",
+                                group_id=None)  # fmt: skip
+    await consumer.start()
+    try:
+        ids: set[bytes] = set()
+        read = 0
+        while read < expected:
+            batch = await consumer.getmany(timeout_ms=3000, max_records=10_000)
+            if not batch:
+                break
+            for records in batch.values():
+                read += len(records)
+                ids.update(value for record in records for name, value in record.headers if name == "ce_id")
+        return len(ids)
+    finally:
+        await consumer.stop()
+
+
+async def raw_inserts(url: str, rows: int = 200_000) -> float:
+    """Rows of the archive's shape (ids, times, codes, 300-byte headers and value) inserted by asyncpg alone,
+    1,000 a statement, each statement its own transaction."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute(
+            "CREATE TABLE bench_archive (position bigserial PRIMARY KEY, event_id uuid, topic text, "
+            "record_time timestamptz, event_type text, la_code text, person_id uuid, headers jsonb, payload bytea)"
+        )
+        now, headers = datetime.now(UTC), json.dumps([["ce_type", "x" * 40]] * 8)
+        batch = [(uuid4(), "pathfinder.bench", now, "pathfinder.bench.v1", "841", uuid4(), headers, b"v" * 300)
+                 for _ in range(1000)]  # fmt: skip
+        started = time.perf_counter()
+        for _ in range(rows // 1000):
+            await connection.executemany(
+                "INSERT INTO bench_archive (event_id, topic, record_time, event_type, la_code, person_id, headers, "
+                "payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                batch,
+            )
+        return rows / (time.perf_counter() - started)
+    finally:
+        await connection.close()
+
+
+async def ingest(service: EventHistoryService, expected: int) -> float:
+    """The worker's own step until every record was read and kept (each batch is kept before it counts)."""
+    feed = service.archive_feed()
+    try:
+        kept, started = 0, time.perf_counter()
+        while kept < expected:
+            kept += await archive_next_batch(feed, service.unit_of_work())
+        return kept / (time.perf_counter() - started)
+    finally:
+        await feed.close()
+
+
+async def replay(service: EventHistoryService, expected: int, batch: int) -> tuple[float, int]:
+    engineer = principal(OrganisationRole.PLATFORM, "PATHFINDER", Scope.EVENTS_ENGINEER, subject="bench-engineer")
+    call = Call(engineer, "benchmark: replay the whole archive", datetime.now(UTC))
+    target = ReplayTarget(TargetKind.TOPIC, topic=REPLAYED_TOPIC)
+    asked = await start_replay(call, EventSlice(), target, rate=MAX_RATE, uow=service.unit_of_work(),
+                               groups=service.consumer_groups())  # fmt: skip
+    assert asked.total == expected, (asked.total, expected)
+    sender = service.replay_sender()
+    try:
+        sent, started = 0, time.perf_counter()
+        while sent < expected:
+            count, _wait = await send_next_batch(service.unit_of_work(), sender, batch_size=batch,
+                                                 now=lambda: datetime.now(UTC))  # fmt: skip
+            if count == 0:
+                break
+            sent += count
+        return sent / (time.perf_counter() - started), sent
+    finally:
+        await sender.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=5_000, help="events a replay batch reads and sends")
+    parser.add_argument("--seed", type=int, default=20261207)
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    records = event_records(args.events, args.seed)
+    topics = sorted({topic for topic, *_ in records})
+    with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
+        async with benchmark_servers(Path(state)) as servers:
+            kafka = KafkaSettings(bootstrap_servers=servers.broker.bootstrap_servers, profile="embedded",
+                                  topic_partitions=3)  # fmt: skip
+            produce_rate = await raw_produce(kafka, records)
+            consume_rate = await raw_consume(kafka, topics, len(records))
+            raw_url = servers.postgres.url("bench_raw")
+            insert_rate = await raw_inserts(raw_url)
+            url = servers.postgres.url("bench_event_history")
+            await ensure_database(url)
+            await upgrade_to_head("pathfinder.event_history:migrations", url)
+            service = bootstrap(EventHistorySettings(database_url=url), kafka,
+                                consumer=ConsumerSettings(max_batch=5_000))  # fmt: skip
+            try:
+                ingest_rate = await ingest(service, len(records))
+                replay_rate, sent = await replay(service, len(records), args.batch)
+                arrived = await distinct_arrived(kafka, REPLAYED_TOPIC, sent)
+            finally:
+                await service.engine.dispose()
+    rows = [
+        ("machine: cores / memory (GiB)", f"{os.cpu_count()} / {_memory_gib():.1f}"),
+        ("machine: load average (1 min) before / after the run", f"{load_before:.1f} / {os.getloadavg()[0]:.1f}"),
+        ("machine: Python", platform.python_version()),
+        ("events (platform topics of 3 partitions)", f"{len(records):,} over {len(topics)} topics"),
+        ("raw Kafka: produce records/s (1 aiokafka producer, acks=all)", f"{produce_rate:,.0f}"),
+        ("raw Kafka: consume records/s (1 aiokafka consumer)", f"{consume_rate:,.0f}"),
+        ("raw PostgreSQL: archive-shaped rows inserted/s (asyncpg, 1,000 a statement)", f"{insert_rate:,.0f}"),
+        ("raw PostgreSQL transactions/s (16 connections, 2 inserts)", f"{servers.raw_postgres_rate:,.0f}"),
+        (f"archive ingest events/s (group {ARCHIVE_GROUP})", f"{ingest_rate:,.0f}"),
+        ("archive ingest / raw inserts", f"{ingest_rate / insert_rate:.0%}"),
+        (f"replay events/s (batches of {args.batch:,}, acknowledged)", f"{replay_rate:,.0f}"),
+        ("replay / raw consume (target: at least 50%)", f"{replay_rate / consume_rate:.0%}"),
+        ("replay / raw produce", f"{replay_rate / produce_rate:.0%}"),
+        ("replayed events read back from the target topic", f"{arrived:,}"),
+    ]  # fmt: skip
+    print_figures(rows)
+
+
+def _memory_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""The archive on PostgreSQL, the feed from Kafka, and what the gap check reads."""

@@ -1,0 +1,116 @@
+"""What replays and redrives read of the archive: its end, a slice counted (the dry run) and read a batch at a
+time after a cursor, and the dead letters with their redrives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pathfinder.contracts.wire import dead_letter_topic
+from pathfinder.event_history.adapters.archive_rows import conditions, event_of
+from pathfinder.event_history.adapters.tables import archived_event, dead_letter_redrive
+from pathfinder.event_history.domain.archived_event import ArchivedEvent
+from pathfinder.event_history.domain.dead_letters import DeadLetter, Redriven
+from pathfinder.event_history.domain.event_slice import EventSlice
+from pathfinder.event_history.domain.replay import ReplayTarget
+from pathfinder.event_history.domain.replay_plan import PartitionCount, ReplayPlan
+from pathfinder.event_history.domain.topics import DEAD_LETTER_SUFFIX
+from sqlalchemy import ColumnElement, Row, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_c = archived_event.c
+_r = dead_letter_redrive.c
+NO_LA = "none"
+# A dead-letter topic is "<group>.dead-letter" with a group of at least one character.
+_ON_DEAD_LETTER_TOPIC = _c.topic.like(f"%_{DEAD_LETTER_SUFFIX}")
+_WITH_REDRIVE = (
+    select(archived_event, _r.at.label("redriven_at"), _r.by.label("redriven_by"), _r.reason.label("redrive_reason"))
+    .select_from(archived_event.outerjoin(dead_letter_redrive, _r.position == _c.position))
+)  # fmt: skip
+
+
+def _replayed(wanted: EventSlice) -> list[ColumnElement[bool]]:
+    """The slice as a replay reads it: a dead-letter copy is sent again only when its topic is asked for (a
+    dead letter goes back to its consumer by redrive, not by replay)."""
+    return [*conditions(wanted), *([] if wanted.topic is not None else [~_ON_DEAD_LETTER_TOPIC])]
+
+
+def _dead_letter_of(row: Row[Any]) -> DeadLetter:
+    values = row._mapping
+    redriven = None
+    if values["redriven_at"] is not None:
+        redriven = Redriven(values["redriven_at"], values["redriven_by"], values["redrive_reason"])
+    return DeadLetter(event_of(row), redriven)
+
+
+class ArchiveReplayReads:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def end(self) -> int:
+        found = await self._session.execute(select(func.coalesce(func.max(_c.position), 0)))
+        return int(found.scalar_one())
+
+    async def plan(self, wanted: EventSlice, target: ReplayTarget) -> ReplayPlan:
+        end = await self.end()
+        where = [*_replayed(wanted), _c.position <= end]
+        counted = select(func.count(), func.min(_c.record_time), func.max(_c.record_time)).where(*where)
+        totals = (await self._session.execute(counted)).one()
+        partitions = await self._session.execute(
+            select(_c.topic, _c.partition, func.count()).where(*where).group_by(_c.topic, _c.partition)
+            .order_by(_c.topic, _c.partition)
+        )  # fmt: skip
+        by_type = await self._session.execute(select(_c.event_type, func.count()).where(*where).group_by(_c.event_type))
+        la = func.coalesce(_c.la_code, NO_LA)
+        by_la = await self._session.execute(select(la, func.count()).where(*where).group_by(la))
+        return ReplayPlan(
+            target=target, events=int(totals[0]), last_position=end, first_record_time=totals[1],
+            last_record_time=totals[2],
+            partitions=tuple(PartitionCount(topic, partition, count) for topic, partition, count in partitions),
+            by_type={event_type: count for event_type, count in sorted(tuple(row) for row in by_type)},
+            by_la={code: count for code, count in sorted(tuple(row) for row in by_la)},
+        )  # fmt: skip
+
+    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedEvent]:
+        query = (
+            select(archived_event)
+            .where(*_replayed(wanted), _c.position > after, _c.position <= up_to)
+            .order_by(_c.position)
+            .limit(limit)
+        )
+        return [event_of(row) for row in await self._session.execute(query)]
+
+    async def dead_letters(
+        self, wanted: EventSlice, *, group: str | None, after: int | None, limit: int, for_update: bool = False
+    ) -> list[DeadLetter]:
+        where: list[ColumnElement[bool]] = [
+            *conditions(wanted), _c.topic == dead_letter_topic(group) if group else _ON_DEAD_LETTER_TOPIC
+        ]  # fmt: skip
+        if after is not None:
+            where.append(_c.position > after)
+        if for_update:
+            # Lock the records first, then read their redrives in a statement of its own: under READ COMMITTED it
+            # sees a redrive committed by whoever held the lock before us, which a join re-checked would not.
+            locked = select(_c.position).where(*where).order_by(_c.position).limit(limit).with_for_update()
+            positions = list((await self._session.execute(locked)).scalars())
+            if not positions:
+                return []
+            where = [_c.position.in_(positions)]
+        rows = await self._session.execute(_WITH_REDRIVE.where(*where).order_by(_c.position).limit(limit))
+        return [_dead_letter_of(row) for row in rows]
+
+    async def dead_letter(self, position: int, *, for_update: bool = False) -> DeadLetter | None:
+        where = (_c.position == position, _ON_DEAD_LETTER_TOPIC)
+        if for_update:
+            locked = await self._session.execute(select(_c.position).where(*where).with_for_update())
+            if locked.scalar_one_or_none() is None:
+                return None
+        row = (await self._session.execute(_WITH_REDRIVE.where(*where))).one_or_none()
+        return None if row is None else _dead_letter_of(row)
+
+    async def mark_redriven(self, positions: Sequence[int], redriven: Redriven) -> None:
+        if not positions:
+            return
+        rows = [{"position": position, "at": redriven.at, "by": redriven.by[:200], "reason": redriven.reason[:500]}
+                for position in positions]  # fmt: skip
+        await self._session.execute(insert(dead_letter_redrive), rows)

@@ -1,0 +1,8 @@
+"""``python -m pathfinder.event_history.worker``: the archive's ingest and the retention's pruning."""
+
+from pathfinder.event_history.bootstrap import bootstrap
+from pathfinder.event_history.settings import SERVICE
+from pathfinder.messaging.workers import run_worker_process
+
+if __name__ == "__main__":
+    run_worker_process(SERVICE, lambda: bootstrap().workers())
