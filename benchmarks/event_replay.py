@@ -147,14 +147,25 @@ async def raw_inserts(url: str, rows: int = 200_000) -> float:
         await connection.close()
 
 
-async def ingest(service: EventHistoryService, expected: int) -> float:
-    """The worker's own step until every record was read and kept (each batch is kept before it counts)."""
+async def ingest(service: EventHistoryService, expected: int) -> tuple[float, float]:
+    """The worker's own step until every record was read and kept: the seconds until the first batch came (the
+    consumer group's join, about 3-5 s on the embedded broker), then events/s from then on, the first batch's
+    keeping included."""
     feed = service.archive_feed()
     try:
-        kept, started = 0, time.perf_counter()
+        joining = time.perf_counter()
+        first = await feed.next_batch()
+        while not first.events:
+            first = await feed.next_batch()
+        joined = time.perf_counter()
+        async with service.unit_of_work() as uow:  # archive_next_batch's keeping, for the batch already read
+            await uow.archive.add(first.events)
+            await uow.commit()
+        await feed.commit(first)
+        kept = len(first.events)
         while kept < expected:
             kept += await archive_next_batch(feed, service.unit_of_work())
-        return kept / (time.perf_counter() - started)
+        return joined - joining, kept / (time.perf_counter() - joined)
     finally:
         await feed.close()
 
@@ -203,7 +214,7 @@ async def main() -> None:
             service = bootstrap(EventHistorySettings(database_url=url), kafka,
                                 consumer=ConsumerSettings(max_batch=5_000))  # fmt: skip
             try:
-                ingest_rate = await ingest(service, len(records))
+                join_seconds, ingest_rate = await ingest(service, len(records))
                 replay_rate, sent = await replay(service, len(records), args.batch)
                 arrived = await distinct_arrived(kafka, REPLAYED_TOPIC, sent)
             finally:
@@ -217,7 +228,8 @@ async def main() -> None:
         ("raw Kafka: consume records/s (1 aiokafka consumer)", f"{consume_rate:,.0f}"),
         ("raw PostgreSQL: archive-shaped rows inserted/s (asyncpg, 1,000 a statement)", f"{insert_rate:,.0f}"),
         ("raw PostgreSQL transactions/s (16 connections, 2 inserts)", f"{servers.raw_postgres_rate:,.0f}"),
-        (f"archive ingest events/s (group {ARCHIVE_GROUP})", f"{ingest_rate:,.0f}"),
+        (f"archive ingest: s until the consumer group {ARCHIVE_GROUP} had joined", f"{join_seconds:,.1f}"),
+        ("archive ingest events/s, from its first batch", f"{ingest_rate:,.0f}"),
         ("archive ingest / raw inserts", f"{ingest_rate / insert_rate:.0%}"),
         (f"replay events/s (batches of {args.batch:,}, acknowledged)", f"{replay_rate:,.0f}"),
         ("replay / raw consume (target: at least 50%)", f"{replay_rate / consume_rate:.0%}"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -95,10 +96,11 @@ def main() -> None:
     args = parser.parse_args()
     consumer = la_consumer(args.bootstrap, args.la, args.group or f"la-{args.la}.case-system")
     seen = SeenEvents(args.seen)
+    stopping: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):  # stopped by Ctrl-C or a service manager: leave the group
+        signal.signal(signum, lambda received, _frame: stopping.append(received))
     try:
-        consume(consumer, seen, print_event)
-    except KeyboardInterrupt:
-        pass
+        consume(consumer, seen, print_event, stop=lambda: bool(stopping))
     finally:
         consumer.close()
         seen.close()

@@ -3,7 +3,9 @@ every ``sh`` block of that section in order in one bash session (the trust submi
 channel, follows the data link to the notification's status, reads the child from identity, acknowledges and
 removes its subscriptions), then the demo, which must leave no subscription behind either, then "An LA officer's
 journey through a case" (``pathfinder-officer-journey``), then "A Designated Clinical Officer's day" (the DCO's
-account, the ICB's routing, and the DCO signing in to the dashboard to find the journey's request for health advice).
+account, the ICB's routing, and the DCO signing in to the dashboard to find the journey's request for health advice),
+then "An integration engineer recovers an LA consumer that missed a day" (the example consumer reads LA 841's
+events and loses them; the engineer rewinds its group with the ``pathfinder`` command; it reads them again).
 The README cannot drift from what the platform does."""
 
 from __future__ import annotations
@@ -180,6 +182,13 @@ def test_the_readme_walkthrough_runs_as_written(platform: list[str], repository_
     assert_dco_day(day.stdout, accounts)
     assert_dco_dashboard(health_advice_request(journey.stdout), accounts)
 
+    # "An integration engineer recovers an LA consumer that missed a day": every block, as written.
+    section = README.read_text().split("## An integration engineer recovers", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```sh\n(.*?)^```", section, flags=re.S | re.M)
+    recovery = run("\n".join(blocks), repository_copy, timeout=300)
+    assert recovery.returncode == 0, f"{recovery.stdout}\n{recovery.stderr}\n{''.join(platform[-200:])}"
+    assert_recovered(recovery.stdout)
+
 
 def assert_officer_journey(said: str) -> None:
     """One child's case from a trust's notice to a maintained plan on the worklist, as the README shows it."""
@@ -212,6 +221,15 @@ def assert_officer_journey(said: str) -> None:
 DASHBOARD = "http://127.0.0.1:8003/dashboard"
 DCO, LEAD = "dco@qhm.example.nhs.uk", "lead@rxp.example.nhs.uk"
 OPEN = ("requested", "accepted", "in-progress")
+
+
+def assert_recovered(said: str) -> None:
+    """The case system read the case's events, lost them, and read the same again after its group was rewound;
+    the dry run counted what it would read again, and the replay (a rewind) is listed as done."""
+    assert "LA 841's case system has the day's events again" in said, said
+    read = [line for line in said.splitlines() if line.startswith("pathfinder.")]
+    assert "pathfinder.ehcp.final-plan-issued.v1" in read, "the case system had read the case's events"
+    assert "dry run" in said and "done" in said, said
 
 
 def dco_commands(section: str) -> str:

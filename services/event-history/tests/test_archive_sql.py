@@ -121,6 +121,24 @@ async def test_an_event_is_kept_once_per_topic_and_found_as_the_fake_finds_it(fr
         await service.engine.dispose()
 
 
+async def test_a_replay_batch_reads_each_record_as_it_was_kept(fresh_database: Databases) -> None:
+    """The batch a replay sends is the record as it came: every header, in order, its bytes exactly (a header
+    that is not UTF-8 is stored as base64 and read back as its bytes), the key and the value."""
+    service = await archive_service(await fresh_database("event_history_batch"))
+    plain = kept(at=T0, offset=0)
+    odd = replace(kept(at=T0 + timedelta(minutes=1), offset=1),
+                  headers=(*kept().headers, ("x-raw", b"\xff\xfe not utf-8"), ("x-empty", b"")))  # fmt: skip
+    try:
+        await _archive(service.unit_of_work, [plain, odd])
+        async with service.unit_of_work() as uow:
+            batch = await uow.archive.batch(EventSlice(), after=0, up_to=await uow.archive.end(), limit=10)
+        assert [(one.headers, one.key, one.payload) for one in batch] == [
+            (plain.headers, plain.key, plain.payload), (odd.headers, odd.key, odd.payload),
+        ]  # fmt: skip
+    finally:
+        await service.engine.dispose()
+
+
 async def test_retention_prunes_only_the_configured_topics_old_records(fresh_database: Databases) -> None:
     service = await archive_service(await fresh_database("event_history_retention"))
     old = [kept(topic=LIFECYCLE, at=T0 - timedelta(days=31, minutes=n)) for n in range(7)]

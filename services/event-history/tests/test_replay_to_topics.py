@@ -10,6 +10,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 from event_history_kit.builders import DECIDED, LIFECYCLE, REQUESTED, T0, engineer, kept, la_engineer
 from event_history_kit.replaying import (
     archive_directly,
@@ -61,7 +62,7 @@ async def test_a_filtered_slice_replayed_to_a_named_topic_arrives_whole_in_order
         wanted = EventSlice(event_types=(REQUESTED,), la_code="841", person_id=person)
         expected = [one for one in kept_events if wanted.matches(one.summary())]
         assert 0 < len(expected) < len(kept_events)
-        await make_topics(service.kafka, NAMED)
+        await make_topics(service.kafka, NAMED, partitions=3)
         target = ReplayTarget(TargetKind.TOPIC, topic=NAMED)
         replay = await start_replay(
             call_as(engineer()), wanted, target, rate=1000, uow=service.unit_of_work(),
@@ -76,6 +77,8 @@ async def test_a_filtered_slice_replayed_to_a_named_topic_arrives_whole_in_order
             assert header_value(record.headers, REPLAY_ID_HEADER) == str(replay.replay_id)
             assert [h for h in record.headers if h[0] != REPLAY_ID_HEADER] == list(original.headers)
             assert (record.key, record.value) == (original.key, original.payload)
+            # on the partition the producer's own partitioner gives the key (so each child's events stay in order)
+            assert record.partition == DefaultPartitioner()(original.key, [0, 1, 2], [0, 1, 2])
         finished = await replay_now(service, replay.replay_id, engineer())
         assert finished.sent == len(expected)
         assert finished.cursor == finished.last_position == kept_events[-1].position, "done: up to the archive's end"

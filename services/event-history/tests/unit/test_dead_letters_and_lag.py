@@ -127,6 +127,22 @@ async def test_lag_is_for_the_platforms_engineers() -> None:
     assert [entry.outcome for entry in history.store.audit] == ["allowed", "refused: not allowed", "refused: invalid"]
 
 
+async def test_the_lag_of_an_las_own_consumer_group_is_read_on_the_topic_it_reads() -> None:
+    history = InMemoryHistory(known_groups={INTAKE: [LIFECYCLE]})
+    la_topic, la_group = "pathfinder.la.841.events", "la-841.case-system"
+    history.groups.logs[(la_topic, 0)] = [T0] * 4
+    history.groups.committed[(la_group, la_topic, 0)] = 1
+    uow = history.store.unit_of_work
+    [lag] = await consumer_lag(call(engineer()), la_group, topic=la_topic, uow=uow(), groups=history.groups,
+                               known=history.known_groups)  # fmt: skip
+    assert (lag.group, lag.topic, lag.committed, lag.end, lag.lag) == (la_group, la_topic, 1, 4, 3)
+    with pytest.raises(InvalidQuery, match="give the topic it reads"):
+        await consumer_lag(call(engineer()), la_group, uow=uow(), groups=history.groups, known=history.known_groups)
+    with pytest.raises(InvalidQuery, match="Give --group with --topic"):
+        await consumer_lag(call(engineer()), None, topic=la_topic, uow=uow(), groups=history.groups,
+                           known=history.known_groups)  # fmt: skip
+
+
 async def test_the_archives_end_is_where_following_it_starts() -> None:
     history = InMemoryHistory()
     assert await archive_end(call(la_engineer()), uow=history.store.unit_of_work()) == 0

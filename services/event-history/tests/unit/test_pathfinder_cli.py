@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 from uuid import uuid4
 
+import httpx
 import pytest
 from event_history_kit.builders import LIFECYCLE, T0, dead_letter_of, engineer, kept, la_engineer
 from event_history_kit.in_process import INTAKE, InMemoryHistory, WorkerBeside
@@ -78,9 +79,12 @@ def test_a_dry_run_prints_the_plan_and_sends_nothing() -> None:
     assert said(dry.stdout).count("841") >= 1 and "│ events │ 3" in said(dry.stdout).replace("  ", " ")
     assert [request.url.path for request in transport.requests] == ["/replays/dry-run"]
     assert history.store.replays == {} and history.sender.batches == []
+    history.groups.logs[(LIFECYCLE, 0)] = [T0 - timedelta(minutes=1), T0, T0 + timedelta(minutes=1)]
     plan = pathfinder(transport, engineer(), "--json", "replay", "--to-group", INTAKE, "--since", T0.isoformat(),
                       "--topic", LIFECYCLE, "--dry-run")  # fmt: skip
-    assert json.loads(plan.stdout)["partitions"] == [{"topic": LIFECYCLE, "partition": 0, "events": 5, "offset": 0}]
+    answer = json.loads(plan.stdout)  # what the group would read again, counted on the broker
+    assert answer["partitions"] == [{"topic": LIFECYCLE, "partition": 0, "events": 2, "offset": 1}]
+    assert answer["events"] == 2
 
 
 def test_a_replay_is_started_and_followed_to_done() -> None:
@@ -134,3 +138,32 @@ def test_dead_letters_are_listed_and_redriven_and_lag_is_shown() -> None:
     assert [one.position for one in history.sender.redriven] == [6]
     lag = pathfinder(transport, engineer(), "--json", "lag")
     assert json.loads(lag.stdout)["partitions"][0]["lag"] == 5
+
+
+class ArrivingWhileTailed(WorkerBeside):
+    """Events archived while the command follows the archive: two after its first look, one of another LA."""
+
+    def __init__(self, history: InMemoryHistory, arriving: list[ArchivedEvent]) -> None:
+        super().__init__(history)
+        self.arriving = arriving
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = await super().handle_async_request(request)
+        if request.url.path == "/events" and self.arriving:
+            await self.history.archive(*self.arriving)
+            self.arriving = []
+        return answer
+
+
+def test_tail_prints_what_is_archived_from_now_on_with_its_filters() -> None:
+    history, events = history_with_events()
+    later = [kept(la="841", at=T0 + timedelta(hours=1), offset=10, person=PERSON),
+             kept(la="805", at=T0 + timedelta(hours=1), offset=11),
+             kept(la="841", at=T0 + timedelta(hours=2), offset=12)]  # fmt: skip
+    transport = ArrivingWhileTailed(history, later)
+    tailed = pathfinder(transport, engineer(), "tail", "--la", "841", "--interval", "0.1", "--count", "2")
+    assert tailed.exit_code == 0, tailed.output
+    shown = [line for line in tailed.stdout.splitlines() if line.strip()]
+    assert [str(one.event_id) in line for one, line in zip(later[0::2], shown, strict=True)] == [True, True]
+    assert not any(str(one.event_id) in tailed.stdout for one in [*events, later[1]]), "only what came, of 841"
+    assert transport.requests[0].url.path == "/archive/end"

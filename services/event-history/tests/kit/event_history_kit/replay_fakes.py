@@ -97,7 +97,7 @@ class FakeConsumerGroups:
             for partition in self._partitions(topic):
                 times = self.logs.get((topic, partition), [])
                 offset = next((index for index, time in enumerate(times) if time >= at), len(times))
-                found.append(PartitionCount(topic, partition, 0, offset))
+                found.append(PartitionCount(topic, partition, len(times) - offset, offset))
         return found
 
     async def rewind(self, group: str, topics: Sequence[str], at: datetime) -> list[PartitionCount]:

@@ -24,8 +24,12 @@ class KafkaConsumerGroups:
     async def offsets_at(self, topics: Sequence[str], at: datetime) -> list[PartitionCount]:
         async with LogReader(self._kafka) as reader:
             partitions = _partitions(reader, topics)
+            bounds = await reader.bounds(partitions)
         found = await offsets_at(self._kafka, partitions, at)
-        return [PartitionCount(one.topic, one.partition, 0, offset) for one, offset in found.items()]
+        # The records a rewound group reads again: from the offset to the end of the log (on the broker, not the
+        # archive: a group may read a topic the archive does not keep, such as an LA's own topic).
+        return [PartitionCount(one.topic, one.partition, max(0, bounds[one].end - offset), offset)
+                for one, offset in found.items()]  # fmt: skip
 
     async def rewind(self, group: str, topics: Sequence[str], at: datetime) -> list[PartitionCount]:
         async with LogReader(self._kafka) as reader:

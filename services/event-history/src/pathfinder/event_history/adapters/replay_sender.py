@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from pathfinder.contracts.wire import (
     EPOCH_HEADER,
     REPLAY_ID_HEADER,
@@ -33,6 +34,7 @@ class Outgoing(NamedTuple):
     key: bytes | None
     headers: list[tuple[str, bytes]]
     value: bytes | None
+    partition: int | None = None  # None: the producer's partitioner picks by key
 
 
 def replayed(event: ArchivedEvent, target: ReplayTarget, replay_id: UUID) -> Outgoing:
@@ -44,7 +46,9 @@ def replayed(event: ArchivedEvent, target: ReplayTarget, replay_id: UUID) -> Out
         headers.append((REPLAY_SUBSCRIPTION_HEADER, str(target.subscription_id).encode()))
         return Outgoing(REPLAY_LA_DELIVERY_TOPIC, event.key, headers, event.payload)
     if target.kind is TargetKind.TOPIC:
-        return Outgoing(target.topic or event.topic, event.key, headers, event.payload)
+        if target.topic is None:  # back to its own topic: to the partition it was on (what the key chose then)
+            return Outgoing(event.topic, event.key, headers, event.payload, event.partition)
+        return Outgoing(target.topic, event.key, headers, event.payload)
     raise ValueError("a consumer group is rewound, not sent records")
 
 
@@ -59,6 +63,10 @@ class KafkaReplaySender:
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
+        # The partition aiokafka's own partitioner gives a key, kept: a replay sends each child's events many
+        # times over, and hashing every record's key in Python was a fifth of a replay's time.
+        self._partitioner = DefaultPartitioner()
+        self._chosen: dict[tuple[str, bytes], int] = {}
 
     async def send(self, events: Sequence[ArchivedEvent], target: ReplayTarget, replay_id: UUID) -> None:
         await self._send_all(replayed(event, target, replay_id) for event in events)
@@ -69,8 +77,21 @@ class KafkaReplaySender:
 
     async def close(self) -> None:
         producer, self._producer = self._producer, None
+        self._chosen.clear()  # the topics' partitions are read again on the next connection
         if producer is not None:
             await producer.stop()
+
+    async def _partition(self, producer: AIOKafkaProducer, record: Outgoing) -> int | None:
+        if record.partition is not None or record.key is None:
+            return record.partition
+        chosen = self._chosen.get((record.topic, record.key))
+        if chosen is None:
+            partitions = sorted(await producer.partitions_for(record.topic))
+            chosen = self._partitioner(record.key, partitions, partitions)
+            if len(self._chosen) > 1_000_000:
+                self._chosen.clear()
+            self._chosen[(record.topic, record.key)] = chosen
+        return chosen
 
     async def _send_all(self, records: Iterable[Outgoing]) -> None:
         producer = await self._started()
@@ -78,7 +99,13 @@ class KafkaReplaySender:
         try:
             for record in records:
                 acknowledgements.append(
-                    await producer.send(record.topic, value=record.value, key=record.key, headers=record.headers)
+                    await producer.send(
+                        record.topic,
+                        value=record.value,
+                        key=record.key,
+                        headers=record.headers,
+                        partition=await self._partition(producer, record),
+                    )
                 )
         finally:
             # Every acknowledgement is awaited, even after a failure, so that none is left unread.

@@ -45,7 +45,7 @@ class EventHistoryClient:
     """``transport``: where requests go instead of the network (an in-process app, for an embedding caller)."""
 
     def __init__(
-        self, base_url: str, credentials: Credentials, reason: str, *, timeout: float = 30.0,
+        self, base_url: str, credentials: Credentials, reason: str, *, timeout: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:  # fmt: skip
         if not reason.strip():

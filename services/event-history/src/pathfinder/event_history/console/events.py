@@ -119,11 +119,12 @@ def tail(
 @app.command()
 def lag(
     ctx: typer.Context,
-    group: Annotated[str | None, typer.Option(help="one consumer group (default: every group)")] = None,
+    group: Annotated[str | None, typer.Option(help="one consumer group (default: every platform group)")] = None,
+    topic: Annotated[str | None, typer.Option(help="with a group of your own (an LA's): the topic it reads")] = None,
 ) -> None:
     """Per consumer group and partition: committed offset, end of the partition, and the lag between them."""
     shown = connection(ctx)
-    answer = run(lambda client: client.get("/lag", group=group), ctx)
+    answer = run(lambda client: client.get("/lag", group=group, topic=topic), ctx)
     if shown.json:
         print_json(shown.console, answer)
         return

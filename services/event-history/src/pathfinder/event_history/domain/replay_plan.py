@@ -29,10 +29,7 @@ class ReplayPlan:
     by_la: dict[str, int] = field(default_factory=dict)  # "none" for events no LA may receive
 
     def with_offsets(self, offsets: Iterable[PartitionCount]) -> ReplayPlan:
-        """A consumer group's rewind: every partition it would be set on, with the events archived there since."""
-        counted = {(one.topic, one.partition): one.events for one in self.partitions}
-        partitions = tuple(
-            PartitionCount(one.topic, one.partition, counted.get((one.topic, one.partition), 0), one.offset)
-            for one in sorted(offsets, key=lambda one: (one.topic, one.partition))
-        )
-        return replace(self, partitions=partitions)
+        """A consumer group's rewind: every partition it would be set on, with the records it would read again
+        there (counted on the broker), and their total."""
+        partitions = tuple(sorted(offsets, key=lambda one: (one.topic, one.partition)))
+        return replace(self, partitions=partitions, events=sum(one.events for one in partitions))

@@ -19,13 +19,14 @@ async def lag(
     dependencies: Dependencies,
     call: TheCall,
     group: Annotated[str | None, Query(description="One consumer group (default: every platform group)")] = None,
+    topic: Annotated[str | None, Query(description="With a group the platform does not run: its topic")] = None,
 ) -> LagView:
     """Per consumer group and partition: its committed offset, the partition's high watermark and the lag between
     them. `events:engineer` only; needs the `Pathfinder-Reason` header."""
     with refusals_as_problems():
         found = await consumer_lag(
             call, group or None, uow=dependencies.unit_of_work(), groups=dependencies.groups,
-            known=dependencies.known_groups,
+            known=dependencies.known_groups, topic=topic or None,
         )  # fmt: skip
     return lag_view(found)
 

@@ -83,6 +83,9 @@ async def start_replay(
     async def work() -> tuple[Replay, Mapping[str, Any]]:
         readable, target = _replayable(call, wanted, aimed)
         plan = await uow.archive.plan(readable, target)
+        if target.kind is TargetKind.CONSUMER_GROUP:
+            assert readable.since is not None  # target.check
+            plan = plan.with_offsets(await groups.offsets_at(group_topics(target, readable), readable.since))
         replay = Replay.ask(
             new_id(), readable, target, rate=rate, requested_by=call.principal.subject,
             organisation=call.principal.organisation, reason=call.reason or "", total=plan.events,
