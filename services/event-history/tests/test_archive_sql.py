@@ -132,8 +132,8 @@ async def test_a_replay_batch_reads_each_record_as_it_was_kept(fresh_database: D
         await _archive(service.unit_of_work, [plain, odd])
         async with service.unit_of_work() as uow:
             batch = await uow.archive.batch(EventSlice(), after=0, up_to=await uow.archive.end(), limit=10)
-        assert [(one.headers, one.key, one.payload) for one in batch] == [
-            (plain.headers, plain.key, plain.payload), (odd.headers, odd.key, odd.payload),
+        assert [(list(one.headers), one.key, one.payload) for one in batch] == [
+            (list(plain.headers), plain.key, plain.payload), (list(odd.headers), odd.key, odd.payload),
         ]  # fmt: skip
     finally:
         await service.engine.dispose()

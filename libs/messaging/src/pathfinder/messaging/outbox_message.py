@@ -36,9 +36,9 @@ def encode_headers(headers: Headers) -> list[StoredHeader]:
 
 
 def decode_headers(stored: Sequence[Sequence[str]]) -> Headers:
-    headers: Headers = []
-    for entry in stored:
-        name, value = entry[0], entry[1]
-        raw = base64.b64decode(value) if len(entry) > 2 and entry[2] == "base64" else value.encode()
-        headers.append((name, raw))
-    return headers
+    # One expression per header: relays and replays decode every header of every record they send.
+    return [(entry[0], entry[1].encode()) if len(entry) == 2 else (entry[0], _raw(entry)) for entry in stored]
+
+
+def _raw(entry: Sequence[str]) -> bytes:
+    return base64.b64decode(entry[1]) if entry[2] == "base64" else entry[1].encode()

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pathfinder.contracts import ContractEvent
 from pathfinder.contracts.wire import dead_letter_topic
-from pathfinder.event_history.domain.archived_event import ArchivedEvent, EventSummary
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord, EventSummary
 from pathfinder.event_history.domain.audit import AuditEntry
 from pathfinder.event_history.domain.dead_letters import DeadLetter, Redriven
 from pathfinder.event_history.domain.event_slice import EventSlice
@@ -100,8 +100,8 @@ class FakeArchive:
             by_la=dict(sorted(Counter(one.la_code or "none" for one in chosen).items())),
         )  # fmt: skip
 
-    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedEvent]:
-        return [one for one in self._ordered()
+    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedRecord]:
+        return [one.record() for one in self._ordered()
                 if after < (one.position or 0) <= up_to and _replayed(wanted, one)][:limit]  # fmt: skip
 
     def _letter(self, event: ArchivedEvent) -> DeadLetter:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from pathfinder.event_history.domain.archived_event import ArchivedEvent
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord
 from pathfinder.event_history.domain.refusals import GroupInUse
 from pathfinder.event_history.domain.replay import Replay, ReplayStatus, ReplayTarget
 from pathfinder.event_history.domain.replay_plan import PartitionCount
@@ -61,11 +61,11 @@ class FakeReplays:
 class FakeReplaySender:
     """Records each batch it is asked to send; ``failing`` makes the next sends fail as a broker would."""
 
-    batches: list[tuple[UUID, ReplayTarget, list[ArchivedEvent]]] = field(default_factory=list)
+    batches: list[tuple[UUID, ReplayTarget, list[ArchivedRecord]]] = field(default_factory=list)
     redriven: list[ArchivedEvent] = field(default_factory=list)
     failing: Exception | None = None
 
-    async def send(self, events: Sequence[ArchivedEvent], target: ReplayTarget, replay_id: UUID) -> None:
+    async def send(self, events: Sequence[ArchivedRecord], target: ReplayTarget, replay_id: UUID) -> None:
         if self.failing is not None:
             raise self.failing
         self.batches.append((replay_id, target, list(events)))
@@ -75,7 +75,7 @@ class FakeReplaySender:
             raise self.failing
         self.redriven.extend(dead_letters)
 
-    def sent(self, replay_id: UUID | None = None) -> list[ArchivedEvent]:
+    def sent(self, replay_id: UUID | None = None) -> list[ArchivedRecord]:
         return [event for sent_for, _target, events in self.batches
                 if replay_id is None or sent_for == replay_id for event in events]  # fmt: skip
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -83,9 +83,10 @@ async def archive_directly(service: EventHistoryService, events: Sequence[Archiv
         await uow.archive.add(events)
         await uow.commit()
     async with service.unit_of_work() as uow:
-        kept = await uow.archive.batch(EventSlice(), after=0, up_to=await uow.archive.end(), limit=100_000)
-    wanted = {(one.event_id, one.topic) for one in events}
-    return [one for one in kept if (one.event_id, one.topic) in wanted]
+        found = await uow.archive.find(EventSlice(), after=None, limit=100_000)
+    positions = {(one.event_id, one.topic): one.position for one in found}
+    return sorted((replace(one, position=positions[one.event_id, one.topic]) for one in events),
+                  key=lambda one: one.position or 0)  # fmt: skip
 
 
 async def replay_now(service: EventHistoryService, replay_id: UUID, who: Principal) -> Replay:

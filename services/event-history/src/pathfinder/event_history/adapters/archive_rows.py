@@ -52,19 +52,6 @@ def event_of(row: Row[Any]) -> ArchivedEvent:
     )  # fmt: skip
 
 
-def event_with_headers(row: Any) -> ArchivedEvent:
-    """A row read with its headers as ``header_names`` and ``header_values`` arrays (archive_replays)."""
-    values = row._mapping
-    return ArchivedEvent(
-        event_id=values["event_id"], topic=values["topic"], partition=values["partition"], offset=values["offset"],
-        record_time=values["record_time"], occurred_at=values["occurred_at"], event_type=values["event_type"],
-        source=values["source"], la_code=values["la_code"], person_id=values["person_id"],
-        correlation_id=values["correlation_id"], key=values["key"],
-        headers=tuple(zip(values["header_names"], values["header_values"], strict=True)),
-        payload=values["payload"], problem=values["problem"], position=values["position"],
-    )  # fmt: skip
-
-
 def row_of(event: ArchivedEvent) -> dict[str, Any]:
     return {
         "event_id": event.event_id, "topic": event.topic, "partition": event.partition, "offset": event.offset,

@@ -1,23 +1,26 @@
 """Sending archived records back to the broker: a replay's batch to its target, dead letters to their consumer
-groups' redrive topics. One producer, started on first use; a batch is handed to it whole and then every
-acknowledgement awaited, so the producer fills its own batches instead of waiting for one record at a time."""
+groups' redrive topics. One producer, started on first use. The records are written straight into the
+producer's record batches, one open batch per partition in the records' order, and every batch's acknowledgement
+is awaited before the call returns: handing the producer one record at a time cost a future and a scheduling
+round per record, and held a replay under half of what the same producer sends in whole batches."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from pathfinder.contracts.wire import (
     EPOCH_HEADER,
     REPLAY_ID_HEADER,
     REPLAY_LA_DELIVERY_TOPIC,
     REPLAY_SUBSCRIPTION_HEADER,
 )
-from pathfinder.event_history.domain.archived_event import ArchivedEvent
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord
 from pathfinder.event_history.domain.replay import ReplayTarget, TargetKind
 from pathfinder.messaging.broker import producer_options
 from pathfinder.messaging.redrive import redrive_record
@@ -37,19 +40,23 @@ class Outgoing(NamedTuple):
     partition: int | None = None  # None: the producer's partitioner picks by key
 
 
-def replayed(event: ArchivedEvent, target: ReplayTarget, replay_id: UUID) -> Outgoing:
-    """The record that replays ``event`` to ``target``: its own key, headers and value, naming the replay."""
-    headers = [(name, value) for name, value in event.headers if name not in _NOT_REPLAYED]
-    headers.append((REPLAY_ID_HEADER, str(replay_id).encode()))
+def replayed(records: Iterable[ArchivedRecord], target: ReplayTarget, replay_id: UUID) -> Iterator[Outgoing]:
+    """The records that replay ``records`` to ``target``: each its own key, headers and value, naming the replay."""
+    if target.kind is TargetKind.CONSUMER_GROUP:
+        raise ValueError("a consumer group is rewound, not sent records")
+    naming = [(REPLAY_ID_HEADER, str(replay_id).encode())]
     if target.kind is TargetKind.SUBSCRIPTION:
         assert target.subscription_id is not None
-        headers.append((REPLAY_SUBSCRIPTION_HEADER, str(target.subscription_id).encode()))
-        return Outgoing(REPLAY_LA_DELIVERY_TOPIC, event.key, headers, event.payload)
-    if target.kind is TargetKind.TOPIC:
-        if target.topic is None:  # back to its own topic: to the partition it was on (what the key chose then)
-            return Outgoing(event.topic, event.key, headers, event.payload, event.partition)
-        return Outgoing(target.topic, event.key, headers, event.payload)
-    raise ValueError("a consumer group is rewound, not sent records")
+        naming.append((REPLAY_SUBSCRIPTION_HEADER, str(target.subscription_id).encode()))
+    for record in records:
+        headers = [header for header in record.headers if header[0] not in _NOT_REPLAYED]
+        headers += naming
+        if target.kind is TargetKind.SUBSCRIPTION:
+            yield Outgoing(REPLAY_LA_DELIVERY_TOPIC, record.key, headers, record.payload)
+        elif target.topic is None:  # back to its own topic: to the partition it was on (what the key chose then)
+            yield Outgoing(record.topic, record.key, headers, record.payload, record.partition)
+        else:
+            yield Outgoing(target.topic, record.key, headers, record.payload)
 
 
 class KafkaReplaySender:
@@ -68,8 +75,8 @@ class KafkaReplaySender:
         self._partitioner = DefaultPartitioner()
         self._chosen: dict[tuple[str, bytes], int] = {}
 
-    async def send(self, events: Sequence[ArchivedEvent], target: ReplayTarget, replay_id: UUID) -> None:
-        await self._send_all(replayed(event, target, replay_id) for event in events)
+    async def send(self, records: Sequence[ArchivedRecord], target: ReplayTarget, replay_id: UUID) -> None:
+        await self._send_all(replayed(records, target, replay_id))
 
     async def redrive(self, dead_letters: Sequence[ArchivedEvent]) -> None:
         records = (redrive_record(list(one.headers), one.key, one.payload) for one in dead_letters)
@@ -81,9 +88,12 @@ class KafkaReplaySender:
         if producer is not None:
             await producer.stop()
 
-    async def _partition(self, producer: AIOKafkaProducer, record: Outgoing) -> int | None:
-        if record.partition is not None or record.key is None:
+    async def _partition(self, producer: AIOKafkaProducer, record: Outgoing) -> int:
+        if record.partition is not None:
             return record.partition
+        if record.key is None:
+            partitions = sorted(await producer.partitions_for(record.topic))
+            return int(self._partitioner(None, partitions, partitions))
         chosen = self._chosen.get((record.topic, record.key))
         if chosen is None:
             partitions = sorted(await producer.partitions_for(record.topic))
@@ -96,18 +106,25 @@ class KafkaReplaySender:
     async def _send_all(self, records: Iterable[Outgoing]) -> None:
         producer = await self._started()
         acknowledgements: list[asyncio.Future[Any]] = []
+        filling: dict[tuple[str, int], BatchBuilder] = {}
         try:
             for record in records:
-                acknowledgements.append(
-                    await producer.send(
-                        record.topic,
-                        value=record.value,
-                        key=record.key,
-                        headers=record.headers,
-                        partition=await self._partition(producer, record),
-                    )
-                )
+                place = (record.topic, await self._partition(producer, record))
+                batch = filling.get(place)
+                if batch is None:
+                    batch = filling[place] = producer.create_batch()
+                if batch.append(key=record.key, value=record.value, timestamp=None, headers=record.headers) is None:
+                    # Full: it goes now, and the record starts the partition's next batch (a first record always
+                    # fits, so a record larger than a batch travels alone).
+                    acknowledgements.append(await _sent(producer, batch, place))
+                    batch = filling[place] = producer.create_batch()
+                    batch.append(key=record.key, value=record.value, timestamp=None, headers=record.headers)
+            for place, batch in filling.items():
+                acknowledgements.append(await _sent(producer, batch, place))
+            filling.clear()
         finally:
+            for batch in filling.values():
+                batch.close()
             # Every acknowledgement is awaited, even after a failure, so that none is left unread.
             outcomes = await asyncio.gather(*acknowledgements, return_exceptions=True)
         failed = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)
@@ -122,3 +139,10 @@ class KafkaReplaySender:
                 await producer.start()
                 self._producer = producer
             return self._producer
+
+
+async def _sent(producer: AIOKafkaProducer, batch: BatchBuilder, place: tuple[str, int]) -> asyncio.Future[Any]:
+    batch.close()
+    topic, partition = place
+    acknowledgement: asyncio.Future[Any] = await producer.send_batch(batch, topic, partition=partition)
+    return acknowledgement

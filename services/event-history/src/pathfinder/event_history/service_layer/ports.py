@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from pathfinder.event_history.domain.archived_event import ArchivedEvent, Headers
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord, Headers
 from pathfinder.event_history.domain.gaps import Located
 from pathfinder.event_history.domain.replay import ReplayTarget
 from pathfinder.event_history.domain.replay_plan import PartitionCount
@@ -70,8 +70,8 @@ class PartitionLag:
 
 
 class ReplaySender(Protocol):
-    async def send(self, events: Sequence[ArchivedEvent], target: ReplayTarget, replay_id: UUID) -> None:
-        """Send ``events`` to the target (in order per partition key); returns once the broker acknowledged all.
+    async def send(self, records: Sequence[ArchivedRecord], target: ReplayTarget, replay_id: UUID) -> None:
+        """Send ``records`` to the target (in order per partition key); returns once the broker acknowledged all.
         A topic target sends each record as it was (its own topic, or the target's); a subscription target
         sends each to notifications' replay topic naming the subscription and the replay."""
         ...

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from pathfinder.event_history.domain.archived_event import ArchivedEvent, EventSummary
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord, EventSummary
 from pathfinder.event_history.domain.audit import AuditEntry
 from pathfinder.event_history.domain.dead_letters import DeadLetter, Redriven
 from pathfinder.event_history.domain.event_slice import EventSlice
@@ -55,8 +55,8 @@ class ReplaySource(Protocol):
         LA ("none" for no LA), with the first and last record times and that end as ``last_position``."""
         ...
 
-    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedEvent]:
-        """Up to ``limit`` whole events of the slice with ``after < position <= up_to``, in archive order."""
+    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedRecord]:
+        """Up to ``limit`` records of the slice with ``after < position <= up_to``, in archive order."""
         ...
 
     async def dead_letters(
