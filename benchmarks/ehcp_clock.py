@@ -38,7 +38,6 @@ import os
 import platform
 import queue
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -62,7 +61,15 @@ from pathfinder.auth import OrganisationRole, Principal, Scope
 from pathfinder.auth.testing import principal, token_mint
 from pathfinder.contracts.plans import AmendmentCause
 from pathfinder.contracts.vocabulary import AdviceKind, ConsultedBody, StatutoryLimit
-from pathfinder.devstack.benchmarking import benchmark_servers, print_figures, service_processes, wait_until_ready
+from pathfinder.devstack.benchmarking import (
+    TimedCalls,
+    Timings,
+    benchmark_servers,
+    print_figures,
+    service_processes,
+    timed_callers,
+    wait_until_ready,
+)
 from pathfinder.devstack.processes import free_port
 from pathfinder.ehcp.adapters.plan_repository import plan_stage
 from pathfinder.ehcp.adapters.snapshot_rows import london_today, next_due_columns
@@ -443,40 +450,19 @@ Page = Callable[[OpenCaseFilter, str | None], Awaitable[str | None]]
 Walk = tuple[OpenCaseFilter, str | None, int]  # what, the cursor it starts after, how many pages it follows
 
 
-@dataclass(frozen=True)
-class Timings:
-    latencies: list[float]
-    seconds: float
-
-    @property
-    def per_second(self) -> float:
-        return len(self.latencies) / self.seconds
-
-    def quantile_ms(self, percent: int) -> float:
-        return statistics.quantiles(self.latencies, n=100)[percent - 1] * 1000
-
-
 async def timed(walks: Iterator[Walk], queries: int, callers: int, page: Page) -> Timings:
     """``queries`` pages read by ``callers`` concurrent callers, each following its walks page by page."""
-    latencies: list[float] = []
-    left = queries
 
-    async def caller() -> None:
-        nonlocal left
+    async def caller(calls: TimedCalls) -> None:
         for where, after, pages in walks:
             for _ in range(pages):
-                if left <= 0:
+                if calls.claim() is None:
                     return
-                left -= 1
-                started = time.perf_counter()
-                after = await page(where, after)
-                latencies.append(time.perf_counter() - started)
+                after = await calls.timed(page, where, after)
                 if after is None:
                     break
 
-    started = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(callers)))
-    return Timings(latencies, time.perf_counter() - started)
+    return await timed_callers(queries, callers, caller)
 
 
 def workloads(today: date, deep_starts: Sequence[str | None], seed: int) -> dict[str, Callable[[], Iterator[Walk]]]:
@@ -678,9 +664,9 @@ def open_case_rows(found: OpenCaseFigures, args: argparse.Namespace, pg_rate: fl
             rows += [
                 (f"{name} queries/s", f"{measured.per_second:,.0f}"),
                 (f"{name} queries/s / raw PostgreSQL transactions/s", f"{measured.per_second / pg_rate:,.3f}"),
-                (f"{name} p50 (ms)", f"{measured.quantile_ms(50):,.1f}"),
-                (f"{name} p95 (ms)", f"{measured.quantile_ms(95):,.1f}"),
-                (f"{name} p99 (ms)", f"{measured.quantile_ms(99):,.1f}"),
+                (f"{name} p50 (ms)", f"{measured.percentile_ms(50):,.1f}"),
+                (f"{name} p95 (ms)", f"{measured.percentile_ms(95):,.1f}"),
+                (f"{name} p99 (ms)", f"{measured.percentile_ms(99):,.1f}"),
             ]
     return rows
 

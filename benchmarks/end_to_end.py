@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.devstack.benchmarking import (
     StubIdentity,
     benchmark_servers,
+    p50_p99_ms,
     print_figures,
     service_processes,
     wait_until_ready,
@@ -103,8 +103,7 @@ async def end_to_end(
             ]
         finally:
             await connection.close()
-        quantiles = statistics.quantiles(latencies, n=100)
-        return events / accepted, events / elapsed, quantiles[49], quantiles[98]
+        return events / accepted, events / elapsed, *p50_p99_ms(latencies)
 
 
 async def main() -> None:
@@ -148,8 +147,8 @@ async def main() -> None:
             ("raw aiokafka produce-to-consume records/s (300 B)", f"{kafka_rate:,.0f}"),
             ("notifications accepted/s over HTTP (one API process)", f"{accept_rate:,.0f}"),
             ("end-to-end events/s (HTTP accept to ehcp commit)", f"{rate:,.0f}"),
-            ("end-to-end latency p50 (ms)", f"{p50 * 1000:,.1f}"),
-            ("end-to-end latency p99 (ms)", f"{p99 * 1000:,.1f}"),
+            ("end-to-end latency p50 (ms)", f"{p50:,.1f}"),
+            ("end-to-end latency p99 (ms)", f"{p99:,.1f}"),
             ("end-to-end / raw PostgreSQL transaction rate", f"{rate / pg_rate:.2f}"),
             ("end-to-end / raw Kafka rate", f"{rate / kafka_rate:.3f}"),
         ]

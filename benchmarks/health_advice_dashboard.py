@@ -40,7 +40,6 @@ import multiprocessing
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -64,7 +63,7 @@ from pathfinder.contracts.fhir.advice import (
     submitted_advice_resource,
 )
 from pathfinder.contracts.vocabulary import AdviceClockStopReason, AdviceForm
-from pathfinder.devstack.benchmarking import benchmark_servers, print_figures
+from pathfinder.devstack.benchmarking import Timings, benchmark_servers, print_figures, timed_calls
 from pathfinder.health_advice.adapters.advice_request_repository import _columns as repository_columns
 from pathfinder.health_advice.bootstrap import HealthAdviceService, bootstrap
 from pathfinder.health_advice.domain.advice_request import AdviceRequest
@@ -445,37 +444,6 @@ async def settled(url: str, today: date) -> Held:
 Call = Callable[[int], Awaitable[object]]
 
 
-@dataclass(frozen=True)
-class Timings:
-    latencies: list[float]
-    seconds: float
-
-    @property
-    def per_second(self) -> float:
-        return len(self.latencies) / self.seconds
-
-    def quantile_ms(self, percent: int) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[percent - 1] * 1000
-
-
-async def timed(call: Call, calls: int, callers: int) -> Timings:
-    """``calls`` calls shared by ``callers`` concurrent callers, each taking the next as soon as it is done."""
-    latencies: list[float] = []
-    taken = 0
-
-    async def caller() -> None:
-        nonlocal taken
-        while taken < calls:
-            index, taken = taken, taken + 1
-            started = time.perf_counter()
-            await call(index)
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(callers)))
-    return Timings(latencies, time.perf_counter() - started)
-
-
 ByCallers = dict[int, Timings]
 
 
@@ -484,11 +452,11 @@ async def measured(call: Call, args: argparse.Namespace) -> ByCallers:
     concurrent callers (sharing this process's event loop, as the requests to one API process do). Each batch
     starts with the garbage of the one before collected, so that its pauses count against the calls that made
     it (as in an API process, a call's own garbage may still pause the calls after it)."""
-    await timed(call, args.callers * 4, args.callers)
+    await timed_calls(call, args.callers * 4, args.callers)
     found = {}
     for callers in sorted({1, args.callers}):
         gc.collect()
-        found[callers] = await timed(call, args.calls, callers)
+        found[callers] = await timed_calls(call, args.calls, callers)
     return found
 
 
@@ -645,9 +613,9 @@ def timing_rows(who: str, query: str, timings: ByCallers) -> list[tuple[str, str
         name = f"[{who}, {callers_named(callers)}] {query}"
         rows += [
             (f"{name} calls/s", f"{measured.per_second:,.0f}"),
-            (f"{name} p50 (ms)", f"{measured.quantile_ms(50):,.1f}"),
-            (f"{name} p95 (ms)", f"{measured.quantile_ms(95):,.1f}"),
-            (f"{name} p99 (ms)", f"{measured.quantile_ms(99):,.1f}"),
+            (f"{name} p50 (ms)", f"{measured.percentile_ms(50):,.1f}"),
+            (f"{name} p95 (ms)", f"{measured.percentile_ms(95):,.1f}"),
+            (f"{name} p99 (ms)", f"{measured.percentile_ms(99):,.1f}"),
         ]
     return rows
 
@@ -680,7 +648,7 @@ def verdict(figures: Figures, args: argparse.Namespace) -> list[tuple[str, str]]
     rows: list[tuple[str, str]] = []
     for callers in sorted({1, args.callers}):
         p99s = [
-            (f"[{who}, {callers_named(callers)}] {query}", timings[callers].quantile_ms(99))
+            (f"[{who}, {callers_named(callers)}] {query}", timings[callers].percentile_ms(99))
             for who, viewed in (("DCO", figures.dco), ("team lead", figures.lead))
             for query, timings in viewed.timings.items()
         ]

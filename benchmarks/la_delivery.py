@@ -26,7 +26,6 @@ import asyncio
 import json
 import random
 import re
-import statistics
 import tempfile
 import time
 from collections.abc import Iterator
@@ -46,6 +45,7 @@ from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.devstack.benchmarking import (
     StubIdentity,
     benchmark_servers,
+    p50_p99_ms,
     print_figures,
     service_processes,
     wait_until_ready,
@@ -160,13 +160,6 @@ class ModeFigures:
     failed: int
 
 
-def quantiles_ms(latencies: list[float]) -> tuple[float, float]:
-    if len(latencies) < 2:
-        return float("nan"), float("nan")
-    cuts = statistics.quantiles(latencies, n=100)
-    return cuts[49] * 1000, cuts[98] * 1000
-
-
 def documents(count: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
     made = []
     for index in range(count):
@@ -255,9 +248,9 @@ async def delivered(
 def figures(done: Submissions, elapsed: float, webhooks: dict[str, float], records: dict[str, float]) -> ModeFigures:
     return ModeFigures(
         accepted_per_second=len(done.sent) / elapsed,
-        accept_latency=quantiles_ms(done.accept_latencies),
-        webhook_latency=quantiles_ms([at - done.sent[n] for n, at in webhooks.items()]),
-        kafka_latency=quantiles_ms([at - done.sent[n] for n, at in records.items()]),
+        accept_latency=p50_p99_ms(done.accept_latencies),
+        webhook_latency=p50_p99_ms([at - done.sent[n] for n, at in webhooks.items()]),
+        kafka_latency=p50_p99_ms([at - done.sent[n] for n, at in records.items()]),
         webhooks=len(webhooks),
         records=len(records),
         expected_webhooks=len(done.expected(WEBHOOK_LA)),

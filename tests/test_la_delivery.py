@@ -8,43 +8,19 @@ import asyncio
 import json
 from contextlib import ExitStack
 
-from aiokafka import AIOKafkaConsumer
-from notifications_kit.fakes import FakeIdentity
+from la_delivery_kit import delivering_service, kafka_subscription, read_topic, webhook_subscription, working
 from notifications_kit.messages import wait_for
 from notifications_kit.service import la_delivery_service, notify
-from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa, EarlyYearsNotificationReceived
+from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa
 from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
 from pathfinder.messaging.envelope import header_value
 from pathfinder.messaging.schema import outbox
-from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
-from pathfinder.notifications.bootstrap import bootstrap
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.notifications.settings import LaDeliverySettings
 from sqlalchemy import func, select
 
 LAS = ("841", "805", "806")
 PER_LA = 4
-RECEIVED = EarlyYearsNotificationReceived.event_type
-
-
-async def read_topic(bootstrap_servers: str, topic: str, expected: int, timeout: float = 30.0) -> list:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            for batch in batches.values():
-                records.extend(batch)
-        await asyncio.sleep(0.5)  # anything beyond what was expected would show up here
-        for batch in (await consumer.getmany(timeout_ms=500)).values():
-            records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_webhooks(
@@ -52,37 +28,24 @@ async def test_each_la_receives_exactly_its_own_childrens_events_on_kafka_and_we
 ) -> None:
     delivery = LaDeliverySettings(allow_loopback_http=True, retry_initial_seconds=0.05, poll_interval_seconds=0.05)
     async with la_delivery_service(await fresh_database("la_delivery"), delivery) as world:
-        kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3)
-        service = bootstrap(
-            world.service.settings,
-            kafka,
-            OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
-            auth=world.mint.auth_settings(),
-            consumer=ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
-            identity=FakeIdentity(answer="new-child"),
-            delivery=LaDeliverySettings(**{**delivery.model_dump(), "topic_check_interval_seconds": 0.2}),
+        service = delivering_service(
+            world,
+            fresh_broker.bootstrap_servers,
+            LaDeliverySettings(**{**delivery.model_dump(), "topic_check_interval_seconds": 0.2}),
         )
         with ExitStack() as stack:
             receivers = {}
             for la_code in LAS:
-                key = new_secret()
-                receivers[la_code] = stack.enter_context(running_receiver(key))
-                await world.subscribe(la_code, channel="kafka", event_types=[RECEIVED])
-                await world.subscribe(
-                    la_code, channel="webhook", event_types=[RECEIVED], endpoint=receivers[la_code].url, secrets=[key]
-                )
+                receivers[la_code] = stack.enter_context(running_receiver(new_secret()))
+                await kafka_subscription(world, la_code)
+                await webhook_subscription(world, la_code, receivers[la_code])
             children = {la_code: await notify_children(service, la_code) for la_code in LAS}
-            stop = asyncio.Event()
-            workers = [asyncio.create_task(worker(stop)) for worker in service.workers()]
-            try:
+            async with working(service):
                 topics = await asyncio.gather(
-                    *(read_topic(kafka.bootstrap_servers, la_topic(la), PER_LA) for la in LAS)
+                    *(read_topic(service.kafka.bootstrap_servers, la_topic(la), PER_LA) for la in LAS)
                 )
                 await wait_for(lambda: all(len(r.accepted) >= PER_LA for r in receivers.values()))
                 await wait_for(lambda: delivered_to_la_events(service, expected=2 * PER_LA * len(LAS)))
-            finally:
-                stop.set()
-                await asyncio.gather(*workers, return_exceptions=True)
             await service.engine.dispose()
 
         for la_code, records in zip(LAS, topics, strict=True):

@@ -7,16 +7,15 @@ another LA's child is refused and dead-lettered with the reason."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from notifications_kit.fakes import FakeIdentity
+from aiokafka import AIOKafkaProducer
+from la_delivery_kit import delivering_service, kafka_subscription, read_topic, webhook_subscription, working
 from notifications_kit.messages import received_event, wait_for
 from notifications_kit.service import LaDeliveryUnderTest, la_delivery_service
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
@@ -31,14 +30,13 @@ from pathfinder.devstack.webhook_receiver import WebhookReceiver, new_secret, ru
 from pathfinder.messaging.broker import TopicAdmin, topic_specs
 from pathfinder.messaging.envelope import header_value
 from pathfinder.messaging.outbox import OutboxMessage, message_for_event
-from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
+from pathfinder.messaging.settings import KafkaSettings
 from pathfinder.notifications.adapters.tables import la_delivery
-from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
+from pathfinder.notifications.bootstrap import NotificationsService
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.notifications.settings import LaDeliverySettings
 from sqlalchemy import select
 
-RECEIVED = EarlyYearsNotificationReceived.event_type
 DEAD_LETTERS = dead_letter_topic("notifications.replay-delivery")
 
 
@@ -50,13 +48,10 @@ class ReplayWorld:
     producer: AIOKafkaProducer
 
     async def webhook(self, la_code: str, receiver: WebhookReceiver) -> UUID:
-        made = await self.world.subscribe(
-            la_code, channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[receiver.secret]
-        )
-        return UUID(made["id"])
+        return UUID((await webhook_subscription(self.world, la_code, receiver))["id"])
 
     async def kafka_subscription(self, la_code: str) -> UUID:
-        return UUID((await self.world.subscribe(la_code, channel="kafka", event_types=[RECEIVED]))["id"])
+        return UUID((await kafka_subscription(self.world, la_code))["id"])
 
     async def replay(self, replay_id: UUID, subscription_id: UUID, *events: Published) -> None:
         """Each event's record as it was first published, to the replay topic naming the replay and the
@@ -81,16 +76,6 @@ class ReplayWorld:
 
     async def all_delivered(self) -> bool:
         return {row.state for row in await self.deliveries()} == {"delivered"}
-
-    @asynccontextmanager
-    async def working(self) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        workers = [asyncio.create_task(worker(stop)) for worker in self.service.workers()]
-        try:
-            yield
-        finally:
-            stop.set()
-            await asyncio.gather(*workers, return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -117,16 +102,8 @@ async def replays(fresh_broker, fresh_database) -> AsyncIterator[ReplayWorld]:
         topic_check_interval_seconds=0.2,
     )
     async with la_delivery_service(await fresh_database("la_replay"), delivery) as world:
-        kafka = KafkaSettings(bootstrap_servers=fresh_broker.bootstrap_servers, profile="embedded", topic_partitions=3)
-        service = bootstrap(
-            world.service.settings,
-            kafka,
-            OutboxSettings(poll_interval_seconds=0.2, broker_check_interval_seconds=0.5, lease_seconds=2),
-            auth=world.mint.auth_settings(),
-            consumer=ConsumerSettings(session_timeout_ms=6000, backoff_initial_seconds=0.05),
-            identity=FakeIdentity(answer="new-child"),
-            delivery=delivery,
-        )
+        service = delivering_service(world, fresh_broker.bootstrap_servers, delivery)
+        kafka = service.kafka
         admin = TopicAdmin(kafka, client_id="event-history-stand-in")
         try:
             await admin.ensure(topic_specs(kafka, [REPLAY_LA_DELIVERY_TOPIC]))
@@ -141,26 +118,6 @@ async def replays(fresh_broker, fresh_database) -> AsyncIterator[ReplayWorld]:
             await service.engine.dispose()
 
 
-async def read_topic(bootstrap_servers: str, topic: str, expected: int, timeout: float = 30.0) -> list:
-    """Every record of ``topic``: at least ``expected`` of them, read for a while longer so that more would show."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(batch)
-        for _ in range(3):
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
-
-
 async def test_a_replay_reaches_only_the_named_webhook_once_per_replay_marked_as_a_replay(replays) -> None:
     with ExitStack() as stack:
         hook_841 = stack.enter_context(running_receiver(new_secret()))
@@ -173,7 +130,7 @@ async def test_a_replay_reaches_only_the_named_webhook_once_per_replay_marked_as
         first_replay = uuid4()
         await replays.replay(first_replay, target, *events)
 
-        async with replays.working():
+        async with working(replays.service):
             await wait_for(lambda: len(hook_841.accepted) == 3, what="the replay at 841's webhook")
             assert hook_841.bad_signatures == 0, "signed as a live delivery is"
             arrived = {item.webhook_id: item.body for item in hook_841.accepted}
@@ -215,7 +172,7 @@ async def test_a_replay_to_a_kafka_subscription_writes_the_las_topic_marked_as_a
         events = [published(received_event(la_code="841")) for _ in range(2)]
         replay_id = uuid4()
         await replays.replay(replay_id, target, *events)
-        async with replays.working():
+        async with working(replays.service):
             records = await read_topic(replays.kafka.bootstrap_servers, la_topic("841"), expected=2)
         assert hook_841.attempts == 0, "the LA's webhook gets nothing"
     assert sorted(str(header_value(r.headers, "ce_id")) for r in records) == sorted(
@@ -241,7 +198,7 @@ async def test_an_event_the_subscription_may_not_have_is_refused_and_dead_letter
         await replays.producer.send_and_wait(
             REPLAY_LA_DELIVERY_TOPIC, key=unnamed.key.encode(), value=unnamed.payload, headers=unnamed.headers
         )
-        async with replays.working():
+        async with working(replays.service):
             dead = await read_topic(replays.kafka.bootstrap_servers, DEAD_LETTERS, expected=3)
         assert hook_841.attempts == 0
     assert await replays.deliveries() == []

@@ -14,7 +14,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -34,7 +34,7 @@ from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.health_advice import HEALTH_ADVICE_TOPIC
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgedByLa, EarlyYearsNotificationReceived
 from pathfinder.devstack.broker import EmbeddedBroker
-from pathfinder.devstack.webhook_receiver import Received, WebhookReceiver
+from pathfinder.devstack.webhook_receiver import Received, WebhookReceiver, new_secret, running_receiver
 from pathfinder.ehcp.bootstrap import EhcpService
 from pathfinder.ehcp.bootstrap import bootstrap as bootstrap_ehcp
 from pathfinder.ehcp.entrypoints.consumers import early_years_intake, health_advice_intake
@@ -131,6 +131,15 @@ class OneChildsDelivery:
     logs: Sequence[Sequence[dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class LaSubscriptions:
+    """LAs each subscribed on its Kafka topic and by signed webhook to a receiver of its own."""
+
+    secrets: dict[str, str]  # LA code -> the secret its webhook deliveries are signed with
+    hooks: dict[str, WebhookReceiver]  # LA code -> its receiver
+    subscriptions: dict[str, list[dict[str, Any]]]  # LA code -> [on Kafka, by webhook]
+
+
 @dataclass
 class EarlyYearsWorld:
     """Notifications as the API and worker processes build it, trusting identity's signing keys and asking
@@ -163,6 +172,22 @@ class EarlyYearsWorld:
         assert made.status_code == 201, made.text
         answer: dict[str, Any] = made.json()
         return answer
+
+    @asynccontextmanager
+    async def subscribed_both_ways(self, *la_codes: str, **terms: Any) -> AsyncIterator[LaSubscriptions]:
+        """Each LA subscribed on its Kafka topic, then by webhook to a receiver of its own signed with a secret of
+        its own, each on ``terms`` (as :meth:`subscribe` takes them); the receivers stop on the way out."""
+        secrets = {la_code: new_secret() for la_code in la_codes}
+        with ExitStack() as stack:
+            hooks = {la_code: stack.enter_context(running_receiver(key)) for la_code, key in secrets.items()}
+            subscriptions: dict[str, list[dict[str, Any]]] = {}
+            for la_code in la_codes:
+                on_kafka = await self.subscribe(la_code, channel="kafka", **terms)
+                by_webhook = await self.subscribe(
+                    la_code, channel="webhook", endpoint=hooks[la_code].url, secrets=[secrets[la_code]], **terms
+                )
+                subscriptions[la_code] = [on_kafka, by_webhook]
+            yield LaSubscriptions(secrets, hooks, subscriptions)
 
     async def submit(self, child: ChildDemographics, la_code: str = RESPONSIBLE_LA) -> httpx.Response:
         """The trust posts a FHIR message Bundle for a child of ``la_code``."""

@@ -9,12 +9,10 @@ order it happened; LA 805, subscribed to the same event types on both channels, 
 from __future__ import annotations
 
 import asyncio
-import json
-from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -42,13 +40,10 @@ from pathfinder.contracts.plans import (
     ReviewReportSent,
 )
 from pathfinder.contracts.vocabulary import AdviceForm
-from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
 from pathfinder.messaging.envelope import header_value
 from pathfinder.notifications.domain.la_subscription import la_topic
 
 if TYPE_CHECKING:
-    from aiokafka import ConsumerRecord
-
     from tests.early_years.conftest import EarlyYearsWorld, EhcpUnderTest
 
 ICB = "QHM"  # North East and North Cumbria ICB, Darlington's
@@ -118,17 +113,8 @@ async def test_a_childs_ehc_lifecycle_reaches_only_the_responsible_la_step_by_st
     assert catalogue.status_code == 200, catalogue.text
     ehcp_types = sorted(t["event_type"] for t in catalogue.json() if t["event_type"].startswith("pathfinder.ehcp."))
     assert set(LIFECYCLE) | ALERTS <= set(ehcp_types)
-    secrets = {la_code: new_secret() for la_code in (DARLINGTON, HARTLEPOOL)}
-    with ExitStack() as stack:
-        hooks = {la_code: stack.enter_context(running_receiver(key)) for la_code, key in secrets.items()}
-        subscriptions: dict[str, list[dict[str, Any]]] = {}
-        for la_code in (DARLINGTON, HARTLEPOOL):
-            on_kafka = await world.subscribe(la_code, channel="kafka", event_types=ehcp_types)
-            by_webhook = await world.subscribe(
-                la_code, channel="webhook", endpoint=hooks[la_code].url, secrets=[secrets[la_code]],
-                event_types=ehcp_types,
-            )  # fmt: skip
-            subscriptions[la_code] = [on_kafka, by_webhook]
+    async with world.subscribed_both_ways(DARLINGTON, HARTLEPOOL, event_types=ehcp_types) as las:
+        hooks, secrets, subscriptions = las.hooks, las.secrets, las.subscriptions
         hook = hooks[DARLINGTON]
 
         async with world.running(*ehcp.service.workers()):
@@ -249,8 +235,3 @@ async def test_a_childs_ehc_lifecycle_reaches_only_the_responsible_la_step_by_st
     assert hooks[HARTLEPOOL].attempts == 0 and hooks[HARTLEPOOL].accepted == []
     assert logs_805 == [[], []]
     assert case_for_805.status_code == 404
-
-
-def _kafka_event(record: ConsumerRecord[bytes, bytes]) -> tuple[str, dict[str, Any]]:
-    data: dict[str, Any] = json.loads(record.value or b"")
-    return header_value(record.headers, "ce_type") or "", data

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -51,13 +49,9 @@ from pathfinder.contracts.health_advice import (
 )
 from pathfinder.contracts.plans import ReviewDue
 from pathfinder.contracts.vocabulary import AdviceClockStopReason, AdviceForm
-from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
-from pathfinder.messaging.envelope import header_value
 from pathfinder.notifications.domain.la_subscription import la_topic
 
 if TYPE_CHECKING:
-    from aiokafka import ConsumerRecord
-
     from tests.early_years.conftest import EarlyYearsWorld, EhcpUnderTest, HealthAdviceUnderTest
 
 TEAM, PROVIDER = "qhm-community-paediatrics", "RXP"  # QHM's team for 841's requests, and the trust running it
@@ -172,17 +166,8 @@ async def test_health_advice_asked_by_ehcp_is_given_in_time_and_late_and_every_s
         if t["event_type"].startswith(("pathfinder.ehcp.", "pathfinder.health-advice."))
     )
     assert set(EHCP_STEPS) | set(HEALTH_ADVICE_STEPS) | ALERTS <= set(event_types)
-    secrets = {la_code: new_secret() for la_code in (DARLINGTON, HARTLEPOOL)}
-    with ExitStack() as stack:
-        hooks = {la_code: stack.enter_context(running_receiver(key)) for la_code, key in secrets.items()}
-        subscriptions: dict[str, list[dict[str, Any]]] = {}
-        for la_code in (DARLINGTON, HARTLEPOOL):
-            on_kafka = await world.subscribe(la_code, channel="kafka", event_types=event_types)
-            by_webhook = await world.subscribe(
-                la_code, channel="webhook", endpoint=hooks[la_code].url, secrets=[secrets[la_code]],
-                event_types=event_types,
-            )  # fmt: skip
-            subscriptions[la_code] = [on_kafka, by_webhook]
+    async with world.subscribed_both_ways(DARLINGTON, HARTLEPOOL, event_types=event_types) as las:
+        hooks, secrets, subscriptions = las.hooks, las.secrets, las.subscriptions
         hook = hooks[DARLINGTON]
 
         async with world.running(*ehcp.service.workers(), *health_advice.service.workers()):
@@ -330,8 +315,3 @@ async def test_health_advice_asked_by_ehcp_is_given_in_time_and_late_and_every_s
     ehcp_says = {one: data["within_statutory_limit"] for one, data in recorded.items()}
     assert health_advice_says == {in_time: True, late: False}
     assert ehcp_says == health_advice_says, "ehcp's AdviceReceived judges the late advice as health does"
-
-
-def _kafka_event(record: ConsumerRecord[bytes, bytes]) -> tuple[str, dict[str, Any]]:
-    data: dict[str, Any] = json.loads(record.value or b"")
-    return header_value(record.headers, "ce_type") or "", data

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import pytest
 from notifications_kit.messages import wait_for
-from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
 from pathfinder.messaging.envelope import header_value
 from pathfinder.notifications.adapters.webhook_signing import SignatureMismatch, verify
 from pathfinder.notifications.domain.la_subscription import la_topic
@@ -36,17 +34,10 @@ async def test_a_trusts_notification_reaches_only_the_responsible_la_and_its_ack
     RECEIVED, ACKNOWLEDGED, DEADLINE = world.RECEIVED, world.ACKNOWLEDGED, world.DEADLINE
     philippa = world.child()
     details = world.personal_details(philippa)
-    secrets = {la_code: new_secret() for la_code in (RESPONSIBLE_LA, OTHER_LA)}
-    with ExitStack() as stack:
-        hooks = {la_code: stack.enter_context(running_receiver(key)) for la_code, key in secrets.items()}
-        subscriptions: dict[str, list[dict[str, Any]]] = {}
-        for la_code in (RESPONSIBLE_LA, OTHER_LA):
-            on_kafka = await world.subscribe(la_code, channel="kafka")
+    async with world.subscribed_both_ways(RESPONSIBLE_LA, OTHER_LA) as las:
+        hooks, secrets, subscriptions = las.hooks, las.secrets, las.subscriptions
+        for la_code, (on_kafka, _) in subscriptions.items():
             assert on_kafka["kafka_topic"] == f"pathfinder.la.{la_code}.events"
-            by_webhook = await world.subscribe(
-                la_code, channel="webhook", endpoint=hooks[la_code].url, secrets=[secrets[la_code]]
-            )
-            subscriptions[la_code] = [on_kafka, by_webhook]
 
         async with world.running():
             for topic in (la_topic(RESPONSIBLE_LA), la_topic(OTHER_LA)):

@@ -1,20 +1,23 @@
 """What the benchmark scripts share: embedded servers, the raw limits measured on them in the same run, the
-services under test as separate processes, and the printed table of figures."""
+services under test as separate processes, calls timed one by one from concurrent callers, and the printed table of
+figures."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
+import statistics
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from uuid import uuid4
 
 import asyncpg
@@ -24,6 +27,9 @@ from pathfinder.devstack.broker import EmbeddedBroker
 from pathfinder.devstack.postgres import EmbeddedPostgres
 from pathfinder.persistence.database import asyncpg_dsn
 from pathfinder.persistence.provisioning import ensure_database
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -196,3 +202,75 @@ class StubIdentity(ThreadingHTTPServer):
             "PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_ID": "benchmark",
             "PATHFINDER_NOTIFICATIONS_IDENTITY_CLIENT_KEY_FILE": str(key_file),
         }
+
+
+# -- latency: each call timed, from concurrent callers -------------------------------------------------------------
+
+
+def percentile_ms(latencies: Sequence[float], percent: int) -> float:
+    """The ``percent``th percentile of ``latencies`` (seconds) in milliseconds; NaN for fewer than two. Inclusive,
+    as the latencies are every call the run made: the exclusive default reaches past the slowest call when there
+    are fewer than a hundred."""
+    if len(latencies) < 2:
+        return math.nan
+    return statistics.quantiles(latencies, n=100, method="inclusive")[percent - 1] * 1000
+
+
+def p50_p99_ms(latencies: Sequence[float]) -> tuple[float, float]:
+    return percentile_ms(latencies, 50), percentile_ms(latencies, 99)
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Each call's latency (seconds), and how long they all took together."""
+
+    latencies: list[float]
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile_ms(self, percent: int) -> float:
+        return percentile_ms(self.latencies, percent)
+
+
+class TimedCalls:
+    """The calls of one run, shared by its callers: each caller claims one, then makes it timed."""
+
+    def __init__(self, calls: int) -> None:
+        self.latencies: list[float] = []
+        self._calls = calls
+        self._claimed = 0
+
+    def claim(self) -> int | None:
+        """The index of the next call, or None once every call is claimed."""
+        if self._claimed >= self._calls:
+            return None
+        self._claimed += 1
+        return self._claimed - 1
+
+    async def timed(self, call: Callable[_P, Awaitable[_T]], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        started = time.perf_counter()
+        answer = await call(*args, **kwargs)
+        self.latencies.append(time.perf_counter() - started)
+        return answer
+
+
+async def timed_callers(calls: int, callers: int, caller: Callable[[TimedCalls], Awaitable[None]]) -> Timings:
+    """``callers`` concurrent runs of ``caller``, sharing ``calls`` timed calls."""
+    shared = TimedCalls(calls)
+    started = time.perf_counter()
+    await asyncio.gather(*(caller(shared) for _ in range(callers)))
+    return Timings(shared.latencies, time.perf_counter() - started)
+
+
+async def timed_calls(call: Callable[[int], Awaitable[object]], calls: int, callers: int) -> Timings:
+    """``calls`` calls of ``call`` (given its index) shared by ``callers`` concurrent callers, each taking the next
+    as soon as it is done."""
+
+    async def caller(shared: TimedCalls) -> None:
+        while (index := shared.claim()) is not None:
+            await shared.timed(call, index)
+
+    return await timed_callers(calls, callers, caller)
