@@ -179,3 +179,21 @@ async def test_rest_hook_numbers_have_no_gaps_and_missed_events_can_be_fetched(l
         heartbeat = read_subscription_notification(receiver.accepted[-1].body)
         assert heartbeat.notification_type is NotificationType.HEARTBEAT
         assert heartbeat.events_since_subscription_start == 5
+
+
+@pytest.mark.parametrize("la_delivery_under_test", [{"poll_interval_seconds": 600.0}], indirect=True)
+async def test_an_idle_dispatcher_wakes_when_a_delivery_is_made_not_at_its_next_poll(la_delivery_under_test) -> None:
+    world = la_delivery_under_test
+    secret = new_secret()
+    with running_receiver(secret) as receiver:
+        await world.subscribe("841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret])
+        stop = asyncio.Event()
+        dispatching = asyncio.create_task(world.service.dispatcher()(stop))
+        try:
+            await asyncio.sleep(1.0)  # every lane has found nothing and waits (its poll is ten minutes away)
+            await world.publish(received_event(uuid4()))
+            await wait_until(lambda: _all_delivered(world, 1), timeout=15)
+        finally:
+            stop.set()
+            await dispatching
+    assert len(receiver.accepted) == 1

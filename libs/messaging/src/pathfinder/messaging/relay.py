@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
@@ -28,6 +27,7 @@ from pathfinder.messaging.schema import OUTBOX_CHANNEL, outbox
 from pathfinder.messaging.settings import KafkaSettings, OutboxSettings
 from pathfinder.messaging.tracing import messaging_attributes
 from pathfinder.messaging.workers import keep_stepping
+from pathfinder.persistence.notified_channel import NotifiedChannel
 from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,12 +66,10 @@ class OutboxRelay:
         self.service = service
         self.relay_id = f"{service}-relay-{uuid4().hex[:12]}"
         self._engine = engine
-        self._listen_dsn = listen_dsn
+        self._notices = NotifiedChannel(listen_dsn, OUTBOX_CHANNEL)
         self._kafka = kafka
         self._settings = settings
         self._topics = list(topics)
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
         self._producer: AIOKafkaProducer | None = None
         self._admin: TopicAdmin | None = None
         self._epoch: BrokerEpoch | None = None
@@ -83,8 +81,9 @@ class OutboxRelay:
 
         async def step() -> bool:
             await self._connect()
+            ticket = self._notices.ticket()
             if await self.publish_once() < self._settings.batch_size:
-                await self._wait_for_rows(stop)
+                await self._notices.wait(ticket, stop, self._settings.poll_interval_seconds)
             return True
 
         try:
@@ -139,37 +138,20 @@ class OutboxRelay:
             specs = topic_specs(self._kafka, self._topics)
             self._epoch = BrokerEpoch(service=self.service, engine=self._engine, admin=admin, topics=specs)
             self._next_broker_check = 0.0
-        if self._listener is None or self._listener.is_closed():
-            listener = await asyncpg.connect(self._listen_dsn)
-            await listener.add_listener(OUTBOX_CHANNEL, self._on_notify)
-            self._listener = listener
 
     async def _disconnect(self) -> None:
         producer, self._producer = self._producer, None
         admin, self._admin = self._admin, None
-        listener, self._listener = self._listener, None
         for closing in (
             producer.stop() if producer else None,
             admin.close() if admin else None,
-            listener.close() if listener and not listener.is_closed() else None,
+            self._notices.close(),
         ):
             if closing is not None:
                 try:
                     await closing
                 except Exception:
                     log.warning("error while closing a relay connection", exc_info=True)
-
-    def _on_notify(self, *_args: Any) -> None:
-        self._wake.set()
-
-    async def _wait_for_rows(self, stop: asyncio.Event) -> None:
-        waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
-        try:
-            await asyncio.wait(waiters, timeout=self._settings.poll_interval_seconds, return_when="FIRST_COMPLETED")
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        self._wake.clear()
 
     async def _claim_lanes(self) -> list[int]:
         async with self._engine.begin() as connection:

@@ -11,6 +11,8 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
+from pathfinder.persistence.notified_channel import NotifiedChannel
+
 log = logging.getLogger(__name__)
 
 Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -31,12 +33,15 @@ async def keep_stepping(
     idle_seconds: float,
     after_failure: Callable[[], Awaitable[None]] | None = None,
     failure_pause_seconds: float | None = None,
+    notices: NotifiedChannel | None = None,
 ) -> None:
     """Run ``step`` until ``stop`` is set: at once again while it finds work (a truthy answer), after
-    ``idle_seconds`` when it finds none. A step that raises is logged, ``after_failure`` runs (to drop
-    connections, say), and the loop pauses before trying again: the database or broker may be briefly away,
-    and what the step did not finish stays due for the next one."""
+    ``idle_seconds`` when it finds none, or sooner when ``notices`` says new work was committed. A step that
+    raises is logged, ``after_failure`` runs (to drop connections, say), and the loop pauses before trying
+    again: the database or broker may be briefly away, and what the step did not finish stays due for the next
+    one."""
     while not stop.is_set():
+        ticket = notices.ticket() if notices is not None else None
         try:
             busy = await step()
         except asyncio.CancelledError:
@@ -47,7 +52,11 @@ async def keep_stepping(
                 await after_failure()
             await wait_or_stop(stop, idle_seconds if failure_pause_seconds is None else failure_pause_seconds)
             continue
-        if not busy:
+        if busy:
+            continue
+        if notices is not None and ticket is not None:
+            await notices.wait(ticket, stop, idle_seconds)
+        else:
             await wait_or_stop(stop, idle_seconds)
 
 

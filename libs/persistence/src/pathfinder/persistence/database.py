@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from pathfinder.persistence.closed_connections import drop_closed_connections
 from pathfinder.persistence.database_errors import keep_personal_data_out_of_errors
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -51,10 +52,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         hide_parameters=True,
     )
     keep_personal_data_out_of_errors(engine)
+    drop_closed_connections(engine)
     return engine
 
 

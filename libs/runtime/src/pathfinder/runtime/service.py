@@ -21,7 +21,8 @@ from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, Outbo
 from pathfinder.messaging.sql_unit_of_work import SqlUnitOfWork
 from pathfinder.messaging.subscription import Subscription
 from pathfinder.messaging.workers import Worker, repeating
-from pathfinder.persistence.database import create_engine, session_factory
+from pathfinder.persistence.database import asyncpg_dsn, create_engine, session_factory
+from pathfinder.persistence.notified_channel import NotifiedChannel
 from pathfinder.persistence.token_buckets import SqlTokenBuckets
 from pathfinder.runtime.readiness import broker_check, database_check
 from pathfinder.runtime.settings import ServiceSettings
@@ -118,6 +119,10 @@ class ServiceRuntime(Generic[SettingsT]):
             settings=self.outbox,
             consumers=consumers,
         )
+
+    def notices(self, channel: str) -> NotifiedChannel:
+        """A worker's wake-up when a trigger of this service's database notifies ``channel``."""
+        return NotifiedChannel(asyncpg_dsn(self.settings.database_url), channel)
 
     def other_workers(self) -> Sequence[Worker]:
         """Timers and loops besides the relay and the consumers."""

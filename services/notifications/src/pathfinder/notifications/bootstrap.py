@@ -26,6 +26,7 @@ from pathfinder.notifications.adapters.pending_child_sealing import PendingChild
 from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
 from pathfinder.notifications.adapters.subscription_repository import warn_of_secrets_sealed_elsewhere
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
+from pathfinder.notifications.adapters.tables import LA_DELIVERY_DUE_CHANNEL
 from pathfinder.notifications.adapters.unit_of_work import SqlNotificationsUnitOfWork
 from pathfinder.notifications.domain.la_delivery import RetryPolicy
 from pathfinder.notifications.entrypoints import (
@@ -225,6 +226,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
             per_la=self.delivery.in_flight_per_la,
             poll_interval_seconds=self.delivery.poll_interval_seconds,
             before_start=self.check_secrets_key,
+            notices=self.notices(LA_DELIVERY_DUE_CHANNEL),
         )
 
     @property

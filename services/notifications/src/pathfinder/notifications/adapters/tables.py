@@ -119,6 +119,9 @@ la_subscription = Table(
     Index("la_subscription_one_kafka", "la_code", unique=True, postgresql_where=text("channel = 'kafka'")),
 )
 
+LA_DELIVERY_DUE_CHANNEL = "la_delivery_due"
+"""Notified by a trigger (migration 0013) when a delivery is made that the dispatcher is to send."""
+
 la_delivery = Table(
     "la_delivery",
     metadata,

@@ -17,6 +17,7 @@ from pathfinder.notifications.service_layer.child_identification import ask_iden
 from pathfinder.notifications.service_layer.la_delivery import la_topics, send_heartbeats, send_next_delivery
 from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from pathfinder.persistence.notified_channel import NotifiedChannel
 
 log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], NotificationsUnitOfWork]
@@ -53,9 +54,10 @@ def dispatcher(
     per_la: int,
     poll_interval_seconds: float,
     before_start: Callable[[], Awaitable[object]] | None = None,
+    notices: NotifiedChannel | None = None,
 ) -> Worker:
     """``lanes`` deliveries in flight at once (at most ``per_la`` of them to one LA, one per endpoint), and the
-    rest-hook heartbeats beside them."""
+    rest-hook heartbeats beside them. Idle lanes wake when ``notices`` says a delivery was made, else poll."""
 
     async def send() -> bool:
         return await send_next_delivery(
@@ -72,12 +74,17 @@ def dispatcher(
             except Exception:
                 log.exception("the dispatcher's start-up check failed")
         senders = [
-            keep_stepping(stop, send, name="LA delivery", idle_seconds=poll_interval_seconds) for _ in range(lanes)
+            keep_stepping(stop, send, name="LA delivery", idle_seconds=poll_interval_seconds, notices=notices)
+            for _ in range(lanes)
         ]
         beats = keep_stepping(
             stop, heartbeats, name="rest-hook heartbeats", idle_seconds=max(1.0, poll_interval_seconds)
         )
-        await asyncio.gather(*senders, beats)
+        try:
+            await asyncio.gather(*senders, beats)
+        finally:
+            if notices is not None:
+                await notices.close()
 
     return run
 

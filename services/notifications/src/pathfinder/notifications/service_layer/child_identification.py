@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
 from pathfinder.notifications.service_layer.ports import (
     ChildIdentity,
@@ -40,14 +41,28 @@ async def name_the_child(
     postcodes: PostcodeLookup,
     now: Callable[[], datetime] = _now,
 ) -> EarlyYearsNotification | None:
-    """Ask identity who the child is; once named, the notification is received and its event goes out.
-    Identity is asked outside any transaction, and the answer applied only if the notification still waits."""
+    """Ask identity who the child of a stored notification is (``ask_identity``), if it still waits to know."""
     async with uow:
         notification = await uow.notifications.get(notification_id)
         # Opened here only: the details go to identity, and nowhere else.
         child = uow.notifications.child_of(notification) if notification and notification.awaits_identity else None
     if notification is None or child is None:
         return notification
+    return await ask_identity(notification, child, uow=uow, identity=identity, postcodes=postcodes, now=now)
+
+
+async def ask_identity(
+    notification: EarlyYearsNotification,
+    child: ChildDemographics,
+    *,
+    uow: NotificationsUnitOfWork,
+    identity: IdentityClient,
+    postcodes: PostcodeLookup,
+    now: Callable[[], datetime] = _now,
+) -> EarlyYearsNotification | None:
+    """Ask identity who ``child`` is, for ``notification`` (committed, waiting with those details); once named,
+    the notification is received and its event goes out. Identity is asked outside any transaction, and the
+    answer applied only if the notification still waits."""
     assert notification.responsible_la is not None, "an accepted notification has its responsible LA"
     # On every try, the timer's too: the notification keeps only the LA named, and a child identity first hears of
     # on a retry must meet the same rule.
@@ -62,7 +77,7 @@ async def name_the_child(
     except IdentityUnavailable:
         found = None
     async with uow:
-        current = await uow.notifications.get(notification_id, lock=True)
+        current = await uow.notifications.get(notification.id, lock=True)
         if current is None or not current.awaits_identity:
             return current
         if found is None:

@@ -18,7 +18,7 @@ from pathfinder.notifications.domain.early_years_notification import (
     SubmissionFormat,
 )
 from pathfinder.notifications.domain.section_23 import Section23Facts
-from pathfinder.notifications.service_layer.child_identification import name_the_child
+from pathfinder.notifications.service_layer.child_identification import ask_identity
 from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, SubmissionKey
 
@@ -61,10 +61,10 @@ async def submit_early_years_notification(
 ) -> SubmissionResult:
     """Record the notification, accepted or rejected with reasons; with ``identity`` given, ask it at once who
     the child is (bulk backfills leave that to the worker's timer). The child's postcode gives the LA when the
-    message names none, and is evidence to identity either way (``name_the_child``)."""
-    prior = await _answered_before(submission, uow)
-    if prior is not None:
-        return prior
+    message names none, and is evidence to identity either way (``ask_identity``).
+
+    A submission seen before is found by its keys, which the new one fails to take: its first answer is given
+    again, and nothing is stored twice."""
     sent = submission.notification
     responsible_la = sent.responsible_la
     if responsible_la is None and sent.child.postcode is not None:
@@ -103,7 +103,8 @@ async def submit_early_years_notification(
             raise LookupError("a submission key was taken, but no submission holds it")
         return prior
     if identity is not None and notification.accepted:
-        asked = await name_the_child(notification.id, uow=uow, identity=identity, postcodes=postcodes, now=now)
+        # The details as sent: the stored copy is sealed, and reading it back would cost a transaction.
+        asked = await ask_identity(notification, sent.child, uow=uow, identity=identity, postcodes=postcodes, now=now)
         notification = asked or notification
     return SubmissionResult(notification, accepted=notification.accepted)
 
