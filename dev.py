@@ -5,6 +5,9 @@
                                   ARGS go to `pathfinder-platform up` (see `python3 dev.py up --help`)
     python3 dev.py test [ARGS]    run the whole test suite; ARGS go to pytest
     python3 dev.py check          ruff (lint and format), mypy --strict, the import rules and the event contract gate
+    python3 dev.py benchmarks [ARGS]
+                                  run every benchmark and write docs/performance.md; ARGS go to
+                                  benchmarks/run_all.py (`--quick`: small scale, `--only NAME`, `--output PATH`)
 
 On first use this creates .state/bootstrap, a virtual environment holding a pinned uv, then installs the
 workspace exactly as uv.lock says into .venv (`uv sync --frozen`). Later runs only re-check that, which takes
@@ -25,7 +28,7 @@ ROOT = Path(__file__).resolve().parent
 UV_VERSION = "0.13.9"
 BOOTSTRAP = ROOT / ".state" / "bootstrap"
 VENV = ROOT / ".venv"
-COMMANDS = ("up", "test", "check")
+COMMANDS = ("up", "test", "check", "benchmarks")
 
 
 def say(message: str) -> None:
@@ -121,6 +124,8 @@ def main(argv: list[str]) -> int:
         return 1
     if command == "up":
         return replace_with([str(_bin(VENV, "pathfinder-platform")), "up", *rest])
+    if command == "benchmarks":
+        return replace_with([str(_bin(VENV, "python")), str(ROOT / "benchmarks" / "run_all.py"), *rest])
     if command == "check":
         ruff, mypy = str(_bin(VENV, "ruff")), str(_bin(VENV, "mypy"))
         results = [

@@ -151,11 +151,18 @@ async def wait_until_ready(api: httpx.AsyncClient, *, timeout: float = 30.0) -> 
     raise TimeoutError(f"{api.base_url} was not ready after {timeout:.0f} s")
 
 
+FIGURES_FILE_VARIABLE = "PATHFINDER_BENCHMARK_FIGURES"
+
+
 def print_figures(rows: Sequence[tuple[str, str]]) -> None:
+    """The table of a benchmark's figures on stdout; when ``PATHFINDER_BENCHMARK_FIGURES`` names a file, the same
+    rows there too, as JSON (``[{"measure": ..., "figure": ...}]``), for ``benchmarks/run_all.py``."""
     width = max(len(label) for label, _ in rows) + 2
     print(f"{'measure':<{width}} {'figure':>14}")
     for label, figure in rows:
         print(f"{label:<{width}} {figure:>14}")
+    if target := os.environ.get(FIGURES_FILE_VARIABLE):
+        Path(target).write_text(json.dumps([{"measure": label, "figure": figure} for label, figure in rows]))
 
 
 class StubIdentity(ThreadingHTTPServer):

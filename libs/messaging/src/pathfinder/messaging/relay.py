@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 from pathfinder.messaging import metrics
-from pathfinder.messaging.broker import TopicAdmin, new_producer, topic_specs
+from pathfinder.messaging.broker import TopicAdmin, new_producer, topic_specs, track_topics
 from pathfinder.messaging.envelope import EPOCH_HEADER, SEQUENCE_EXTENSION
 from pathfinder.messaging.epoch import BrokerEpoch
 from pathfinder.messaging.faults import fault_point
@@ -187,6 +187,7 @@ class OutboxRelay:
         producer, epoch = self._producer, self._epoch
         assert producer is not None and epoch is not None and epoch.current is not None
         epoch_header = (EPOCH_HEADER, str(epoch.current).encode())
+        await track_topics(producer, (row.topic for row in rows))
         links = [Link(_creation_context(row.headers)) for row in rows[:128]]
         topic = rows[0].topic if len({row.topic for row in rows}) == 1 else "multiple"
         with _tracer.start_as_current_span(

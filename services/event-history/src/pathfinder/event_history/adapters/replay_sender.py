@@ -22,7 +22,7 @@ from pathfinder.contracts.wire import (
 )
 from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord
 from pathfinder.event_history.domain.replay import ReplayTarget, TargetKind
-from pathfinder.messaging.broker import producer_options
+from pathfinder.messaging.broker import producer_options, track_topics
 from pathfinder.messaging.redrive import redrive_record
 from pathfinder.messaging.settings import KafkaSettings
 
@@ -74,6 +74,7 @@ class KafkaReplaySender:
         # times over, and hashing every record's key in Python was a fifth of a replay's time.
         self._partitioner = DefaultPartitioner()
         self._chosen: dict[tuple[str, bytes], int] = {}
+        self._tracked: set[str] = set()
 
     async def send(self, records: Sequence[ArchivedRecord], target: ReplayTarget, replay_id: UUID) -> None:
         await self._send_all(replayed(records, target, replay_id))
@@ -85,10 +86,14 @@ class KafkaReplaySender:
     async def close(self) -> None:
         producer, self._producer = self._producer, None
         self._chosen.clear()  # the topics' partitions are read again on the next connection
+        self._tracked.clear()
         if producer is not None:
             await producer.stop()
 
     async def _partition(self, producer: AIOKafkaProducer, record: Outgoing) -> int:
+        if record.topic not in self._tracked:
+            await track_topics(producer, [record.topic])
+            self._tracked.add(record.topic)
         if record.partition is not None:
             return record.partition
         if record.key is None:

@@ -1,0 +1,342 @@
+"""The notification path on the whole platform: every service's API and worker as ``python3 dev.py up`` runs them
+on the embedded broker and PostgreSQL, identity's real person index naming each child, beside the raw limits
+measured on the same servers in the same run.
+
+1. Raw limits: PostgreSQL transactions/s (16 connections, two 300-byte inserts each) and aiokafka produce-to-
+   consume records/s on the platform's own servers; and a FastAPI JSON POST that does nothing
+   (``benchmarks/trivial_api.py``, the same kind of process as every API) sent the same documents by the same
+   number of clients (requests/s).
+2. Bursts: FHIR message Bundles on ``$process-message`` from the trust RH8's real client (its token from
+   identity), as fast as the API answers from each ``--concurrency`` of clients (closed loop). Half the children
+   are LA 841's (subscribed on its Kafka topic, read by the LA's own consumer), half LA 805's (signed webhook to
+   a receiver on 127.0.0.1).
+3. A fixed rate: ``--rate`` notifications/s for ``--seconds`` (open loop), latency from each scheduled time to
+   its 202, to LA 805's webhook receiver and to LA 841's Kafka consumer.
+4. Memory: the resident memory of every process of the platform (its services, PostgreSQL and the broker)
+   idle after start-up, and the most seen while the bursts and the fixed rate ran; RSS counts pages shared
+   between processes in each, PSS shares them out.
+
+    .venv/bin/python benchmarks/platform_throughput.py [--events 2000] [--concurrency 16 32] [--rate 50]
+                                                       [--seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from notification_load import (
+    KAFKA_LA,
+    RECEIVED,
+    WEBHOOK_LA,
+    KafkaArrivals,
+    ModeFigures,
+    TimedReceiver,
+    burst,
+    delivered,
+    documents,
+    figures,
+    fixed_rate,
+    rows_for,
+)
+from pathfinder.devstack.benchmarking import print_figures, raw_kafka_rate, raw_postgres_rate
+from pathfinder.devstack.processes import port_is_free
+from pathfinder.devstack.webhook_receiver import new_secret
+from pathfinder.persistence.provisioning import ensure_database
+from pathfinder.platform import demo_setup
+from pathfinder.platform.services import SERVICES
+
+BENCHMARKS = Path(__file__).resolve().parent
+TRUST = "RH8"
+BOOTSTRAP = "127.0.0.1:9092"
+NOTIFICATIONS = "http://127.0.0.1:8001"
+TRIVIAL_PORT = 18190
+PLATFORM = """
+import sys
+from pathlib import Path
+from pathfinder.platform.running import PlatformOptions, run_platform
+sys.exit(run_platform(PlatformOptions(state_dir=Path(sys.argv[1]), ready_timeout=180.0)))
+"""
+SETTINGS = {
+    # The trust's own limit would refuse a load test; every other setting is the platform's default.
+    "PATHFINDER_NOTIFICATIONS_INBOUND_RATE_PER_SECOND": "1000000",
+    "PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST": "1000000",
+    "PATHFINDER_TELEMETRY_EXPORTER": "none",
+    "PATHFINDER_TELEMETRY_LOG_LEVEL": "WARNING",
+}
+LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
+
+
+@dataclass(frozen=True)
+class Memory:
+    rss_mib: float
+    pss_mib: float
+    processes: int
+
+
+def process_tree(*roots: int) -> list[int]:
+    """``roots`` and every process below them."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError, ValueError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], list(roots)
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def platform_processes(platform: int, state: Path) -> list[int]:
+    """The platform's processes: its own tree, and PostgreSQL's (the server detaches from whoever started it)."""
+    postmaster = state / "postgres" / "postmaster.pid"
+    with suppress(OSError, ValueError, IndexError):
+        return process_tree(platform, int(postmaster.read_text().split()[0]))
+    return process_tree(platform)
+
+
+def platform_memory(processes: list[int]) -> Memory:
+    """RSS and PSS of ``processes``."""
+    tree = processes
+    rss = pss = 0
+    for pid in tree:
+        with suppress(OSError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name == "Rss":
+                    rss += int(value.split()[0])
+                elif name == "Pss":
+                    pss += int(value.split()[0])
+    return Memory(rss / 1024, pss / 1024, len(tree))
+
+
+def cpu_seconds(processes: list[int]) -> dict[str, float]:
+    """CPU seconds (user and system) each part of the platform has used so far, and this process's (the load,
+    the webhook receiver and the LA's consumer)."""
+    used: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in [*processes, os.getpid()]:
+        with suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            part = _part(pid, cmdline)
+            used[part] = used.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def _part(pid: int, cmdline: str) -> str:
+    if pid == os.getpid():
+        return "benchmark client (load, webhook receiver, LA consumer)"
+    if "-m pathfinder." in cmdline:
+        module = cmdline.split("-m pathfinder.", 1)[1].split()[0]
+        return module.replace(".", " ") if not module.startswith("devstack") else "PostgreSQL"
+    if "postgres" in cmdline:
+        return "PostgreSQL"
+    if "tansu" in cmdline or "calfkit" in cmdline:
+        return "broker (Tansu)"
+    return "platform supervisor"
+
+
+class MemoryWatch:
+    """The most memory the platform held while this watch ran, sampled every half second."""
+
+    def __init__(self, processes: Callable[[], list[int]]) -> None:
+        self.processes = processes
+        self.peak = Memory(0.0, 0.0, 0)
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> MemoryWatch:
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _sample(self) -> None:
+        while True:
+            seen = await asyncio.to_thread(lambda: platform_memory(self.processes()))
+            if seen.pss_mib > self.peak.pss_mib:
+                self.peak = seen
+            await asyncio.sleep(0.5)
+
+
+@contextmanager
+def running_platform(state: Path) -> Iterator[subprocess.Popen[bytes]]:
+    busy = [service.http_port for service in SERVICES if not port_is_free(service.http_port)]
+    if busy or not port_is_free(9092):
+        raise SystemExit(f"ports in use ({busy or 9092}): stop the running platform first")
+    log = (state / "platform.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-c", PLATFORM, str(state)],
+        env={**os.environ, **SETTINGS}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+async def until_ready(platform: subprocess.Popen[bytes], state: Path, timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2, trust_env=False) as http:
+        waiting = list(SERVICES)
+        while waiting:
+            if platform.poll() is not None or time.monotonic() > deadline:
+                tail = (state / "platform.log").read_text(errors="replace")[-3000:]
+                raise SystemExit(f"the platform did not start:\n{tail}")
+            service = waiting[0]
+            with suppress(httpx.HTTPError):
+                if (await http.get(f"http://127.0.0.1:{service.http_port}/health/ready")).status_code == 200:
+                    waiting.pop(0)
+                    continue
+            await asyncio.sleep(0.5)
+
+
+@asynccontextmanager
+async def trivial_api() -> AsyncIterator[httpx.AsyncClient]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(BENCHMARKS / "trivial_api.py"), str(TRIVIAL_PORT),
+        env={**os.environ, **SETTINGS}, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{TRIVIAL_PORT}", timeout=60, trust_env=False, limits=LIMITS
+        ) as api:
+            for _ in range(100):
+                with suppress(httpx.HTTPError):
+                    if (await api.get("/health/live")).status_code == 200:
+                        break
+                await asyncio.sleep(0.2)
+            yield api
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def trivial_rate(batch: list[tuple[str, dict[str, Any]]], concurrency: int) -> float:
+    """Requests/s of the do-nothing POST, the same documents from the same number of clients."""
+    async with trivial_api() as api:
+        remaining = iter(batch)
+
+        async def client() -> None:
+            for _la, document in remaining:
+                (await api.post("/echo", json=document)).raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        return len(batch) / (time.perf_counter() - started)
+
+
+async def trust_and_las(state: Path, http: httpx.AsyncClient, receiver: TimedReceiver) -> dict[str, str]:
+    """The trust's FHIR headers, once LA 841 subscribes on Kafka and LA 805 by webhook to ``receiver``."""
+    identity_db = f"postgresql://postgres@/pathfinder_identity?host={(state / 'postgres').resolve()}"
+    wanted = {TRUST: demo_setup.TRUST_SCOPES, KAFKA_LA: demo_setup.LA_SCOPES, WEBHOOK_LA: demo_setup.LA_SCOPES}
+    clients = await demo_setup.seed(identity_db, state / "clients", wanted)
+    headers = {org: await demo_setup.token(http, client) for org, client in clients.items()}
+    await demo_setup.resubscribe(http, headers[KAFKA_LA], channel="kafka", event_types=[RECEIVED])
+    await demo_setup.resubscribe(
+        http, headers[WEBHOOK_LA], channel="webhook", event_types=[RECEIVED], endpoint=receiver.url,
+        secrets=[receiver.secret],
+    )  # fmt: skip
+    return {"Content-Type": "application/fhir+json", **headers[TRUST]}
+
+
+async def measure(state: Path, args: argparse.Namespace) -> list[tuple[str, str]]:
+    rng = random.Random(11)
+    rows: list[tuple[str, str]] = []
+    with running_platform(state) as platform:
+        await until_ready(platform, state)
+        await asyncio.sleep(5)  # start-up's own work settles
+
+        def processes() -> list[int]:
+            return platform_processes(platform.pid, state)
+
+        idle = platform_memory(processes())
+        raw_url = f"postgresql://postgres@/bench_raw?host={(state / 'postgres').resolve()}"
+        await ensure_database(raw_url)
+        pg_rate = await raw_postgres_rate(raw_url)
+        kafka_rate = await raw_kafka_rate(BOOTSTRAP)
+        rows += [
+            ("raw PostgreSQL transactions/s (16 connections, 2 inserts), the platform's server", f"{pg_rate:,.0f}"),
+            ("raw aiokafka produce-to-consume records/s (300 B), the platform's broker", f"{kafka_rate:,.0f}"),
+        ]
+        trivial = {c: await trivial_rate(documents(args.events, rng), c) for c in args.concurrency}
+        for clients, rate in trivial.items():
+            rows.append((f"trivial FastAPI JSON POST requests/s, {clients} clients (same documents)", f"{rate:,.0f}"))
+        secret = new_secret()
+        results: list[tuple[str, ModeFigures, float | None]] = []
+        cpu_by_burst: list[tuple[int, int, dict[str, float]]] = []
+        with TimedReceiver.running(secret) as receiver:
+            async with httpx.AsyncClient(base_url=NOTIFICATIONS, timeout=60, trust_env=False, limits=LIMITS) as api:
+                trust = await trust_and_las(state, api, receiver)
+                await asyncio.sleep(6)  # the worker makes LA 841's topic on its next check
+                async with KafkaArrivals(BOOTSTRAP) as kafka, MemoryWatch(processes) as watch:
+                    for clients in args.concurrency:
+                        before = cpu_seconds(processes())
+                        done, elapsed = await burst(api, trust, documents(args.events, rng), clients)
+                        webhooks, records = await delivered(done, receiver, kafka)
+                        after = cpu_seconds(processes())
+                        spent = {part: used - before.get(part, 0.0) for part, used in after.items()}
+                        cpu_by_burst.append((clients, len(done.sent), spent))
+                        results.append((f"burst, {args.events} from {clients} clients", figures(
+                            done, elapsed, webhooks, records), trivial[clients]))  # fmt: skip
+                    batch = documents(round(args.rate * args.seconds), rng)
+                    done, elapsed = await fixed_rate(api, trust, batch, args.rate)
+                    webhooks, records = await delivered(done, receiver, kafka)
+                    name = f"rate, {args.rate:g}/s for {args.seconds:g} s"
+                    results.append((name, figures(done, elapsed, webhooks, records), None))
+                loaded = watch.peak
+        for name, found, trivial_for in results:
+            rows += rows_for(name, found, pg_rate)
+            if trivial_for is not None:
+                share = found.accepted_per_second / trivial_for
+                rows.append((f"[{name}] accepted / trivial FastAPI JSON POST rate", f"{share:.3f}"))
+    for clients, accepted, spent in cpu_by_burst:
+        # Until every delivery of the burst arrived: each notification's whole path, not only its acceptance.
+        for part, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+            label = f"[burst from {clients} clients] CPU ms per accepted notification: {part}"
+            rows.append((label, f"{seconds * 1000 / max(1, accepted):,.1f}"))
+    for when, seen in (("idle", idle), ("under load, most seen", loaded)):
+        label = f"platform memory {when}: RSS / PSS MiB ({seen.processes} processes)"
+        rows.append((label, f"{seen.rss_mib:,.0f} / {seen.pss_mib:,.0f}"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=2000, help="notifications in each burst")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 32], help="clients of each burst")
+    parser.add_argument("--rate", type=float, default=50.0, help="notifications/s of the fixed rate")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the fixed rate runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
+        rows = asyncio.run(measure(Path(state), args))
+    print_figures(rows)
+
+
+if __name__ == "__main__":
+    main()
