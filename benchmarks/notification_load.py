@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -24,7 +23,7 @@ from aiokafka import AIOKafkaConsumer
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.devstack.benchmarking import p50_p99_ms
-from pathfinder.devstack.webhook_receiver import WebhookReceiver
+from pathfinder.devstack.webhook_receiver import Received, WebhookReceiver
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.platform.demo_setup import message, unissued_nhs_number
 
@@ -47,19 +46,17 @@ class TimedReceiver(WebhookReceiver):
 
     first_named: dict[str, float]
 
-    def handle(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
-        before = len(self.accepted)
-        super().handle(request, body)
-        if len(self.accepted) > before:
-            at = time.time()
-            for named in _UUID.findall(body.decode()):
-                self.first_named.setdefault(named, at)
+    def note_arrival(self, received: Received) -> None:
+        at = time.time()
+        for named in _UUID.findall(received.raw.decode()):
+            self.first_named.setdefault(named, at)
 
     @classmethod
     @contextmanager
     def running(cls, secret: str) -> Iterator[TimedReceiver]:
         receiver = cls(secret=secret)
         receiver.first_named = {}
+        receiver.on_accept = receiver.note_arrival  # each verified delivery once, whichever thread took it
         receiver.start()
         try:
             yield receiver

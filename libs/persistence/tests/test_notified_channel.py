@@ -104,3 +104,14 @@ async def test_a_listener_the_server_closed_is_opened_again(dsn: str, channel: N
     waiting = asyncio.create_task(channel.wait(ticket, asyncio.Event(), NO_TIMEOUT))
     await notify(dsn)
     await asyncio.wait_for(waiting, 10)
+
+
+async def test_a_channel_that_cannot_listen_lets_its_waiters_poll() -> None:
+    unreachable = NotifiedChannel("postgresql://nobody@127.0.0.1:9/nothing", CHANNEL)  # port 9: nothing listens
+    try:
+        for _ in range(3):  # the first try fails, the next ones wait for their pause
+            ticket = unreachable.ticket()
+            await asyncio.wait_for(unreachable.wait(ticket, asyncio.Event(), 0.1), 10)
+            assert not ticket.is_set()
+    finally:
+        await unreachable.close()

@@ -197,3 +197,36 @@ async def test_an_idle_dispatcher_wakes_when_a_delivery_is_made_not_at_its_next_
             stop.set()
             await dispatching
     assert len(receiver.accepted) == 1
+
+
+@pytest.mark.parametrize("la_delivery_under_test", [{"poll_interval_seconds": 600.0, "retry_budget": 1}], indirect=True)
+async def test_an_idle_dispatcher_wakes_when_a_parked_delivery_is_put_back(la_delivery_under_test) -> None:
+    world = la_delivery_under_test
+    secret = new_secret()
+    with running_receiver(secret) as receiver:
+        receiver.mode = "fail"
+        made = await world.subscribe(
+            "841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret]
+        )
+        started = datetime.now(UTC) - timedelta(seconds=1)
+        await world.publish(received_event(uuid4()))
+        while (await states(world)).get("parked", 0) == 0:
+            if not await world.dispatch_once():
+                await asyncio.sleep(0.05)
+        receiver.mode = "ok"
+        stop = asyncio.Event()
+        dispatching = asyncio.create_task(world.service.dispatcher()(stop))
+        try:
+            await asyncio.sleep(1.0)  # every lane has found nothing due and waits (its poll is ten minutes away)
+            until = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+            again = await world.api.post(
+                f"/subscriptions/{made['id']}/deliveries/$redeliver",
+                json={"since": started.isoformat(), "until": until},
+                headers=world.headers("841"),
+            )
+            assert again.status_code == 200, again.text
+            await wait_until(lambda: _all_delivered(world, 1), timeout=15)
+        finally:
+            stop.set()
+            await dispatching
+    assert len(receiver.accepted) == 1

@@ -120,7 +120,7 @@ la_subscription = Table(
 )
 
 LA_DELIVERY_DUE_CHANNEL = "la_delivery_due"
-"""Notified by a trigger (migration 0013) when a delivery is made that the dispatcher is to send."""
+"""Notified by triggers (migrations 0013 and 0014) when a delivery the dispatcher is to send is made, or put back."""
 
 la_delivery = Table(
     "la_delivery",
