@@ -16,7 +16,6 @@ import argparse
 import ast
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -138,21 +137,30 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+# Not the standard library's ``platform`` module: under the test suite the repository's ``platform/`` folder can
+# stand in sys.modules under that name.
+
+
 def _cpu_model() -> str:
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        return platform.processor() or "unknown"
+        return os.uname().machine
     models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
-    return models[0] if models else platform.processor() or "unknown"
+    return models[0] if models else os.uname().machine
 
 
 def _operating_system() -> str:
+    name = ""
     try:
-        name = platform.freedesktop_os_release().get("PRETTY_NAME", "")
+        for line in Path("/etc/os-release").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key == "PRETTY_NAME":
+                name = value.strip().strip('"')
     except OSError:
-        name = ""
-    kernel = f"{platform.system()} {platform.release()} ({platform.machine()})"
+        pass
+    system = os.uname()
+    kernel = f"{system.sysname} {system.release} ({system.machine})"
     return f"{name}, {kernel}" if name else kernel
 
 
@@ -187,7 +195,7 @@ def machine() -> list[tuple[str, str]]:
         ("memory", f"{memory:.1f} GiB"),
         ("CPU", _cpu_model()),
         ("operating system", _operating_system()),
-        ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("Python", f"{'.'.join(map(str, sys.version_info[:3]))} ({sys.implementation.name})"),
         ("PostgreSQL", _postgres()),
         ("Kafka-compatible broker", _broker()),
         ("libraries", ", ".join(f"{name} {_version(name)}" for name in LIBRARIES)),
