@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +19,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from crash_kit import until_killed
 from pathfinder.auth import OrganisationRole, Scope
 from pathfinder.auth.testing import principal
 from pathfinder.contracts.assessment import StatutoryLimitDueSoon, StatutoryLimitOverdue
@@ -147,14 +147,7 @@ async def _due_timers(service: EhcpService) -> set[Key]:
 
 
 async def _run_until_killed(ehcp: Ehcp, faults: str) -> None:
-    process = await ehcp.spawn_worker(faults)
-    try:
-        await asyncio.wait_for(process.wait(), timeout=60)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == -signal.SIGKILL, f"the worker with {faults} exited with {process.returncode}"
+    await until_killed(await ehcp.spawn_worker(faults), faults)
 
 
 async def _run_until_settled(ehcp: Ehcp, due: int) -> None:
