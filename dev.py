@@ -10,12 +10,16 @@
                                   benchmarks/run_all.py (`--quick`: small scale, `--only NAME`, `--output PATH`)
 
 On first use this creates .state/bootstrap, a virtual environment holding a pinned uv, then installs the
-workspace exactly as uv.lock says into .venv (`uv sync --frozen`). Later runs only re-check that, which takes
-a fraction of a second. Standard library only: nothing else is installed when it starts.
+workspace exactly as uv.lock says into .venv (`uv sync --frozen`). For `up` and `test` it also makes
+.state/mesh-sandbox, NHS England's MESH sandbox server in an environment of its own (it pins FastAPI: ADR 0012),
+from the hashes in tools/mesh-sandbox/requirements.txt, and names its python in PATHFINDER_MESH_SANDBOX_PYTHON.
+Later runs only re-check all that, which takes a fraction of a second. Standard library only: nothing else is
+installed when it starts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -28,6 +32,9 @@ ROOT = Path(__file__).resolve().parent
 UV_VERSION = "0.13.9"
 BOOTSTRAP = ROOT / ".state" / "bootstrap"
 VENV = ROOT / ".venv"
+MESH_SANDBOX = ROOT / ".state" / "mesh-sandbox"
+MESH_SANDBOX_REQUIREMENTS = ROOT / "tools" / "mesh-sandbox" / "requirements.txt"
+MESH_SANDBOX_PYTHON_ENV = "PATHFINDER_MESH_SANDBOX_PYTHON"
 COMMANDS = ("up", "test", "check", "benchmarks")
 
 
@@ -97,6 +104,35 @@ def ensure_workspace() -> bool:
     return True
 
 
+def ensure_mesh_sandbox() -> bool:
+    """.state/mesh-sandbox from tools/mesh-sandbox/requirements.txt, named in $PATHFINDER_MESH_SANDBOX_PYTHON.
+
+    A stamp holding the requirements file's hash makes the later runs' check one small read; a changed file (or
+    an interrupted install, which leaves no stamp) makes the environment again. A python already named in the
+    environment is used as it is.
+    """
+    if os.environ.get(MESH_SANDBOX_PYTHON_ENV):
+        return True
+    python, stamp = _bin(MESH_SANDBOX, "python"), MESH_SANDBOX / "requirements.sha256"
+    digest = hashlib.sha256(MESH_SANDBOX_REQUIREMENTS.read_bytes()).hexdigest()
+    if not (python.exists() and stamp.exists() and stamp.read_text().strip() == digest):
+        where, requirements = MESH_SANDBOX.relative_to(ROOT), MESH_SANDBOX_REQUIREMENTS.relative_to(ROOT)
+        say(f"installing NHS England's MESH sandbox into {where} from {requirements} (once per requirements)")
+        shutil.rmtree(MESH_SANDBOX, ignore_errors=True)
+        uv = str(_bin(BOOTSTRAP, "uv"))  # ensure_workspace() has installed it
+        env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+        steps = [
+            [uv, "venv", "--quiet", "--python", str(_bin(VENV, "python")), str(MESH_SANDBOX)],
+            [uv, "pip", "install", "--quiet", "--require-hashes", "--python", str(python), "-r", str(requirements)],
+        ]
+        if any(subprocess.run(step, cwd=ROOT, env=env).returncode != 0 for step in steps):
+            say(f"installing {requirements} into {where} failed (above)")
+            return False
+        stamp.write_text(digest + "\n")
+    os.environ[MESH_SANDBOX_PYTHON_ENV] = str(python)
+    return True
+
+
 def run(argv: list[str]) -> int:
     """Run a child in the foreground; a Ctrl-C goes to it (it shares our terminal) and we wait for its exit."""
     previous = signal.signal(signal.SIGINT, lambda *_: None)
@@ -121,6 +157,8 @@ def main(argv: list[str]) -> int:
         return 2
     command, rest = argv[0], argv[1:]
     if not ensure_workspace():
+        return 1
+    if command in ("up", "test") and not ensure_mesh_sandbox():
         return 1
     if command == "up":
         return replace_with([str(_bin(VENV, "pathfinder-platform")), "up", *rest])

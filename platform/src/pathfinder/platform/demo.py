@@ -4,7 +4,7 @@ With ``python3 dev.py up`` running in another terminal, it onboards the Royal De
 878 with API clients, subscribes 841 on its Kafka topic, 805 by signed webhook (a receiver it runs itself on
 127.0.0.1) and 878 by FHIR rest-hook, submits FHIR message Bundles as the trust, shows what each LA receives,
 acknowledges as the LA and shows the trust's view turning to acknowledged. The subscriptions it made are removed
-before it ends.
+before it ends. With ``--mesh``, one trust and one LA on MESH instead (``pathfinder.platform.mesh_demo``).
 """
 
 from __future__ import annotations
@@ -15,76 +15,34 @@ import json
 import os
 import random
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
-from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from mesh_client import MeshError
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
 from pathfinder.devstack.webhook_receiver import WebhookReceiver, new_secret, running_receiver
-from pathfinder.notifications.domain.la_subscription import la_topic
-from pathfinder.platform import demo_setup
+from pathfinder.platform import demo_setup, mesh_demo
 from pathfinder.platform.demo_setup import LA_SCOPES, NOTIFICATIONS, TRUST_SCOPES, DemoFailed
+from pathfinder.platform.demo_watching import matching, say, wait_until, watch_topic
 
 TRUST = "RH8"
 RECEIVED = EarlyYearsNotificationReceived.event_type
 POSTCODES = {"841": ("DL1 4AB", "DL3 6QZ"), "805": ("TS24 8AA", "TS25 1PD"), "878": ("EX1 2LB", "EX4 3SR")}
-GIVEN = ("Amelia", "Noah", "Isla", "Leo", "Ava", "Oscar", "Freya", "Arlo", "Maya", "Theo", "Ivy", "Jude", "Elsie")
-FAMILY = ("Hughes", "Bell", "Thompson", "Walker", "Pearce", "Mudge", "Okafor", "Nowak", "Patel", "Moyo", "Reid")
 CHANNEL = {"841": "kafka", "805": "webhook", "878": "fhir-rest-hook"}
 FHIR = {"Content-Type": "application/fhir+json"}
 
 
-def say(who: str, text: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')}  {who:<14} {text}", flush=True)
-
-
-def _matching(text: str, ids: dict[str, str]) -> str | None:
-    return next((notification for notification in ids if notification in text), None)
-
-
-async def watch_topic(la_code: str, bootstrap: str, ids: dict[str, str], seen: set[str], stop: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        la_topic(la_code), bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        while not stop.is_set():
-            for batch in (await consumer.getmany(timeout_ms=300)).values():
-                for record in batch:
-                    found = _matching((record.value or b"").decode(), ids)
-                    if found and found not in seen:
-                        seen.add(found)
-                        event = json.loads(record.value or b"{}")
-                        where = f"{la_topic(la_code)} p{record.partition}@{record.offset}"
-                        say(f"LA {la_code} kafka", f"{where}: received for person {event.get('person_id')}")
-    finally:
-        await consumer.stop()
-
-
 def poll_receiver(la_code: str, kind: str, receiver: WebhookReceiver, ids: dict[str, str], seen: set[str]) -> None:
     for item in list(receiver.accepted):
-        found = _matching(json.dumps(item.body), ids)
+        found = matching(json.dumps(item.body), ids)
         if found and found not in seen:
             seen.add(found)
             signed = "signature verified" if "webhook-signature" in item.headers else "unsigned"
             summary = str(item.body.get("type") or item.body.get("resourceType"))
             summary = summary.split(".")[-2] if summary.count(".") > 1 else f"FHIR {summary} bundle"
             say(f"LA {la_code} {kind}", f"POST {receiver.url}: {summary} ({signed}) for notification {found[:8]}")
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.3)
-    return True
 
 
 async def demo(state_dir: Path, bootstrap: str, timeout: float) -> int:
@@ -128,12 +86,7 @@ async def demo(state_dir: Path, bootstrap: str, timeout: float) -> int:
             trust = {**FHIR, **headers[TRUST]}
             for la, postcodes in POSTCODES.items():
                 for postcode in postcodes:
-                    given, family, sex = rng.choice(GIVEN), rng.choice(FAMILY), rng.choice(("female", "male"))
-                    child = ChildDemographics(
-                        nhs_number=demo_setup.unissued_nhs_number(rng), given_names=(given,), family_name=family,
-                        birth_date=date(date.today().year - 2, rng.randrange(1, 13), rng.randrange(1, 29)),
-                        sex=sex, postcode=postcode,
-                    )  # fmt: skip
+                    child = demo_setup.young_child(rng, postcode)
                     answer = await http.post(
                         f"{NOTIFICATIONS}/fhir/$process-message",
                         json=demo_setup.message(TRUST, la, child),
@@ -190,9 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=Path(".state"), help="the platform's state directory")
     parser.add_argument("--kafka", default=os.environ.get("PATHFINDER_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
     parser.add_argument("--timeout", type=float, default=45.0, help="seconds to wait for every delivery")
+    parser.add_argument(
+        "--mesh", action="store_true", help="one trust and one LA on MESH instead (python3 dev.py up --mesh)"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    run = mesh_demo.demo if args.mesh else demo
     try:
-        return asyncio.run(demo(args.state_dir, args.kafka, args.timeout))
-    except (DemoFailed, httpx.HTTPError, OSError) as error:
-        print(f"demo failed: {error}\nIs the platform running (python3 dev.py up)?", file=sys.stderr)
+        return asyncio.run(run(args.state_dir, args.kafka, args.timeout))
+    except (DemoFailed, httpx.HTTPError, OSError, MeshError) as error:
+        up = "python3 dev.py up --mesh" if args.mesh else "python3 dev.py up"
+        print(f"demo failed: {error}\nIs the platform running ({up})?", file=sys.stderr)
         return 1

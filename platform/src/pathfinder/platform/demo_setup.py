@@ -23,6 +23,8 @@ IDENTITY = "http://127.0.0.1:8004"
 NOTIFICATIONS = "http://127.0.0.1:8001"
 TRUST_SCOPES = ("notifications:submit", "notifications:read")
 LA_SCOPES = ("subscriptions:manage", "notifications:read", "notifications:acknowledge")
+GIVEN = ("Amelia", "Noah", "Isla", "Leo", "Ava", "Oscar", "Freya", "Arlo", "Maya", "Theo", "Ivy", "Jude", "Elsie")
+FAMILY = ("Hughes", "Bell", "Thompson", "Walker", "Pearce", "Mudge", "Okafor", "Nowak", "Patel", "Moyo", "Reid")
 
 
 class DemoFailed(RuntimeError):
@@ -105,6 +107,15 @@ def unissued_nhs_number(rng: random.Random) -> str:
         check = nhs_number_check_digit(first_nine)
         if check is not None:
             return f"{first_nine}{check}"
+
+
+def young_child(rng: random.Random, postcode: str) -> ChildDemographics:
+    """A two-year-old living at ``postcode``, with an unissued NHS number."""
+    return ChildDemographics(
+        nhs_number=unissued_nhs_number(rng), given_names=(rng.choice(GIVEN),), family_name=rng.choice(FAMILY),
+        birth_date=date(date.today().year - 2, rng.randrange(1, 13), rng.randrange(1, 29)),
+        sex=rng.choice(("female", "male")), postcode=postcode,
+    )  # fmt: skip
 
 
 def message(trust: str, la_code: str, child: ChildDemographics) -> dict[str, Any]:

@@ -27,8 +27,8 @@ import httpx
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.platform import demo_setup
-from pathfinder.platform.demo import FAMILY, FHIR, GIVEN, POSTCODES
-from pathfinder.platform.demo_setup import LA_SCOPES, NOTIFICATIONS, TRUST_SCOPES, DemoFailed
+from pathfinder.platform.demo import FHIR, POSTCODES
+from pathfinder.platform.demo_setup import FAMILY, GIVEN, LA_SCOPES, NOTIFICATIONS, TRUST_SCOPES, DemoFailed
 from pathfinder.platform.officer_case_system import Inbox, Officer, say, show_case, show_warning
 
 TRUST, LA, NEIGHBOUR, ICB = "RH8", "841", "805", "QHM"

@@ -4,7 +4,8 @@ Order: the broker (embedded Tansu, or an external Kafka), PostgreSQL (embedded, 
 ``<state_dir>/postgres``, or an external server), each service's database, migrations and start-up command (the
 configuration it starts with: health-advice's routing), then each service's ``api`` and ``worker`` processes;
 it waits for every API's ``/health/ready``, prints where everything is, and runs until SIGINT/SIGTERM or until a
-child exits. Whatever was started is stopped in reverse order on every path.
+child exits. Whatever was started is stopped in reverse order on every path. With ``mesh``, NHS England's MESH
+sandbox runs too, after PostgreSQL, and notifications uses it (``pathfinder.platform.mesh``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathfinder.devstack.supervisor import ChildProcesses
 from pathfinder.persistence.database import with_database, with_login
 from pathfinder.persistence.migrations import prepare_database
 from pathfinder.persistence.provisioning import ensure_database
+from pathfinder.platform import mesh as local_mesh
 from pathfinder.platform.dev_secrets import dev_secrets
 from pathfinder.platform.platform_client import PlatformClientFailed, ensure_platform_client
 from pathfinder.platform.readiness_probe import probe
@@ -51,6 +53,8 @@ class PlatformOptions:
     kafka: str | None = None  # bootstrap servers of an external Kafka (profile "apache")
     postgres: str | None = None  # URL of any database on an external PostgreSQL server
     broker_port: int = 9092
+    mesh: bool = False  # NHS England's MESH sandbox as the platform's MESH
+    mesh_port: int = local_mesh.DEFAULT_PORT
     services: tuple[PlatformService, ...] = SERVICES
     ready_timeout: float = 60.0
     stop_timeout: float = 10.0
@@ -74,6 +78,7 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
     with ExitStack() as stack:
         bootstrap, profile, broker_where = stack.enter_context(_broker(options))
         server_url, postgres_where = stack.enter_context(_postgres(options))
+        mesh = stack.enter_context(local_mesh.running(options.state_dir, options.mesh_port)) if options.mesh else None
         if stopping.is_set():
             return 0
         owner_urls = {service.name: with_database(server_url, service.database_name) for service in options.services}
@@ -83,6 +88,9 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         if stopping.is_set():
             return 0
         extra = _notifications_env(options, urls, keys, say)
+        if mesh is not None and "notifications" in urls:
+            settings = mesh.connect_notifications(urls["notifications"], keys["notifications"], say)
+            extra["notifications"] = extra.get("notifications", {}) | settings
         stack.callback(children.stop_all, timeout=options.stop_timeout)  # first to stop: before the servers
         for service in options.services:
             env = child_env(
@@ -98,7 +106,7 @@ def _run(options: PlatformOptions, stopping: threading.Event) -> int:
         _wait_until_ready(options, children, stopping)
         if stopping.is_set():
             return 0
-        print_summary(options.services, urls, broker_where, postgres_where)
+        print_summary(options.services, urls, broker_where, postgres_where, mesh.summary() if mesh else [])
         while not stopping.wait(0.5):
             exited = children.exited()
             if exited:

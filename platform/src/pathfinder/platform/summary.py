@@ -8,7 +8,11 @@ from pathfinder.platform.services import HOST, PlatformService
 
 
 def print_summary(
-    services: tuple[PlatformService, ...], urls: dict[str, str], broker_where: str, postgres_where: str
+    services: tuple[PlatformService, ...],
+    urls: dict[str, str],
+    broker_where: str,
+    postgres_where: str,
+    more: list[str] | None = None,
 ) -> None:
     rows = [("service", "API", "OpenAPI docs", "database")]
     for s in services:
@@ -17,7 +21,7 @@ def print_summary(
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["", "Pathfinder is running. Ctrl-C stops everything.", ""]
     lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] for row in rows]
-    lines += ["", f"  broker      {broker_where}", f"  PostgreSQL  {postgres_where}", ""]
+    lines += ["", f"  broker      {broker_where}", f"  PostgreSQL  {postgres_where}", *(more or []), ""]
     print("\n".join(lines), flush=True)
 
 

@@ -72,13 +72,14 @@ class EarlyYearsNotificationRejected(ContractEvent):
 class EarlyYearsNotificationDeliveredToLa(_EarlyYearsEvent):
     """The notification reached the responsible LA's system on one of its subscriptions."""
 
-    event_type: ClassVar[str] = "pathfinder.notifications.early-years-notification-delivered-to-la.v1"
+    event_type: ClassVar[str] = "pathfinder.notifications.early-years-notification-delivered-to-la.v2"
 
     subscription_id: UUID = Field(description="The LA subscription it was delivered on")
-    channel: Literal["kafka", "webhook", "fhir-rest-hook"] = Field(description="How it was delivered")
+    channel: Literal["kafka", "webhook", "fhir-rest-hook", "mesh"] = Field(description="How it was delivered")
     delivered_at: UtcInstant = Field(
-        description="Instant the LA's system accepted it (a 2xx from its endpoint) or, on Kafka, the record for the "
-        "LA's topic was committed (the relay writes it there, at least once)"
+        description="Instant the LA's system accepted it (a 2xx from its endpoint), on Kafka the record for the "
+        "LA's topic was committed (the relay writes it there, at least once), or MESH accepted the message for the "
+        "LA's mailbox"
     )
 
 

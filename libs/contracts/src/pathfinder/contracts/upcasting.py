@@ -16,9 +16,12 @@ from typing import Any, TypeVar
 from pathfinder.contracts.base import ContractEvent
 from pathfinder.contracts.catalogue import current_class, event_class
 from pathfinder.contracts.identity import PersonLinked
-from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
+from pathfinder.contracts.notifications import EarlyYearsNotificationDeliveredToLa, EarlyYearsNotificationReceived
 from pathfinder.contracts.superseded.identity import PersonLinkedV1
-from pathfinder.contracts.superseded.notifications import EarlyYearsNotificationReceivedV1
+from pathfinder.contracts.superseded.notifications import (
+    EarlyYearsNotificationDeliveredToLaV1,
+    EarlyYearsNotificationReceivedV1,
+)
 
 E = TypeVar("E", bound=ContractEvent)
 JsonObject = dict[str, Any]
@@ -36,6 +39,11 @@ def _early_years_received_v1_to_v2(data: JsonObject) -> JsonObject:
     return {**data, "submission_format": "json", "source_message_id": None}
 
 
+def _delivered_to_la_v1_to_v2(data: JsonObject) -> JsonObject:
+    # v2 only added a value to channel (mesh): every v1 event is already a valid v2 event.
+    return dict(data)
+
+
 def _person_linked_v1_to_v2(data: JsonObject) -> JsonObject:
     # v2 only added values to linked_by: every v1 event is already a valid v2 event.
     return dict(data)
@@ -45,6 +53,7 @@ UPCASTERS: dict[str, Upcaster] = {
     upcaster.source.event_type: upcaster
     for upcaster in (
         Upcaster(EarlyYearsNotificationReceivedV1, EarlyYearsNotificationReceived, _early_years_received_v1_to_v2),
+        Upcaster(EarlyYearsNotificationDeliveredToLaV1, EarlyYearsNotificationDeliveredToLa, _delivered_to_la_v1_to_v2),
         Upcaster(PersonLinkedV1, PersonLinked, _person_linked_v1_to_v2),
     )
 }

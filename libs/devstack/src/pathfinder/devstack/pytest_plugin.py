@@ -39,7 +39,10 @@ from pathfinder.persistence.database import asyncpg_dsn, with_database
 from pathfinder.persistence.provisioning import drop_database, ensure_database
 
 UNIT = "unit"
-SERVER_FIXTURES = frozenset({"postgres_server", "fresh_database", "fresh_role", "embedded_broker", "fresh_broker"})
+SERVER_FIXTURES = frozenset(
+    {"postgres_server", "fresh_database", "fresh_role", "embedded_broker", "fresh_broker"}
+    | {"mesh_sandbox", "mesh_mailbox", "mesh_faults"}  # pathfinder.devstack.mesh_fixtures
+)
 TEST_POSTGRES_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "max_connections": "300"}
 KAFKA_ENV = "PATHFINDER_TEST_KAFKA_BOOTSTRAP"
 POSTGRES_ENV = "PATHFINDER_TEST_POSTGRES_URL"

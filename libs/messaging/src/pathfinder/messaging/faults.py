@@ -22,6 +22,8 @@ KNOWN_FAULT_POINTS = frozenset(
         "consumer.after_db_commit",  # transaction committed, Kafka offsets not committed
         "timer.before_commit",  # due timers' events staged in the outbox and marked fired, not committed
         "timer.after_commit",  # ... committed, before the next step
+        "mesh.after_commit",  # a MESH message's notifications committed, the message not acknowledged to MESH
+        "mesh.after_reply",  # the reply to a MESH message not accepted sent, the message not acknowledged
     }
 )
 

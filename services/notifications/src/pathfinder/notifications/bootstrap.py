@@ -19,13 +19,17 @@ from pathfinder.messaging.broker import TopicAdmin, topic_specs
 from pathfinder.messaging.consumer import EventConsumer
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
 from pathfinder.messaging.workers import Worker
+from pathfinder.notifications.adapters.channel_endpoints import ChannelEndpoints
 from pathfinder.notifications.adapters.destination import RegistrationDestinations
 from pathfinder.notifications.adapters.identity_client import identity_client
 from pathfinder.notifications.adapters.la_endpoints import HttpLaEndpoints
+from pathfinder.notifications.adapters.mesh_la_endpoints import MeshLaEndpoints, mesh_send_seconds
+from pathfinder.notifications.adapters.mesh_passwords import MeshPasswords
+from pathfinder.notifications.adapters.mesh_post import MeshPostOffice
 from pathfinder.notifications.adapters.pending_child_sealing import PendingChildSealing
 from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
 from pathfinder.notifications.adapters.subscription_repository import warn_of_secrets_sealed_elsewhere
-from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets
+from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets, service_sealer
 from pathfinder.notifications.adapters.tables import LA_DELIVERY_DUE_CHANNEL
 from pathfinder.notifications.adapters.unit_of_work import SqlNotificationsUnitOfWork
 from pathfinder.notifications.domain.la_delivery import RetryPolicy
@@ -38,6 +42,7 @@ from pathfinder.notifications.entrypoints import (
     fhir_submission_http,
     held_notifications_http,
     http_dependencies,
+    mesh_inbox,
     replay_delivery,
     subscriptions_fhir_http,
     subscriptions_http,
@@ -50,8 +55,8 @@ from pathfinder.notifications.entrypoints.fhir_guards import (
     install_fhir_errors,
 )
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
-from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints
-from pathfinder.notifications.settings import SERVICE, LaDeliverySettings, NotificationsSettings
+from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints, MeshPost
+from pathfinder.notifications.settings import SERVICE, LaDeliverySettings, MeshSettings, NotificationsSettings
 from pathfinder.runtime.service import ServiceRuntime
 from pathfinder.web.access import bearer_token_documented, install_access_control
 from pathfinder.web.problems import problem_responses
@@ -79,7 +84,10 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
     identity: IdentityClient | None = None
     """Identity's person index; from the settings unless given (tests give an in-memory one)."""
     endpoints: LaEndpoints | None = None
-    """The LAs' webhook and rest-hook endpoints; over HTTPS unless given."""
+    """The LAs' endpoints: webhook and rest-hook over HTTPS, MESH mailboxes by MESH (when on), unless given."""
+    mesh: MeshSettings = field(default_factory=MeshSettings)
+    mesh_post: MeshPost | None = None
+    """The platform's MESH mailboxes, when ``PATHFINDER_MESH_URL`` is set."""
     keeps_token_buckets = True
 
     def __post_init__(self) -> None:
@@ -89,11 +97,14 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
             self.identity = identity_client(
                 url=self.settings.identity_url,
                 client_id=self.settings.identity_client_id,
-                key_pem=self._identity_key(),
+                key_pem=self.settings.identity_key(),
                 http=self._http,
             )
+        if self.mesh_post is None and self.mesh.enabled:
+            self.mesh_post = MeshPostOffice(self.mesh, self.mesh_passwords)
         if self.endpoints is None:
-            self.endpoints = HttpLaEndpoints(self.delivery, self.secrets)
+            mesh = MeshLaEndpoints.when_on(self.mesh_post, self.mesh, self.delivery, self.unit_of_work)
+            self.endpoints = ChannelEndpoints(HttpLaEndpoints(self.delivery, self.secrets), mesh)
 
     @cached_property
     def secrets(self) -> SubscriptionSecrets:
@@ -105,9 +116,18 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
         """The same key seals the details of children waiting for identity."""
         return PendingChildSealing.from_key(self.delivery.secrets_key)
 
+    @cached_property
+    def mesh_passwords(self) -> MeshPasswords:
+        """... and the passwords of the platform's own MESH mailboxes."""
+        return MeshPasswords(service_sealer(self.delivery.secrets_key))
+
     def unit_of_work(self) -> SqlNotificationsUnitOfWork:
         return SqlNotificationsUnitOfWork(
-            self.sessions, source=self.source, secrets=self.secrets, children=self.pending_children
+            self.sessions,
+            source=self.source,
+            secrets=self.secrets,
+            children=self.pending_children,
+            mesh_passwords=self.mesh_passwords,
         )
 
     def identity_client(self) -> IdentityClient:
@@ -179,7 +199,7 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
         )
 
     def closers(self) -> Sequence[Callable[[], Awaitable[None]]]:
-        return (self._http.aclose,)
+        return (self._http.aclose, *((self.mesh_post.close,) if self.mesh_post is not None else ()))
 
     # The worker.
 
@@ -214,7 +234,16 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
                 due_after=settings.acknowledgement_due_after,
                 interval_seconds=settings.acknowledgement_check_interval_seconds,
             ),
+            *self.mesh_workers(),
         )
+
+    def mesh_workers(self) -> Sequence[Worker]:
+        if self.mesh_post is None:
+            return ()
+        inbox = mesh_inbox.MeshInbox(self.http_dependencies(), self.mesh_post, self.delivery.public_urls)
+        collector = mesh_inbox.collector(inbox, interval_seconds=self.mesh.collect_interval_seconds)
+        ack, every = self.settings.acknowledgement_due_after, self.mesh.track_interval_seconds
+        return collector, timers.mesh_tracking(self.unit_of_work, self.mesh_post, due_after=ack, interval_seconds=every)
 
     def dispatcher(self) -> Worker:
         return timers.dispatcher(
@@ -231,7 +260,8 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
 
     @property
     def delivery_lease(self) -> timedelta:
-        return timedelta(seconds=self.delivery.request_timeout_seconds) + _LEASE_MARGIN
+        mesh = mesh_send_seconds(self.mesh) if self.mesh_post is not None else 0.0
+        return timedelta(seconds=max(self.delivery.request_timeout_seconds, mesh)) + _LEASE_MARGIN
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -241,14 +271,6 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
     async def check_secrets_key(self) -> int:
         async with self.sessions() as session:
             return await warn_of_secrets_sealed_elsewhere(session, self.secrets)
-
-    def _identity_key(self) -> bytes | None:
-        key = self.settings.identity_client_key_pem
-        if key is not None:
-            return key.get_secret_value().encode()
-        if self.settings.identity_client_key_file is not None:
-            return self.settings.identity_client_key_file.read_bytes()
-        return None
 
 
 def bootstrap(
@@ -261,6 +283,8 @@ def bootstrap(
     delivery: LaDeliverySettings | None = None,
     identity: IdentityClient | None = None,
     endpoints: LaEndpoints | None = None,
+    mesh: MeshSettings | None = None,
+    mesh_post: MeshPost | None = None,
 ) -> NotificationsService:
     return NotificationsService(
         settings=settings or NotificationsSettings(),
@@ -271,4 +295,6 @@ def bootstrap(
         delivery=delivery or LaDeliverySettings(),
         identity=identity,
         endpoints=endpoints,
+        mesh=mesh or MeshSettings(),
+        mesh_post=mesh_post,
     )

@@ -48,6 +48,14 @@ class NotificationsSettings(ServiceSettings):
     )
     acknowledgement_check_interval_seconds: float = Field(default=60.0, gt=0)
 
+    def identity_key(self) -> bytes | None:
+        """The private key of the platform client notifications calls identity as, from the setting or its file."""
+        if self.identity_client_key_pem is not None:
+            return self.identity_client_key_pem.get_secret_value().encode()
+        if self.identity_client_key_file is not None:
+            return self.identity_client_key_file.read_bytes()
+        return None
+
 
 class LaDeliverySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATHFINDER_LA_DELIVERY_", extra="ignore")
@@ -93,3 +101,32 @@ class LaDeliverySettings(BaseSettings):
     @property
     def public_urls(self) -> PublicUrls:
         return PublicUrls(self.notifications_public_url, self.identity_public_url, self.ehcp_public_url)
+
+
+class MeshSettings(BaseSettings):
+    """``PATHFINDER_MESH_*``: NHS England's MESH, when the platform uses it. The platform's own mailboxes, with
+    their passwords, are registered with ``pathfinder-notifications-mesh`` and kept sealed in the database."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHFINDER_MESH_", extra="ignore")
+
+    url: str | None = Field(
+        default=None,
+        description="MESH's base URL (e.g. https://mesh-sync.spineservices.nhs.uk); unset: MESH is off",
+    )
+    shared_key: SecretStr | None = Field(default=None, description="The environment's MESH shared key")
+    ca_file: Path | None = Field(default=None, description="CA bundle MESH's certificate is checked against")
+    client_cert_file: Path | None = Field(default=None, description="The platform's MESH client certificate")
+    client_key_file: Path | None = Field(default=None, description="... and its private key")
+    sending_mailbox: str | None = Field(
+        default=None, description="The platform mailbox LA events and replies go from (default: the first registered)"
+    )
+    collect_interval_seconds: float = Field(default=30.0, gt=0, description="How often inboxes are checked")
+    track_interval_seconds: float = Field(default=300.0, gt=0, description="How often sent messages are tracked")
+    max_chunk_bytes: int = Field(default=20_000_000, ge=1024, description="Larger messages go in chunks")
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=3, ge=0, description="Retries of a busy (429) or failing (5xx) MESH request")
+    retry_backoff_seconds: float = Field(default=0.5, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return self.url is not None

@@ -22,8 +22,15 @@ from pathfinder.notifications.domain.early_years_notification import (
     EarlyYearsNotification,
     NotificationStatus,
 )
-from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, SendOutcome
+from pathfinder.notifications.domain.la_delivery import (
+    MESH_ACKNOWLEDGED,
+    MESH_UNDELIVERABLE,
+    DeliveryState,
+    LaDelivery,
+    SendOutcome,
+)
 from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionStatus
+from pathfinder.notifications.domain.mesh_mailbox import MailboxRole, MeshMailbox
 from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
 from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
@@ -36,6 +43,7 @@ class FakeStore:
     keys: dict[str, SubmissionKey] = field(default_factory=dict)
     subscriptions: dict[UUID, LaSubscription] = field(default_factory=dict)
     deliveries: dict[int, LaDelivery] = field(default_factory=dict)
+    mailboxes: dict[str, MeshMailbox] = field(default_factory=dict)
     events: list[ContractEvent] = field(default_factory=list)
     """Every event committed, in order: what the outbox would publish."""
     records: list[OutboxMessage] = field(default_factory=list)
@@ -266,6 +274,32 @@ class FakeLaSubscriptions:
     async def due_heartbeats(self, now: datetime, *, limit: int) -> list[LaSubscription]:
         return [self._loaded(s) for s in self._current() if s.heartbeat_due(now)][:limit]
 
+    async def mesh_deliveries_to_track(
+        self, checked_before: datetime, sent_since: datetime, *, limit: int
+    ) -> list[tuple[LaSubscription, LaDelivery]]:
+        never = datetime.min.replace(tzinfo=checked_before.tzinfo)
+        due = sorted(
+            (
+                d
+                for d in self._store.deliveries.values()
+                if d.mesh_message_id is not None
+                and d.mesh_status not in {MESH_ACKNOWLEDGED, *MESH_UNDELIVERABLE}
+                and (d.mesh_checked_at is None or d.mesh_checked_at < checked_before)
+                and d.delivered_at is not None
+                and d.delivered_at >= sent_since
+            ),
+            key=lambda d: (d.mesh_checked_at or never, d.id or 0),
+        )[:limit]
+        owners = {s.id: s for s in self._current()}
+        held: dict[UUID, LaSubscription] = {}
+        found: list[tuple[LaSubscription, LaDelivery]] = []
+        for delivery in due:
+            subscription = held.setdefault(delivery.subscription_id, self._loaded(owners[delivery.subscription_id]))
+            tracked = copy.deepcopy(delivery)
+            subscription.deliveries.append(tracked)
+            found.append((subscription, tracked))
+        return found
+
     def _earlier_pending(self, delivery: LaDelivery) -> bool:
         return any(
             other.subscription_id == delivery.subscription_id
@@ -286,9 +320,27 @@ class FakeLaSubscriptions:
         return loaded
 
 
+class FakeMeshMailboxes:
+    def __init__(self, store: FakeStore) -> None:
+        self.registered = dict(store.mailboxes)
+
+    async def get(self, mailbox_id: str) -> MeshMailbox | None:
+        return self.registered.get(mailbox_id)
+
+    async def register(self, mailbox: MeshMailbox) -> None:
+        self.registered[mailbox.mailbox_id] = mailbox
+
+    async def of_role(self, role: MailboxRole) -> list[MeshMailbox]:
+        return [mailbox for mailbox in self.registered.values() if mailbox.role is role]
+
+    async def of_organisation(self, organisation: str) -> list[MeshMailbox]:
+        return [mailbox for mailbox in self.registered.values() if mailbox.organisation == organisation]
+
+
 class FakeUnitOfWork(NotificationsUnitOfWork):
     notifications: FakeEarlyYearsNotifications
     subscriptions: FakeLaSubscriptions
+    mesh_mailboxes: FakeMeshMailboxes
 
     def __init__(self, store: FakeStore) -> None:
         super().__init__()
@@ -297,6 +349,7 @@ class FakeUnitOfWork(NotificationsUnitOfWork):
     async def _begin(self) -> None:
         self.notifications = FakeEarlyYearsNotifications(self.store)
         self.subscriptions = FakeLaSubscriptions(self.store)
+        self.mesh_mailboxes = FakeMeshMailboxes(self.store)
         self._staged: tuple[list[ContractEvent], list[OutboxMessage]] = ([], [])
 
     async def _stage(self, events: Sequence[ContractEvent], messages: Sequence[OutboxMessage]) -> None:
@@ -308,6 +361,7 @@ class FakeUnitOfWork(NotificationsUnitOfWork):
         for notification in self.notifications.written.values():
             store.notifications[notification.id] = _without_events(notification)
         store.keys.update(self.notifications.new_keys)
+        store.mailboxes = dict(self.mesh_mailboxes.registered)
         for subscription in self.subscriptions.written.values():
             for delivery in subscription.deliveries:
                 if delivery.id is None:

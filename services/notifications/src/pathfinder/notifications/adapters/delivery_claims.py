@@ -1,10 +1,10 @@
 """Which due delivery a dispatcher claims next: the dispatcher's lanes shared fairly between LAs and endpoints.
 
 A claimable delivery is due, pending, the earliest pending one of its child on its subscription (one child's
-events go out one at a time, in order), on an active webhook or rest-hook subscription with nothing in flight
-(one attempt at a time per endpoint), of an LA with fewer than ``per_la`` in flight. The LA claimed from longest
-ago goes first, then its endpoint claimed from longest ago, then the oldest due delivery. So an LA whose
-endpoints hang holds at most ``per_la`` lanes, and the other LAs take turns on the rest.
+events go out one at a time, in order), on an active subscription other than Kafka (webhook, rest-hook, MESH)
+with nothing in flight (one attempt at a time per endpoint), of an LA with fewer than ``per_la`` in flight. The LA
+claimed from longest ago goes first, then its endpoint claimed from longest ago, then the oldest due delivery. So
+an LA whose endpoints hang holds at most ``per_la`` lanes, and the other LAs take turns on the rest.
 
 The limits are counted from the subscriptions' ``sending_until``, so they hold across every dispatcher of every
 replica: a claim for an LA runs under a transaction-level advisory lock of that LA, taken before the claim's

@@ -72,23 +72,29 @@ class HttpLaEndpoints:
             base = self._settings.notifications_public_url
             bundle = rest_hook_bundle(subscription, NotificationType.EVENT_NOTIFICATION, [delivery], base, now)
             return {**self._secrets.open_headers(subscription), "Content-Type": FHIR_JSON}, bundle
-        envelope = EventEnvelope.from_record(delivery.event.headers, delivery.event.payload)
-        assert envelope.la_code is not None
-        body = structured_event(
-            event_id=envelope.id,
-            source=envelope.source,
-            event_type=envelope.type,
-            time=envelope.time,
-            subject=envelope.subject,
-            la_code=envelope.la_code,
-            correlation_id=envelope.correlation_id,
-            data=envelope.data,
-            link=delivery.event.link,
-            replay_id=delivery.event.replay_id,
-        )
+        body = cloudevent_body(delivery)
         # webhook-id is the event id on every attempt and redelivery: receivers deduplicate on it.
-        signed = webhook_headers(self._secrets.open_secrets(subscription), str(envelope.id), int(now.timestamp()), body)
+        event_id = str(delivery.event.event_id)
+        signed = webhook_headers(self._secrets.open_secrets(subscription), event_id, int(now.timestamp()), body)
         return {**signed, "Content-Type": STRUCTURED_CONTENT_TYPE}, body
+
+
+def cloudevent_body(delivery: LaDelivery) -> bytes:
+    """The delivery's event in CloudEvents JSON (structured mode): a webhook's body, or a MESH message's."""
+    envelope = EventEnvelope.from_record(delivery.event.headers, delivery.event.payload)
+    assert envelope.la_code is not None
+    return structured_event(
+        event_id=envelope.id,
+        source=envelope.source,
+        event_type=envelope.type,
+        time=envelope.time,
+        subject=envelope.subject,
+        la_code=envelope.la_code,
+        correlation_id=envelope.correlation_id,
+        data=envelope.data,
+        link=delivery.event.link,
+        replay_id=delivery.event.replay_id,
+    )
 
 
 class EndpointSender:

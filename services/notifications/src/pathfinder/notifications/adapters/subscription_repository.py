@@ -9,14 +9,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pathfinder.messaging.outbox_message import decode_headers, encode_headers
+from pathfinder.messaging.outbox_message import encode_headers
 from pathfinder.notifications.adapters.delivery_claims import claim_due
+from pathfinder.notifications.adapters.la_delivery_rows import delivery_of, delivery_progress
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets, sealed_values
 from pathfinder.notifications.adapters.tables import la_delivery, la_subscription
-from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, LaEvent
-from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionStatus
+from pathfinder.notifications.domain.la_delivery import MESH_ACKNOWLEDGED, MESH_UNDELIVERABLE, LaDelivery
+from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, MeshContent, SubscriptionStatus
 from pathfinder.notifications.domain.sealed import Sealed
-from sqlalchemy import Row, Select, and_, delete, func, select, text, update
+from sqlalchemy import Row, Select, and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,7 +75,7 @@ class SqlLaSubscriptions:
                 await self._insert(delivery)
             elif delivery.changed:
                 await self._session.execute(
-                    update(la_delivery).where(la_delivery.c.id == delivery.id).values(**_delivery_progress(delivery))
+                    update(la_delivery).where(la_delivery.c.id == delivery.id).values(**delivery_progress(delivery))
                 )
             delivery.changed = False
 
@@ -92,7 +93,7 @@ class SqlLaSubscriptions:
         row = (await self._session.execute(select(la_delivery).where(la_delivery.c.id == claimed))).one()
         subscription = await self.get(row.subscription_id)  # locked by the claim
         assert subscription is not None, "a delivery belongs to its subscription (cascading delete)"
-        delivery = _delivery(row)
+        delivery = delivery_of(row)
         subscription.deliveries.append(delivery)
         return subscription, delivery
 
@@ -103,7 +104,7 @@ class SqlLaSubscriptions:
         row = (await self._session.execute(query.with_for_update())).one_or_none()
         if row is None:
             return None
-        delivery = _delivery(row)
+        delivery = delivery_of(row)
         subscription.deliveries.append(delivery)
         return delivery
 
@@ -125,7 +126,7 @@ class SqlLaSubscriptions:
             conditions.append(la_delivery.c.event_number.between(*numbers))
         order = la_delivery.c.event_number if numbers is not None else la_delivery.c.id
         query = select(la_delivery).where(and_(*conditions)).order_by(order).limit(limit)
-        found = [_delivery(row) for row in (await self._session.execute(query)).all()]
+        found = [delivery_of(row) for row in (await self._session.execute(query)).all()]
         subscription.deliveries.extend(found)
         return found
 
@@ -144,6 +145,33 @@ class SqlLaSubscriptions:
             .limit(limit)
         )
         return [found for found in await self._load(query) if found.heartbeat_due(now)]
+
+    async def mesh_deliveries_to_track(
+        self, checked_before: datetime, sent_since: datetime, *, limit: int
+    ) -> list[tuple[LaSubscription, LaDelivery]]:
+        d = la_delivery.c
+        query = (
+            select(la_delivery)
+            .where(
+                d.mesh_message_id.is_not(None),
+                d.mesh_status.is_distinct_from(MESH_ACKNOWLEDGED),  # as the partial index la_delivery_mesh_tracking
+                or_(d.mesh_status.is_(None), d.mesh_status.not_in(sorted(MESH_UNDELIVERABLE))),
+                or_(d.mesh_checked_at.is_(None), d.mesh_checked_at < checked_before),
+                d.delivered_at >= sent_since,
+            )
+            .order_by(d.mesh_checked_at.nulls_first(), d.id)
+            .limit(limit)
+            .with_for_update(of=la_delivery, skip_locked=True)
+        )
+        deliveries = [delivery_of(row) for row in (await self._session.execute(query)).all()]
+        owners = {delivery.subscription_id for delivery in deliveries}
+        held = {
+            found.id: found
+            for found in await self._load(select(la_subscription).where(la_subscription.c.id.in_(owners)))
+        }
+        for delivery in deliveries:
+            held[delivery.subscription_id].deliveries.append(delivery)
+        return [(held[delivery.subscription_id], delivery) for delivery in deliveries]
 
     async def _insert(self, delivery: LaDelivery) -> None:
         event = delivery.event
@@ -165,7 +193,7 @@ class SqlLaSubscriptions:
                 headers=encode_headers(list(event.headers)),
                 payload=event.payload,
                 created_at=delivery.created_at,
-                **_delivery_progress(delivery),
+                **delivery_progress(delivery),
             )
             # Unreachable while the consumers' inboxes hold: an event is delivered once per subscription and replay.
             .on_conflict_do_nothing(index_elements=once, index_where=text(replayed))
@@ -187,45 +215,9 @@ class SqlLaSubscriptions:
             "endpoint": subscription.endpoint,
             "allowed_hosts": sorted(subscription.allowed_hosts),
             "heartbeat_seconds": subscription.heartbeat_seconds,
+            "mesh_content": subscription.mesh_content.value if subscription.mesh_content else None,
             **sealed_values(subscription, self._secrets),
         }
-
-
-def _delivery_progress(delivery: LaDelivery) -> dict[str, Any]:
-    return {
-        "state": delivery.state.value,
-        "attempts": delivery.attempts,
-        "next_attempt_at": delivery.next_attempt_at,
-        "last_attempt_at": delivery.last_attempt_at,
-        "delivered_at": delivery.delivered_at,
-        "response_status": delivery.response_status,
-        "last_error": delivery.last_error,
-    }
-
-
-def _delivery(row: Row[Any]) -> LaDelivery:
-    return LaDelivery(
-        id=row.id,
-        subscription_id=row.subscription_id,
-        event=LaEvent(
-            event_id=row.event_id,
-            event_type=row.event_type,
-            subject=row.subject,
-            time=row.event_time,
-            headers=tuple(decode_headers(row.headers)),
-            payload=row.payload,
-            notification_id=row.notification_id,
-        ),
-        state=DeliveryState(row.state),
-        created_at=row.created_at,
-        next_attempt_at=row.next_attempt_at,
-        event_number=row.event_number,
-        attempts=row.attempts,
-        last_attempt_at=row.last_attempt_at,
-        delivered_at=row.delivered_at,
-        response_status=row.response_status,
-        last_error=row.last_error,
-    )
 
 
 def _stored_headers(row: Row[Any]) -> Mapping[str, str | Sealed]:
@@ -245,6 +237,7 @@ def _subscription(row: Row[Any]) -> LaSubscription:
         secrets=tuple(Sealed(bytes(secret), row.secrets_key_id) for secret in row.sealed_secrets),
         headers=_stored_headers(row),
         heartbeat_seconds=row.heartbeat_seconds,
+        mesh_content=MeshContent(row.mesh_content) if row.mesh_content else None,
         events_since_start=row.events_since_start,
         paused_at=row.paused_at,
         last_sent_at=row.last_sent_at,

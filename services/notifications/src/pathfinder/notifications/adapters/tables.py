@@ -105,6 +105,8 @@ la_subscription = Table(
     Column("sealed_headers", JSONB, nullable=False, server_default="{}"),
     Column("secrets_key_id", String(32)),
     Column("heartbeat_seconds", Integer),
+    # MESH only (the endpoint is the LA's mailbox id): what each message carries.
+    Column("mesh_content", String(20)),
     # Gap-free: incremented with the row locked, in the transaction that creates the delivery numbered.
     Column("events_since_start", BigInteger, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -145,6 +147,12 @@ la_delivery = Table(
     Column("last_error", Text),
     # Set on a delivery made by a replay from the archive (ADR 0011): the same event again, once per replay.
     Column("replay_id", UUID(as_uuid=True)),
+    # MESH only: the message MESH gave the delivery, the mailbox it went from (tracked as its sender), and what
+    # MESH's tracking last said of it.
+    Column("mesh_message_id", Text),
+    Column("mesh_sender", String(20)),
+    Column("mesh_status", String(20)),
+    Column("mesh_checked_at", DateTime(timezone=True)),
     Index("la_delivery_once", "subscription_id", "event_id", unique=True, postgresql_where=text("replay_id IS NULL")),
     Index(
         "la_delivery_replay_once",
@@ -157,5 +165,23 @@ la_delivery = Table(
     Index("la_delivery_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
     Index("la_delivery_child_queue", "subscription_id", "subject", "id", postgresql_where=text("state = 'pending'")),
     Index("la_delivery_log", "subscription_id", "created_at"),
+    Index(
+        "la_delivery_mesh_tracking",
+        "mesh_checked_at",
+        postgresql_where=text("mesh_message_id IS NOT NULL AND mesh_status IS DISTINCT FROM 'acknowledged'"),
+    ),
     Index("la_delivery_number", "subscription_id", "event_number"),
+)
+
+mesh_mailbox = Table(
+    "mesh_mailbox",
+    metadata,
+    Column("mailbox_id", String(20), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("organisation", String(10), nullable=False, index=True),
+    Column("workflow_ids", ARRAY(Text), nullable=False, server_default="{}"),
+    # The platform's own mailboxes only, sealed as subscriptions' secrets are (adapters/mesh_passwords.py).
+    Column("sealed_password", LargeBinary),
+    Column("secrets_key_id", String(32)),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
 )

@@ -31,7 +31,7 @@ from pathfinder.contracts.notifications import (
 from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.domain.section_23 import Section23Facts, Timeliness, section_23_breaches, timeliness
 
-DeliveryChannel = Literal["kafka", "webhook", "fhir-rest-hook"]
+DeliveryChannel = Literal["kafka", "webhook", "fhir-rest-hook", "mesh"]
 # "json" only on notifications kept from the retired JSON endpoint.
 SubmissionFormat = Literal["json", "fhir-message", "fhir-communication", "bulk"]
 HeldBecause = Literal["identity-unavailable", "possible-match-review"]
@@ -271,10 +271,11 @@ class EarlyYearsNotification:
             return None
         return self.delivered_at + due_after
 
-    def check_acknowledgement(self, due_after: timedelta, now: datetime) -> bool:
-        """Raise the alert, once, if the LA has not acknowledged by the due time; False while it still has time."""
+    def check_acknowledgement(self, due_after: timedelta, now: datetime, *, undeliverable: bool = False) -> bool:
+        """Raise the alert, once, if the LA has not acknowledged by the due time; False while it still has time,
+        unless what it was delivered on says the LA will never have it (``undeliverable``: MESH gave up)."""
         due_at = self.acknowledgement_due_at(due_after)
-        if due_at is None or due_at > now or self.acknowledgement_overdue_at is not None:
+        if due_at is None or (due_at > now and not undeliverable) or self.acknowledgement_overdue_at is not None:
             return False
         person_id, la_code = self._named()
         assert self.delivered_at is not None

@@ -32,6 +32,10 @@ DATAREF_EXTENSION = "dataref"
 DATAREF_HEADER = f"ce_{DATAREF_EXTENSION}"
 REPLAY_HEADER = f"ce_{REPLAY_EXTENSION}"
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
+MESH_ACKNOWLEDGED = "acknowledged"
+"""MESH's tracking status of a message its recipient downloaded and acknowledged."""
+MESH_UNDELIVERABLE = frozenset({"undeliverable", "expired", "error"})
+"""MESH's tracking statuses of a message its recipient will never have."""
 
 
 @dataclass(frozen=True)
@@ -149,10 +153,13 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """What the LA's endpoint answered: a status, or why there was none."""
+    """What the LA's endpoint answered: a status, or why there was none; sent by MESH, the message's id
+    (``reference``) and the platform mailbox it went from (``sender``)."""
 
     status: int | None
     error: str | None
+    reference: str | None = None
+    sender: str | None = None
 
     @property
     def delivered(self) -> bool:
@@ -175,6 +182,12 @@ class LaDelivery:
     delivered_at: datetime | None = None
     response_status: int | None = None
     last_error: str | None = None
+    mesh_message_id: str | None = None
+    """Sent by MESH: the message MESH gave it (the latest, if it was sent again), and the mailbox it went from."""
+    mesh_sender: str | None = None
+    mesh_status: str | None = None
+    """What MESH's tracking last said of the message, lower case (``accepted``, ``acknowledged``...)."""
+    mesh_checked_at: datetime | None = None
     changed: bool = field(default=False, compare=False)
     """Changed since it was loaded (a new delivery is stored whole)."""
 
@@ -196,6 +209,9 @@ class LaDelivery:
         """The outcome of the attempt claimed last: delivered, pending again after a backoff, or parked."""
         self.response_status, self.last_error = outcome.status, outcome.error
         self.changed = True
+        if outcome.reference is not None:
+            self.mesh_message_id, self.mesh_sender = outcome.reference, outcome.sender
+            self.mesh_status = self.mesh_checked_at = None
         if outcome.delivered:
             self.state, self.delivered_at = DeliveryState.DELIVERED, now
         elif policy.exhausted(self.attempts):
@@ -208,6 +224,12 @@ class LaDelivery:
         """The record for the LA's topic is committed with this delivery (the relay writes it at least once)."""
         self.state, self.delivered_at, self.last_attempt_at = DeliveryState.DELIVERED, now, now
         self.changed = True
+
+    def mesh_checked(self, status: str | None, now: datetime) -> None:
+        """MESH's tracking was asked (``status`` None: it is being asked now, so other trackers leave it)."""
+        if status is not None:
+            self.mesh_status = status.lower()[:20]
+        self.mesh_checked_at, self.changed = now, True
 
     def queue_again(self, now: datetime) -> None:
         self.state, self.attempts, self.next_attempt_at, self.last_error = DeliveryState.PENDING, 0, now, None

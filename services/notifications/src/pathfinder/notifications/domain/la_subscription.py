@@ -2,61 +2,81 @@
 it owns (:mod:`.la_delivery`).
 
 An LA chooses which catalogued event types it wants (by default every one an LA may receive, now and as new ones
-are catalogued: :data:`EVERY_EVENT_TYPE`) and one channel: its own Kafka topic, a signed HTTPS webhook, or a FHIR
-rest-hook in the Subscriptions Backport shape. Whatever the channel, only events whose
-responsible LA is the subscriber are ever delivered on it. A delivery that runs out of retries pauses the
-subscription, so the LA's later events wait, in order, until it asks for them again.
+are catalogued: :data:`EVERY_EVENT_TYPE`) and one channel: its own Kafka topic, a signed HTTPS webhook, a FHIR
+rest-hook in the Subscriptions Backport shape, or its MESH mailbox (registered to it beforehand). Whatever the
+channel, only events whose responsible LA is the subscriber are ever delivered on it. A delivery that runs out of
+retries pauses the subscription, so the LA's later events wait, in order, until it asks for them again. The rules
+each term must meet are in :mod:`.subscription_checks`.
 
 The deliveries a subscription holds are those loaded or made in the current unit of work, never all of them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
 from uuid import UUID
 
-from pathfinder.contracts.catalogue import current_event_classes
 from pathfinder.notifications.domain.la_delivery import DeliveryState, LaDelivery, LaEvent, RetryPolicy, SendOutcome
 from pathfinder.notifications.domain.sealed import Sealed
+from pathfinder.notifications.domain.subscription_checks import (
+    EVERY_EVENT_TYPE,
+    LOOPBACK_HOSTS,
+    MAX_ACTIVE_SECRETS,
+    MAX_ENDPOINT_LENGTH,
+    MAX_HEARTBEAT_SECONDS,
+    MIN_HEARTBEAT_SECONDS,
+    SECRET_PREFIX,
+    InvalidSubscription,
+    check_event_types,
+    check_headers,
+    check_host,
+    check_scheme,
+    check_secrets,
+    deliverable_event_types,
+    endpoint_host,
+    mesh_endpoint,
+)
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secret
-MAX_ACTIVE_SECRETS = 2  # the old and the new one while a receiver rolls its secret over
-MIN_HEARTBEAT_SECONDS = 60
-MAX_HEARTBEAT_SECONDS = 86_400
-MAX_ENDPOINT_LENGTH = 2048
-EVERY_EVENT_TYPE = "*"
-"""Stored as the only event type: every type an LA may receive, including those catalogued later."""
-_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-_FORBIDDEN_HEADERS = frozenset({"host", "content-length", "content-type", "transfer-encoding", "connection"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+__all__ = [  # the rules' names, as they were imported from here before they had their own module
+    "EVERY_EVENT_TYPE",
+    "LOOPBACK_HOSTS",
+    "MAX_ACTIVE_SECRETS",
+    "MAX_ENDPOINT_LENGTH",
+    "MAX_HEARTBEAT_SECONDS",
+    "MIN_HEARTBEAT_SECONDS",
+    "SECRET_PREFIX",
+    "Channel",
+    "InvalidSubscription",
+    "LaSubscription",
+    "MeshContent",
+    "SubscriptionStatus",
+    "SubscriptionTerms",
+    "check_scheme",
+    "deliverable_event_types",
+    "la_topic",
+]
 
 
 class Channel(StrEnum):
     KAFKA = "kafka"
     WEBHOOK = "webhook"
     FHIR_REST_HOOK = "fhir-rest-hook"
+    MESH = "mesh"
+
+
+class MeshContent(StrEnum):
+    """What each MESH message of a subscription carries."""
+
+    CLOUDEVENTS = "cloudevents"  # the thin event, in CloudEvents JSON (structured mode), as a webhook's body
+    FHIR_BUNDLE = "fhir-bundle"  # a FHIR Subscriptions Backport notification Bundle, numbered, as a rest-hook's
 
 
 class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"  # its deliveries ran out of retries: later events queue until the LA asks to resume
-
-
-class InvalidSubscription(ValueError):
-    """The subscription breaks a rule; the message names the rule, never a secret."""
-
-
-def deliverable_event_types() -> frozenset[str]:
-    """Event types an LA may subscribe to: the current version of every event that may reach an LA."""
-    return frozenset(cls.event_type for cls in current_event_classes() if cls.la_deliverable)
 
 
 def la_topic(la_code: str) -> str:
@@ -73,6 +93,7 @@ class SubscriptionTerms:
     secrets: tuple[str, ...] | None = None
     headers: Mapping[str, str] | None = None
     heartbeat_seconds: int | None = None
+    mesh_content: MeshContent | None = None
 
 
 @dataclass
@@ -89,6 +110,8 @@ class LaSubscription:
     secrets: tuple[str | Sealed, ...] = ()
     headers: Mapping[str, str | Sealed] = field(default_factory=dict)
     heartbeat_seconds: int | None = None
+    mesh_content: MeshContent | None = None
+    """MESH only (its endpoint is the LA's mailbox id): what each message carries."""
     events_since_start: int = 0
     paused_at: datetime | None = None
     last_sent_at: datetime | None = None
@@ -101,6 +124,11 @@ class LaSubscription:
 
     def __post_init__(self) -> None:
         check_event_types(self.event_types)
+        if self.channel is Channel.MESH:
+            self._check_mesh()
+            return
+        if self.mesh_content is not None:
+            raise InvalidSubscription("only a mesh subscription has mesh_content")
         if self.channel is Channel.KAFKA:
             if self.endpoint or self.secrets or self.headers or self.heartbeat_seconds:
                 raise InvalidSubscription("a kafka subscription has no endpoint, secrets, headers or heartbeat")
@@ -124,6 +152,14 @@ class LaSubscription:
                     f"heartbeat_seconds must be from {MIN_HEARTBEAT_SECONDS} to {MAX_HEARTBEAT_SECONDS} (a day)"
                 )
 
+    def _check_mesh(self) -> None:
+        if self.endpoint is None:
+            raise InvalidSubscription("a mesh subscription needs the LA's MESH mailbox id as its endpoint")
+        if self.allowed_hosts or self.secrets or self.headers or self.heartbeat_seconds:
+            raise InvalidSubscription("a mesh subscription has no allowed hosts, secrets, headers or heartbeat")
+        self.endpoint = mesh_endpoint(self.endpoint)
+        self.mesh_content = MeshContent(self.mesh_content or MeshContent.CLOUDEVENTS)
+
     @classmethod
     def subscribe(
         cls, subscription_id: UUID, la_code: str, channel: Channel, terms: SubscriptionTerms, now: datetime
@@ -139,11 +175,13 @@ class LaSubscription:
             secrets=terms.secrets or (),
             headers=dict(terms.headers or {}),
             heartbeat_seconds=terms.heartbeat_seconds,
+            mesh_content=terms.mesh_content,
         )
 
     @property
     def numbers_events(self) -> bool:
-        return self.channel is Channel.FHIR_REST_HOOK
+        """A rest-hook, and a MESH subscription sending Backport bundles, count their events gap-free."""
+        return self.channel is Channel.FHIR_REST_HOOK or self.mesh_content is MeshContent.FHIR_BUNDLE
 
     @property
     def every_event_type(self) -> bool:
@@ -163,6 +201,7 @@ class LaSubscription:
                 ("secrets", terms.secrets),
                 ("headers", terms.headers),
                 ("heartbeat_seconds", terms.heartbeat_seconds),
+                ("mesh_content", terms.mesh_content),
             )
             if value is not None
         }
@@ -172,7 +211,7 @@ class LaSubscription:
 
     def deliver(self, event: LaEvent, now: datetime) -> LaDelivery:
         """A new delivery of ``event``: on Kafka delivered at once (the outbox writes the LA's topic), else
-        pending for the dispatcher; a rest-hook subscription numbers it."""
+        pending for the dispatcher; a rest-hook subscription (or MESH with Backport bundles) numbers it."""
         delivery = LaDelivery(
             subscription_id=self.id, event=event, state=DeliveryState.PENDING, created_at=now, next_attempt_at=now
         )
@@ -232,69 +271,3 @@ class LaSubscription:
             self.resume()
         self.deliveries.extend(deliveries)
         return deliveries
-
-
-def check_event_types(event_types: frozenset[str]) -> None:
-    if not event_types:
-        raise InvalidSubscription("subscribe to at least one event type, or leave event_types out for every one")
-    if EVERY_EVENT_TYPE in event_types:
-        if len(event_types) > 1:
-            raise InvalidSubscription(f"'{EVERY_EVENT_TYPE}' (every event type) stands alone")
-        return
-    unknown = sorted(event_types - deliverable_event_types())
-    if unknown:
-        raise InvalidSubscription(f"not deliverable to an LA or not a current event type: {', '.join(unknown)}")
-
-
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-def check_scheme(endpoint: str, *, allow_loopback_http: bool) -> None:
-    """https only; plain http only to this machine, and only where a development setting allows it."""
-    parts = urlsplit(endpoint)
-    if parts.scheme == "https":
-        return
-    if parts.scheme == "http" and allow_loopback_http and (parts.hostname or "") in LOOPBACK_HOSTS:
-        return
-    raise InvalidSubscription("the endpoint must be an https URL")
-
-
-def endpoint_host(endpoint: str) -> str:
-    if len(endpoint) > MAX_ENDPOINT_LENGTH:
-        raise InvalidSubscription(f"the endpoint must be at most {MAX_ENDPOINT_LENGTH} characters")
-    if _CONTROL_OR_SPACE.search(endpoint):
-        raise InvalidSubscription("the endpoint must not contain spaces or control characters (percent-encode them)")
-    try:
-        parts = urlsplit(endpoint)
-        parts.port  # noqa: B018 - a port out of range raises here
-    except ValueError:
-        raise InvalidSubscription("the endpoint is not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidSubscription("the endpoint must be an absolute https URL")
-    if parts.username or parts.password or parts.fragment:
-        raise InvalidSubscription("the endpoint must not carry credentials or a fragment")
-    return check_host(parts.hostname)
-
-
-def check_host(host: str) -> str:
-    name = host.lower().rstrip(".")
-    if not _HOST.match(name):
-        raise InvalidSubscription("a host must be a DNS name or an IP address")
-    return name
-
-
-def check_secrets(secrets: tuple[str | Sealed, ...]) -> None:
-    if not 1 <= len(secrets) <= MAX_ACTIVE_SECRETS:
-        raise InvalidSubscription(f"a webhook has one or {MAX_ACTIVE_SECRETS} active secrets")
-    if not all(isinstance(secret, Sealed) or _SECRET.match(secret) for secret in secrets):
-        raise InvalidSubscription("a secret is 'whsec_' followed by base64 of at least 24 random bytes")
-
-
-def check_headers(headers: Mapping[str, str | Sealed]) -> None:
-    for name, value in headers.items():
-        if not _HEADER_NAME.match(name) or name.lower() in _FORBIDDEN_HEADERS:
-            raise InvalidSubscription("a header name is not allowed")
-        if isinstance(value, Sealed):
-            continue  # checked before it was sealed
-        if _CONTROL.search(value) or len(value) > 1024:
-            raise InvalidSubscription("a header value is not allowed")

@@ -27,7 +27,8 @@ from pathfinder.notifications.entrypoints.fhir_guards import (
     read_body,
 )
 from pathfinder.notifications.entrypoints.fhir_openapi import BULK_BODY, BULK_RESPONSES
-from pathfinder.notifications.entrypoints.fhir_submission_http import Answer, RequestId, submit_one
+from pathfinder.notifications.entrypoints.fhir_submission import Answer, answer_line, refused, request_key, submit_one
+from pathfinder.notifications.entrypoints.fhir_submission_http import RequestId, status_url_of
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
 
 router = APIRouter(prefix="/fhir", tags=["early-years notifications (FHIR)"])
@@ -49,21 +50,29 @@ async def process_messages(request: Request, dependencies: Dependencies, x_reque
     limits = dependencies.limits
     given = media_type(request, BULK_MEDIA_TYPES)
     body = await read_body(request, limits.max_bulk_body_bytes)
+    status_url = status_url_of(request)
 
     async def entry(document: Any, index: int, max_depth: int | None) -> Answer:
         try:
             if max_depth is not None:
                 document = parse_json(document, max_depth, where=f"Line {index + 1}")
-            entry_request_id = f"{x_request_id}:{index}" if x_request_id is not None else None
-            return await submit_one(request, dependencies, principal, document, entry_request_id, "bulk")
-        except FhirError as refused:
-            return refused.status, operation_outcome(refused.issues), ""
+            retry_keys = (request_key(principal, f"{x_request_id}:{index}"),) if x_request_id is not None else ()
+            return await submit_one(
+                dependencies,
+                principal,
+                document,
+                status_url=status_url,
+                retry_keys=retry_keys,
+                submission_format="bulk",
+            )
+        except FhirError as error:
+            return refused(error)
 
     if given == NDJSON:
         lines = [line for line in body.decode("utf-8", errors="replace").splitlines() if line.strip()]
         _within_limit(len(lines), limits.max_bulk_entries)
         answers = [await entry(line, index, limits.max_json_depth) for index, line in enumerate(lines)]
-        text = "".join(json.dumps(_line(index, answer)) + "\n" for index, answer in enumerate(answers))
+        text = "".join(json.dumps(answer_line(index, answer)) + "\n" for index, answer in enumerate(answers))
         return Response(text, media_type=NDJSON)
     resources = _batch_resources(parse_json(body, limits.max_json_depth), limits.max_bulk_entries)
     answers = [await entry(resource, index, None) for index, resource in enumerate(resources)]
@@ -85,16 +94,6 @@ def _batch_resources(document: Any, limit: int) -> list[Any]:
         raise FhirError.one(400, "structure", "Bundle.entry must be a list", SpineErrorCode.INVALID_RESOURCE)
     _within_limit(len(entries), limit)
     return [entry.get("resource") if isinstance(entry, dict) else None for entry in entries]
-
-
-def _line(index: int, outcome: Answer) -> dict[str, Any]:
-    status, answer, url = outcome
-    if status == 202:
-        return {"index": index, "http_status": status, **answer}
-    line: dict[str, Any] = {"index": index, "http_status": status, "outcome": answer}
-    if url:
-        line["status_url"] = url
-    return line
 
 
 def _batch_response(outcomes: list[Answer]) -> dict[str, Any]:

@@ -39,6 +39,10 @@ class NotificationStatusView(BaseModel):
     id: UUID
     status: NotificationStatus
     notifying_organisation: str
+    message_id: str | None = Field(
+        description="The sender's own id of the message (the Bundle's MessageHeader id or the Communication id): "
+        "how a sender that had no answer of its own (one that sent by MESH, say) finds its notification here"
+    )
     responsible_la: str | None = Field(
         description="The LA responsible for the child, as the person index holds it once the child is named: the "
         "notification goes there, whatever LA was named"
@@ -87,6 +91,7 @@ def _view(notification: EarlyYearsNotification, due_after: timedelta) -> Notific
         id=notification.id,
         status=notification.status,
         notifying_organisation=notification.notifying_organisation,
+        message_id=notification.message_id,
         responsible_la=notification.responsible_la,
         named_la=notification.named_la,
         received_at=notification.received_at,

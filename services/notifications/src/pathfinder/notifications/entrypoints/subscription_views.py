@@ -15,6 +15,7 @@ from pathfinder.notifications.domain.la_subscription import (
     MIN_HEARTBEAT_SECONDS,
     Channel,
     LaSubscription,
+    MeshContent,
     SubscriptionTerms,
     deliverable_event_types,
     la_topic,
@@ -51,7 +52,10 @@ class SubscriptionFields(BaseModel):
         max_length=100,
     )
     endpoint: str | None = Field(
-        default=None, description="https URL of the webhook or rest-hook endpoint", max_length=MAX_ENDPOINT_LENGTH
+        default=None,
+        description="https URL of the webhook or rest-hook endpoint; on mesh, the LA's MESH mailbox id (one the "
+        "platform has registered to the LA)",
+        max_length=MAX_ENDPOINT_LENGTH,
     )
     allowed_hosts: list[str] | None = Field(default=None, description="Hosts besides the endpoint's own")
     secrets: list[str] | None = Field(
@@ -63,6 +67,11 @@ class SubscriptionFields(BaseModel):
         ge=MIN_HEARTBEAT_SECONDS,
         le=MAX_HEARTBEAT_SECONDS,
         description="Rest-hook: heartbeat period, from a minute to a day",
+    )
+    mesh_content: MeshContent | None = Field(
+        default=None,
+        description="MESH: what each message carries, the thin event in CloudEvents JSON (cloudevents, the "
+        "default) or a FHIR Subscriptions Backport notification Bundle (fhir-bundle)",
     )
 
 
@@ -89,6 +98,8 @@ class SubscriptionView(BaseModel):
     heartbeat_seconds: int | None
     events_since_start: int
     kafka_topic: str | None
+    mesh_mailbox: str | None = Field(default=None, description="MESH: the LA's mailbox its events go to")
+    mesh_content: MeshContent | None = Field(default=None, description="MESH: what each message carries")
     created_at: datetime
 
 
@@ -105,6 +116,10 @@ class DeliveryView(BaseModel):
     delivered_at: datetime | None
     response_status: int | None
     last_error: str | None
+    mesh_message_id: str | None = Field(default=None, description="MESH: the id of the message it went in")
+    mesh_status: str | None = Field(
+        default=None, description="MESH: what MESH's tracking last said of the message (accepted, acknowledged...)"
+    )
     replay_id: UUID | None = Field(
         default=None, description="The replay from the archive that sent the event again; absent: its first delivery"
     )
@@ -129,6 +144,7 @@ def terms(fields: SubscriptionFields) -> SubscriptionTerms:
         secrets=tuple(fields.secrets) if fields.secrets is not None else None,
         headers=fields.headers,
         heartbeat_seconds=fields.heartbeat_seconds,
+        mesh_content=fields.mesh_content,
     )
 
 
@@ -147,6 +163,8 @@ def subscription_view(subscription: LaSubscription) -> SubscriptionView:
         heartbeat_seconds=subscription.heartbeat_seconds,
         events_since_start=subscription.events_since_start,
         kafka_topic=la_topic(subscription.la_code) if subscription.channel is Channel.KAFKA else None,
+        mesh_mailbox=subscription.endpoint if subscription.channel is Channel.MESH else None,
+        mesh_content=subscription.mesh_content,
         created_at=subscription.created_at,
     )
 
@@ -166,5 +184,7 @@ def delivery_view(delivery: LaDelivery) -> DeliveryView:
         delivered_at=delivery.delivered_at,
         response_status=delivery.response_status,
         last_error=delivery.last_error,
+        mesh_message_id=delivery.mesh_message_id,
+        mesh_status=delivery.mesh_status,
         replay_id=delivery.event.replay_id,
     )

@@ -43,6 +43,8 @@ def _authorise(principal: Principal) -> la_subscriptions.Authorise:
 
 
 def _invalid(error: InvalidSubscription) -> Problem:
+    if isinstance(error, la_subscriptions.MailboxNotOnboarded):
+        return Problem(422, "MESH mailbox not onboarded", str(error), mailbox=error.mailbox)
     return Problem(422, "Invalid subscription", str(error))
 
 
@@ -79,12 +81,14 @@ async def create(
     asked: SubscriptionRequest, dependencies: Dependencies, principal: Manage, response: Response
 ) -> SubscriptionView:
     """The calling LA subscribes on one channel: ``kafka`` (its own topic ``pathfinder.la.<code>.events``; one per
-    LA), ``webhook`` (Standard Webhooks-signed HTTPS POSTs to ``endpoint``, with ``secrets``) or
-    ``fhir-rest-hook`` (FHIR Subscriptions Backport notification bundles). Without ``event_types`` it receives
+    LA), ``webhook`` (Standard Webhooks-signed HTTPS POSTs to ``endpoint``, with ``secrets``), ``fhir-rest-hook``
+    (FHIR Subscriptions Backport notification bundles) or ``mesh`` (one MESH message per event, workflow
+    ``PATHFINDER_LA_EVENT``, to ``endpoint``: the LA's MESH mailbox, which the platform must have onboarded as
+    the LA's; ``mesh_content`` says what each carries). Without ``event_types`` it receives
     every event type an LA may receive, and new ones as they are catalogued (``GET /event-types``). Only events
     about its own children are ever delivered. 409 when it has its Kafka subscription already (the answer says
     where), or holds the most subscriptions an LA may; 422 names the rule an endpoint breaks, such as a private,
-    loopback or cloud metadata address."""
+    loopback or cloud metadata address, or a MESH mailbox not onboarded as the LA's."""
     la_code = asked.la_code or principal.la_code
     if la_code is None:
         raise AccessDenied("an LA subscribes only for itself; the platform names the LA")

@@ -1,6 +1,7 @@
 """The notifications worker's loops besides its consumers: the dispatcher's lanes and heartbeats, the LA topics
-kept, notifications accepted while identity was unreachable (or held for a review) tried again, and LAs that
-have not acknowledged in time reported overdue. Each runs one use case in the shared step loop."""
+kept, notifications accepted while identity was unreachable (or held for a review) tried again, LAs that have
+not acknowledged in time reported overdue, and what MESH says of the events sent by MESH. Each runs one use case
+in the shared step loop."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathfinder.notifications.domain.la_delivery import RetryPolicy
 from pathfinder.notifications.service_layer.acknowledgements import raise_overdue_acknowledgements
 from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from pathfinder.notifications.service_layer.la_delivery import la_topics, send_heartbeats, send_next_delivery
-from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints, PostcodeLookup
+from pathfinder.notifications.service_layer.mesh_tracking import track_mesh_deliveries
+from pathfinder.notifications.service_layer.ports import IdentityClient, LaEndpoints, MeshPost, PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from pathfinder.persistence.notified_channel import NotifiedChannel
 
@@ -42,6 +44,18 @@ def acknowledgement_deadlines(
         return raised
 
     return repeating("acknowledgement deadline", step, idle_seconds=interval_seconds)
+
+
+def mesh_tracking(
+    unit_of_work: UnitOfWorkFactory, post: MeshPost, *, due_after: timedelta, interval_seconds: float
+) -> Worker:
+    """Each message sent to an LA by MESH is asked about every ``interval_seconds`` until MESH's answer is final."""
+
+    async def step() -> int:
+        interval = timedelta(seconds=interval_seconds)
+        return await track_mesh_deliveries(unit_of_work=unit_of_work, post=post, interval=interval, due_after=due_after)
+
+    return repeating("MESH tracking", step, idle_seconds=interval_seconds)
 
 
 def dispatcher(

@@ -2,8 +2,8 @@
 
 Every event an LA may receive becomes one delivery per matching subscription of that LA, in the consumer's
 transaction (inbox claim first), so each event gives each subscription exactly one delivery, one event number
-and, on Kafka, one record on the LA's topic through the outbox. The dispatcher then sends webhook and rest-hook
-deliveries: it claims one, sends it with no transaction or lock held, and records the outcome. Its lanes are
+and, on Kafka, one record on the LA's topic through the outbox. The dispatcher then sends webhook, rest-hook and
+MESH deliveries: it claims one, sends it with no transaction or lock held, and records the outcome. Its lanes are
 shared fairly: one attempt in flight per endpoint, at most ``per_la`` per LA, and the LA that waited longest
 goes next, so one LA's hanging endpoints cannot hold every lane.
 """
@@ -133,7 +133,7 @@ async def send_next_delivery(
     per_la: int,
     now: Callable[[], datetime] = _now,
 ) -> bool:
-    """Send one due webhook or rest-hook delivery, if there is one; True when one was attempted. ``per_la``
+    """Send one due webhook, rest-hook or MESH delivery, if there is one; True when one was attempted. ``per_la``
     bounds the deliveries in flight to one LA's endpoints, across every dispatcher.
 
     The claim commits before the LA's endpoint is called, so no row lock or connection is held meanwhile; the

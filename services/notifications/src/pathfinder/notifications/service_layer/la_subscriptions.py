@@ -1,5 +1,6 @@
 """An LA manages its subscriptions: subscribe, read, change, resume, remove; read the delivery log; ask for
-deliveries again; fetch missed rest-hook events by number.
+deliveries again; fetch missed rest-hook events by number. A MESH subscription names a mailbox the platform has
+registered to that LA (onboarding registers it), never any other.
 
 ``authorise`` is called with the LA code a subscription belongs to, inside the transaction, and raises when
 the caller may not act for that LA.
@@ -13,13 +14,9 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from pathfinder.notifications.domain.la_delivery import LaDelivery
-from pathfinder.notifications.domain.la_subscription import (
-    Channel,
-    InvalidSubscription,
-    LaSubscription,
-    SubscriptionTerms,
-    check_scheme,
-)
+from pathfinder.notifications.domain.la_subscription import Channel, LaSubscription, SubscriptionTerms
+from pathfinder.notifications.domain.mesh_mailbox import MailboxRole
+from pathfinder.notifications.domain.subscription_checks import InvalidSubscription, check_scheme
 from pathfinder.notifications.service_layer.la_delivery import publish_to_la_topic
 from pathfinder.notifications.service_layer.ports import DestinationCheck
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -43,6 +40,17 @@ class SubscriptionLimitReached(ValueError):
     pass
 
 
+class MailboxNotOnboarded(InvalidSubscription):
+    """A MESH subscription names a mailbox the platform has not registered to the subscribing LA."""
+
+    def __init__(self, la_code: str, mailbox: str) -> None:
+        super().__init__(
+            f"MESH mailbox {mailbox} is not registered to LA {la_code}: have the platform onboard the LA's mailbox "
+            "first (the platform delivers only to a mailbox it knows to be the LA's)"
+        )
+        self.la_code, self.mailbox = la_code, mailbox
+
+
 @dataclass(frozen=True)
 class SubscriptionRules:
     """What every subscription must meet besides its own terms."""
@@ -57,12 +65,25 @@ def _now() -> datetime:
 
 
 async def _check_endpoint(subscription: LaSubscription, rules: SubscriptionRules) -> None:
-    if subscription.endpoint is None:
+    if subscription.endpoint is None or subscription.channel is Channel.MESH:
         return
     check_scheme(subscription.endpoint, allow_loopback_http=rules.allow_loopback_http)
     refusal = await rules.destinations.refusal(subscription.endpoint, subscription.allowed_hosts)
     if refusal is not None:
         raise InvalidSubscription(f"the endpoint cannot be delivered to: {refusal}")
+
+
+async def _check_mailbox(uow: NotificationsUnitOfWork, subscription: LaSubscription) -> None:
+    if subscription.channel is not Channel.MESH:
+        return
+    assert subscription.endpoint is not None, "a mesh subscription names its mailbox"
+    mailbox = await uow.mesh_mailboxes.get(subscription.endpoint)
+    if (
+        mailbox is None
+        or mailbox.role is not MailboxRole.LOCAL_AUTHORITY
+        or mailbox.organisation != subscription.la_code
+    ):
+        raise MailboxNotOnboarded(subscription.la_code, subscription.endpoint)
 
 
 async def subscribe(
@@ -77,18 +98,28 @@ async def subscribe(
     subscription = LaSubscription.subscribe(uuid4(), la_code, channel, terms, now())
     await _check_endpoint(subscription, rules)
     async with uow:
-        held = await uow.subscriptions.of_la(la_code, lock=True)
-        kafka = next((found.id for found in held if found.channel is Channel.KAFKA), None)
-        if channel is Channel.KAFKA and kafka is not None:
-            raise SubscriptionConflict(la_code, kafka)
-        if len(held) >= rules.max_per_la:
-            raise SubscriptionLimitReached(
-                f"LA {la_code} already has {len(held)} subscriptions, the most one LA may hold: remove one first"
-            )
-        if not await uow.subscriptions.add(subscription):
-            raise SubscriptionConflict(la_code, None)  # another request made it in the meantime
+        await add_subscription(uow, subscription, max_per_la=rules.max_per_la)
         await uow.commit()
     return subscription
+
+
+async def add_subscription(
+    uow: NotificationsUnitOfWork, subscription: LaSubscription, *, max_per_la: int | None
+) -> None:
+    """Add ``subscription`` in the caller's transaction, within the LA's limits (one Kafka subscription, at
+    most ``max_per_la`` in all unless None) and, on MESH, to a mailbox registered to the LA."""
+    la_code = subscription.la_code
+    held = await uow.subscriptions.of_la(la_code, lock=True)
+    kafka = next((found.id for found in held if found.channel is Channel.KAFKA), None)
+    if subscription.channel is Channel.KAFKA and kafka is not None:
+        raise SubscriptionConflict(la_code, kafka)
+    if max_per_la is not None and len(held) >= max_per_la:
+        raise SubscriptionLimitReached(
+            f"LA {la_code} already has {len(held)} subscriptions, the most one LA may hold: remove one first"
+        )
+    await _check_mailbox(uow, subscription)
+    if not await uow.subscriptions.add(subscription):
+        raise SubscriptionConflict(la_code, None)  # another request made it in the meantime
 
 
 async def subscription(subscription_id: UUID, *, uow: NotificationsUnitOfWork, authorise: Authorise) -> LaSubscription:
@@ -115,6 +146,7 @@ async def change_subscription(
         if resume:
             changed.resume()
         await _check_endpoint(changed, rules)
+        await _check_mailbox(uow, changed)
         await uow.subscriptions.save(changed)
         await uow.commit()
     return changed
@@ -178,7 +210,7 @@ async def numbered_events(
     async with uow:
         found = await _authorised(uow, subscription_id, authorise)
         if not found.numbers_events:
-            raise InvalidSubscription("only fhir-rest-hook subscriptions number their events")
+            raise InvalidSubscription("only fhir-rest-hook and mesh fhir-bundle subscriptions number their events")
         first = since_number or 1
         last = found.events_since_start if until_number is None else until_number
         return found, await uow.subscriptions.deliveries(found, numbers=(first, last), limit=limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import NotificationRejectionReason
 from pathfinder.notifications.domain.la_delivery import LaDelivery, SendOutcome
 from pathfinder.notifications.domain.la_subscription import LaSubscription
+from pathfinder.notifications.domain.mesh_mailbox import MeshMailbox
 
 
 class IdentityUnavailable(Exception):
@@ -43,7 +45,8 @@ class PostcodeLookup(Protocol):
 
 
 class LaEndpoints(Protocol):
-    """Sends to an LA's webhook or rest-hook endpoint: signed, to a checked address, bounded in time."""
+    """Sends to an LA's webhook or rest-hook endpoint (signed, to a checked address, bounded in time), or its MESH
+    mailbox."""
 
     async def send(self, subscription: LaSubscription, delivery: LaDelivery) -> SendOutcome: ...
 
@@ -53,4 +56,77 @@ class LaEndpoints(Protocol):
 class DestinationCheck(Protocol):
     async def refusal(self, endpoint: str, allowed_hosts: frozenset[str]) -> str | None:
         """Why the endpoint (and the other hosts allowed) can never be delivered to, or None."""
+        ...
+
+
+class MeshUnavailable(Exception):
+    """MESH did not answer, or answered that it is busy (429) or failing (5xx): try again later."""
+
+
+class MeshRefused(Exception):
+    """MESH refused the request for good (an unknown recipient, a message it does not hold, bad credentials)."""
+
+
+@dataclass(frozen=True)
+class MeshMessage:
+    """A message collected from one of the platform's mailboxes; ``sender`` is the mailbox MESH says sent it."""
+
+    message_id: str
+    sender: str
+    workflow_id: str | None
+    content_type: str | None
+    local_id: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class MeshLetter:
+    """A message the platform sends from one of its mailboxes."""
+
+    recipient: str
+    body: bytes
+    workflow_id: str
+    content_type: str
+    local_id: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class MeshTracking:
+    """What MESH says became of a message sent: ``status`` as MESH spells it (``Accepted``, ``Acknowledged``,
+    ``Undeliverable``...), and when the recipient acknowledged it."""
+
+    status: str
+    acknowledged_at: datetime | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status.lower() == "acknowledged"
+
+    @property
+    def undeliverable(self) -> bool:
+        return self.status.lower() in {"undeliverable", "expired", "error"}
+
+
+class MeshPost(Protocol):
+    """The platform's own MESH mailboxes (``mailbox``), as registered: collect, acknowledge, send, track."""
+
+    async def waiting(self, mailbox: MeshMailbox) -> list[str]:
+        """Ids of the messages in the mailbox's inbox, oldest first."""
+        ...
+
+    async def collect(self, mailbox: MeshMailbox, message_id: str) -> MeshMessage:
+        """The whole message, its chunks joined; it stays in the inbox until acknowledged."""
+        ...
+
+    async def acknowledge(self, mailbox: MeshMailbox, message_id: str) -> None: ...
+
+    async def send(self, mailbox: MeshMailbox, letter: MeshLetter) -> str:
+        """The new message's MESH id; chunked as MESH requires."""
+        ...
+
+    async def tracking(self, mailbox: MeshMailbox, message_id: str) -> MeshTracking: ...
+
+    async def close(self) -> None:
+        """Let go of every connection; a later call connects again."""
         ...

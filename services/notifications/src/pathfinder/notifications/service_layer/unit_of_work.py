@@ -14,6 +14,7 @@ from pathfinder.messaging.unit_of_work import TracksAggregates, UnitOfWork
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification, NotificationStatus
 from pathfinder.notifications.domain.la_delivery import LaDelivery
 from pathfinder.notifications.domain.la_subscription import LaSubscription
+from pathfinder.notifications.domain.mesh_mailbox import MailboxRole, MeshMailbox
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,8 @@ class LaSubscriptions(Protocol):
     async def kafka_la_codes(self) -> list[str]: ...
 
     async def claim_due_delivery(self, now: datetime, *, per_la: int) -> tuple[LaSubscription, LaDelivery] | None:
-        """A due pending delivery whose child has nothing earlier pending, on an active webhook or rest-hook
-        subscription with nothing in flight, of an LA with fewer than ``per_la`` in flight: of the LA claimed
+        """A due pending delivery whose child has nothing earlier pending, on an active webhook, rest-hook or
+        MESH subscription with nothing in flight, of an LA with fewer than ``per_la`` in flight: of the LA claimed
         from longest ago, then its subscription claimed from longest ago, then the oldest due. Locked with its
         subscription (others are skipped)."""
         ...
@@ -125,10 +126,33 @@ class LaSubscriptions(Protocol):
         """Active rest-hook subscriptions whose heartbeat period has passed, locked; others are skipped."""
         ...
 
+    async def mesh_deliveries_to_track(
+        self, checked_before: datetime, sent_since: datetime, *, limit: int
+    ) -> list[tuple[LaSubscription, LaDelivery]]:
+        """Deliveries sent by MESH and delivered since ``sent_since`` whose MESH status is not final and was last
+        asked before ``checked_before`` (or never), those never asked first; locked (others are skipped), each
+        held by its subscription (not locked)."""
+        ...
+
+
+class MeshMailboxes(Protocol):
+    async def get(self, mailbox_id: str) -> MeshMailbox | None: ...
+
+    async def register(self, mailbox: MeshMailbox) -> None:
+        """Store ``mailbox``, or replace what was registered under its id."""
+        ...
+
+    async def of_role(self, role: MailboxRole) -> list[MeshMailbox]:
+        """Every mailbox of ``role``, in the order they were registered."""
+        ...
+
+    async def of_organisation(self, organisation: str) -> list[MeshMailbox]: ...
+
 
 class NotificationsUnitOfWork(UnitOfWork):
     notifications: EarlyYearsNotifications
     subscriptions: LaSubscriptions
+    mesh_mailboxes: MeshMailboxes
 
     def repositories(self) -> Iterable[TracksAggregates]:
         return (self.notifications,)  # subscriptions raise no events: their deliveries are records, not facts
