@@ -5,8 +5,9 @@ faults, order per child, parking and redelivery, signatures, gap-free rest-hook 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -15,7 +16,7 @@ from notifications_kit.service import LaDeliveryUnderTest, la_delivery_service
 from pathfinder.contracts.fhir.subscription_notification import NotificationType
 from pathfinder.contracts.fhir.subscription_notification_reader import read_subscription_notification
 from pathfinder.contracts.notifications import EarlyYearsNotificationReceived
-from pathfinder.devstack.webhook_receiver import new_secret, running_receiver
+from pathfinder.devstack.webhook_receiver import WebhookReceiver, new_secret, running_receiver
 from pathfinder.notifications.adapters.tables import la_delivery
 from pathfinder.notifications.settings import LaDeliverySettings
 from sqlalchemy import func, select
@@ -199,25 +200,44 @@ async def test_an_idle_dispatcher_wakes_when_a_delivery_is_made_not_at_its_next_
     assert len(receiver.accepted) == 1
 
 
+async def parked(world: LaDeliveryUnderTest, receiver: WebhookReceiver, secret: str) -> tuple[dict[str, Any], datetime]:
+    """A webhook subscription of LA 841 whose one delivery failed its only attempt: parked, the subscription
+    paused; the receiver then answers again. The subscription, and an instant before the delivery was made."""
+    receiver.mode = "fail"
+    made = await world.subscribe(
+        "841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret]
+    )
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    await world.publish(received_event(uuid4()))
+    while (await states(world)).get("parked", 0) == 0:
+        if not await world.dispatch_once():
+            await asyncio.sleep(0.05)
+    receiver.mode = "ok"
+    return made, started
+
+
+async def woken_by(world: LaDeliveryUnderTest, change: Callable[[], Awaitable[None]], delivered: int) -> None:
+    """With every lane of a dispatcher idle (its poll ten minutes away), ``change`` makes ``delivered``
+    deliveries due: they go at once."""
+    stop = asyncio.Event()
+    dispatching = asyncio.create_task(world.service.dispatcher()(stop))
+    try:
+        await asyncio.sleep(1.0)
+        await change()
+        await wait_until(lambda: _all_delivered(world, delivered), timeout=15)
+    finally:
+        stop.set()
+        await dispatching
+
+
 @pytest.mark.parametrize("la_delivery_under_test", [{"poll_interval_seconds": 600.0, "retry_budget": 1}], indirect=True)
 async def test_an_idle_dispatcher_wakes_when_a_parked_delivery_is_put_back(la_delivery_under_test) -> None:
     world = la_delivery_under_test
     secret = new_secret()
     with running_receiver(secret) as receiver:
-        receiver.mode = "fail"
-        made = await world.subscribe(
-            "841", channel="webhook", event_types=[RECEIVED], endpoint=receiver.url, secrets=[secret]
-        )
-        started = datetime.now(UTC) - timedelta(seconds=1)
-        await world.publish(received_event(uuid4()))
-        while (await states(world)).get("parked", 0) == 0:
-            if not await world.dispatch_once():
-                await asyncio.sleep(0.05)
-        receiver.mode = "ok"
-        stop = asyncio.Event()
-        dispatching = asyncio.create_task(world.service.dispatcher()(stop))
-        try:
-            await asyncio.sleep(1.0)  # every lane has found nothing due and waits (its poll is ten minutes away)
+        made, started = await parked(world, receiver, secret)
+
+        async def redeliver() -> None:
             until = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
             again = await world.api.post(
                 f"/subscriptions/{made['id']}/deliveries/$redeliver",
@@ -225,8 +245,24 @@ async def test_an_idle_dispatcher_wakes_when_a_parked_delivery_is_put_back(la_de
                 headers=world.headers("841"),
             )
             assert again.status_code == 200, again.text
-            await wait_until(lambda: _all_delivered(world, 1), timeout=15)
-        finally:
-            stop.set()
-            await dispatching
+
+        await woken_by(world, redeliver, 1)
+    assert len(receiver.accepted) == 1
+
+
+@pytest.mark.parametrize("la_delivery_under_test", [{"poll_interval_seconds": 600.0, "retry_budget": 1}], indirect=True)
+async def test_an_idle_dispatcher_wakes_when_a_paused_subscription_is_resumed(la_delivery_under_test) -> None:
+    world = la_delivery_under_test
+    secret = new_secret()
+    with running_receiver(secret) as receiver:
+        made, _ = await parked(world, receiver, secret)
+        await world.publish(received_event(uuid4()))  # queued behind the pause
+
+        async def resume() -> None:
+            resumed = await world.api.patch(
+                f"/subscriptions/{made['id']}", json={"status": "active"}, headers=world.headers("841")
+            )
+            assert resumed.status_code == 200, resumed.text
+
+        await woken_by(world, resume, 1)
     assert len(receiver.accepted) == 1

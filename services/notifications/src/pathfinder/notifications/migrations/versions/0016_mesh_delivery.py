@@ -4,7 +4,7 @@ no longer an event type an LA may subscribe to).
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-08
+Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
