@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Small enough for a minute or two each on a 2-core machine, as the scaled-down benchmark tests run them.
 QUICK: dict[str, tuple[str, ...]] = {
+    "backfill": ("--notifications", "5000", "--per-request", "1000", "--wait", "300"),
     "ehcp_clock": ("--cases", "20000", "--open-cases", "2000", "--queries", "100"),
     "end_to_end": ("--events", "300", "--concurrency", "8"),
     "event_replay": ("--events", "3000", "--batch", "500"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import asyncpg
 import httpx
@@ -165,8 +165,15 @@ def print_figures(rows: Sequence[tuple[str, str]]) -> None:
         Path(target).write_text(json.dumps([{"measure": label, "figure": figure} for label, figure in rows]))
 
 
+def _stub_answer(record: dict[str, Any]) -> dict[str, Any]:
+    person = uuid5(NAMESPACE_URL, record["request_id"]) if record.get("request_id") else uuid4()
+    match = {"outcome": "match", "person_id": str(person), "responsible_la": record["responsible_la"]}
+    return {"request_id": record.get("request_id"), "status": 200, "match": match}
+
+
 class StubIdentity(ThreadingHTTPServer):
-    """Identity's token endpoint and ``/persons/$match``, answering a new person at once."""
+    """Identity's token endpoint, ``/persons/$match`` answering a new person at once, and ``$match-batch``
+    answering each record a person of its own request id (the same on a retry, as identity answers)."""
 
     def __init__(self) -> None:
         class Handler(BaseHTTPRequestHandler):
@@ -176,9 +183,11 @@ class StubIdentity(ThreadingHTTPServer):
             disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", "0")))
+                given = self.rfile.read(int(self.headers.get("content-length", "0")))
                 if self.path.startswith("/oauth2/token"):
                     answer: dict[str, Any] = {"access_token": "stub", "token_type": "Bearer", "expires_in": 600}
+                elif self.path.startswith("/persons/$match-batch"):
+                    answer = {"answers": [_stub_answer(record) for record in json.loads(given)["records"]]}
                 else:
                     answer = {"outcome": "match", "person_id": str(uuid4())}
                 body = json.dumps(answer).encode()

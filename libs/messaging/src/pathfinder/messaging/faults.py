@@ -24,6 +24,7 @@ KNOWN_FAULT_POINTS = frozenset(
         "timer.after_commit",  # ... committed, before the next step
         "mesh.after_commit",  # a MESH message's notifications committed, the message not acknowledged to MESH
         "mesh.after_reply",  # the reply to a MESH message not accepted sent, the message not acknowledged
+        "identity.after_batch_answer",  # identity answered a batch of children, no answer applied
     }
 )
 

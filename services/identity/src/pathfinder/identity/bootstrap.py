@@ -34,6 +34,7 @@ from pathfinder.identity.entrypoints.dependencies import (
     provide,
 )
 from pathfinder.identity.entrypoints.persons_http import router as persons_router
+from pathfinder.identity.entrypoints.persons_match_batch_http import router as match_batch_router
 from pathfinder.identity.entrypoints.persons_problems import install_person_index_problems
 from pathfinder.identity.persons.adapters.unit_of_work import SqlPersonIndexUnitOfWork
 from pathfinder.identity.persons.adapters.vault import PersonVault
@@ -221,11 +222,15 @@ class IdentityService(ServiceRuntime[IdentitySettings]):
         settings = self.rate_limit_settings
         per_client = ClientRateLimits(
             self._limit("client", settings.client_per_second, settings.client_burst),
-            routes={"POST /persons/$match": self._limit("match", settings.match_per_second, settings.match_burst)},
+            routes={
+                "POST /persons/$match": self._limit("match", settings.match_per_second, settings.match_burst),
+                "POST /persons/$match-batch": self._limit("match", settings.match_per_second, settings.match_burst),
+            },
         )
         limited = APIRouter(dependencies=[Depends(per_client)], responses=problem_responses(429))
         limited.include_router(organisations_router)
         limited.include_router(persons_router)
+        limited.include_router(match_batch_router)
         return [oauth_router, people_router, limited]
 
     def access_rate_limits(self) -> AccessRateLimits:

@@ -33,7 +33,7 @@ from pathfinder.notifications.domain.la_subscription import Channel, LaSubscript
 from pathfinder.notifications.domain.mesh_mailbox import MailboxRole, MeshMailbox
 from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
-from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
+from pathfinder.notifications.service_layer.ports import ChildIdentity, ChildToIdentify, IdentityUnavailable
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, SubmissionKey
 
 
@@ -62,14 +62,24 @@ class FakeEarlyYearsNotifications:
         self.seen: list[EarlyYearsNotification] = []
         self.written: dict[UUID, EarlyYearsNotification] = {}
         self.new_keys: dict[str, SubmissionKey] = {}
+        self.add_many_calls = 0
 
     async def add(self, notification: EarlyYearsNotification) -> None:
         self.seen.append(notification)
         self.written[notification.id] = notification
 
+    async def add_many(self, notifications: Sequence[EarlyYearsNotification]) -> None:
+        self.add_many_calls += 1
+        for notification in notifications:
+            await self.add(notification)
+
     async def get(self, notification_id: UUID, *, lock: bool = False) -> EarlyYearsNotification | None:
         found = self.written.get(notification_id) or self._store.notifications.get(notification_id)
         return self._seen(copy.deepcopy(found)) if found is not None else None
+
+    async def get_many(self, notification_ids: Sequence[UUID], *, lock: bool = False) -> list[EarlyYearsNotification]:
+        found = [await self.get(notification_id) for notification_id in set(notification_ids)]
+        return [notification for notification in found if notification is not None]
 
     async def save(self, notification: EarlyYearsNotification) -> None:
         self.written[notification.id] = notification
@@ -412,6 +422,8 @@ class FakeIdentity:
     review_id: UUID = field(default_factory=uuid4)
     holds_under: str | None = None
     postcode_las: list[str | None] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+    """The size of each batch asked (``match_children``)."""
 
     async def match_child(
         self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
@@ -429,6 +441,20 @@ class FakeIdentity:
             return ChildIdentity(person_id=uuid5(NAMESPACE_URL, request_id), responsible_la=held_under)
         return ChildIdentity(person_id=self.person_id, responsible_la=held_under)
 
+    async def match_children(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
+        self.batches.append(len(children))
+        if self.answer == "down":
+            raise IdentityUnavailable("down")
+        return [
+            await self.match_child(
+                asked.child,
+                responsible_la=asked.responsible_la,
+                request_id=asked.request_id,
+                postcode_la=asked.postcode_la,
+            )
+            for asked in children
+        ]
+
 
 @dataclass
 class FakePostcodes:
@@ -436,6 +462,9 @@ class FakePostcodes:
 
     async def responsible_la(self, postcode: str) -> str | None:
         return self.districts.get("".join(postcode.split()).upper()[:-3])
+
+    async def responsible_las(self, postcodes: Iterable[str]) -> dict[str, str | None]:
+        return {postcode: await self.responsible_la(postcode) for postcode in postcodes}
 
 
 @dataclass

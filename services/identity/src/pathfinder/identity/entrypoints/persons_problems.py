@@ -40,6 +40,12 @@ _PROBLEMS: dict[type[PersonIndexRefusal], _Problem] = {
 }
 
 
+def refusal_problem(refusal: PersonIndexRefusal) -> tuple[int, str, str]:
+    """The status, title and problem type a refusal answers with, for answers that carry several."""
+    problem = _PROBLEMS.get(type(refusal), _Problem(409, "Conflict"))
+    return problem.status, problem.title, problem.type_
+
+
 def _answering(problem: _Problem) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def answer(_request: Request, refusal: Exception) -> JSONResponse:
         return problem_response(problem.status, problem.title, str(refusal), type_=problem.type_)

@@ -1,7 +1,9 @@
-"""Identity's person index over HTTP (``POST /persons/$match``), with a platform access token."""
+"""Identity's person index over HTTP (``POST /persons/$match``, and ``$match-batch`` for many children), with a
+platform access token."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +12,7 @@ from pathfinder.auth.client_credentials import ClientCredentialsTokens, TokenUna
 from pathfinder.auth.keys import SigningKey
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
 from pathfinder.contracts.notifications import NotificationRejectionReason
-from pathfinder.notifications.service_layer.ports import ChildIdentity, IdentityUnavailable
+from pathfinder.notifications.service_layer.ports import ChildIdentity, ChildToIdentify, IdentityUnavailable
 
 PURPOSE = "early-years-notification"
 UNREGISTERED_LA = "urn:pathfinder:problem:responsible-la-not-registered"
@@ -43,11 +45,38 @@ def match_request(child: ChildDemographics, responsible_la: str, postcode_la: st
     return body
 
 
+def _identity_of(status_code: int, problem_type: str | None, answer: dict[str, Any] | None) -> ChildIdentity:
+    if status_code == 422 and problem_type == UNREGISTERED_LA:
+        return ChildIdentity(refused=NotificationRejectionReason.RESPONSIBLE_LA_UNKNOWN)
+    if status_code != 200 or answer is None:
+        # Refusals too are retried: they come from configuration (client, scopes) that an operator fixes,
+        # and the notification must not be lost meanwhile.
+        raise IdentityUnavailable(f"identity answered {status_code}")
+    responsible_la = answer.get("responsible_la")
+    if answer.get("outcome") == "possible-match" and answer.get("review_id"):
+        return ChildIdentity(review_id=UUID(answer["review_id"]), responsible_la=responsible_la)
+    if answer.get("person_id"):
+        return ChildIdentity(person_id=UUID(answer["person_id"]), responsible_la=responsible_la)
+    raise IdentityUnavailable("identity answered without a person or a review")
+
+
 class HttpIdentityClient:
-    def __init__(self, base_url: str, tokens: ClientCredentialsTokens, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: ClientCredentialsTokens,
+        http: httpx.AsyncClient,
+        *,
+        batch_size: int = 100,
+        batch_timeout_seconds: float = 60.0,
+    ) -> None:
         self._url = f"{base_url.rstrip('/')}/persons/$match"
+        self._batch_url = f"{base_url.rstrip('/')}/persons/$match-batch"
         self._tokens = tokens
         self._http = http
+        self._batch_size = batch_size
+        # Identity matches a batch's records one after another: the single call's timeout would cut it short.
+        self._batch_timeout = batch_timeout_seconds
 
     async def match_child(
         self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
@@ -64,19 +93,55 @@ class HttpIdentityClient:
             raise IdentityUnavailable(type(error).__name__) from None
         if response.status_code == 401:
             self._tokens.forget()
-        if response.status_code == 422 and _problem_type(response) == UNREGISTERED_LA:
-            return ChildIdentity(refused=NotificationRejectionReason.RESPONSIBLE_LA_UNKNOWN)
+        answer = response.json() if response.status_code == 200 else None
+        return _identity_of(response.status_code, _problem_type(response), answer)
+
+    async def match_children(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
+        answers: list[ChildIdentity | None] = []
+        failed: IdentityUnavailable | None = None
+        for start in range(0, len(children), self._batch_size):
+            batch = children[start : start + self._batch_size]
+            try:
+                answers.extend(await self._match_batch(batch))
+            except IdentityUnavailable as unavailable:
+                failed = unavailable  # these wait for the next try; the batches answered stand
+                answers.extend([None] * len(batch))
+        if failed is not None and all(answer is None for answer in answers):
+            raise failed
+        return answers
+
+    async def _match_batch(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
+        records = [
+            {**match_request(asked.child, asked.responsible_la, asked.postcode_la), "request_id": asked.request_id}
+            for asked in children
+        ]
+        try:
+            token = await self._tokens.access_token()
+            response = await self._http.post(
+                self._batch_url,
+                json={"records": records},
+                params={"purpose": PURPOSE},
+                headers={"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE},
+                timeout=self._batch_timeout,
+            )
+        except (TokenUnavailable, httpx.HTTPError) as error:
+            raise IdentityUnavailable(type(error).__name__) from None
+        if response.status_code == 401:
+            self._tokens.forget()
         if response.status_code != 200:
-            # Refusals too are retried: they come from configuration (client, scopes) that an operator fixes,
-            # and the notification must not be lost meanwhile.
-            raise IdentityUnavailable(f"identity answered {response.status_code}")
-        answer = response.json()
-        responsible_la = answer.get("responsible_la")
-        if answer.get("outcome") == "possible-match" and answer.get("review_id"):
-            return ChildIdentity(review_id=UUID(answer["review_id"]), responsible_la=responsible_la)
-        if answer.get("person_id"):
-            return ChildIdentity(person_id=UUID(answer["person_id"]), responsible_la=responsible_la)
-        raise IdentityUnavailable("identity answered without a person or a review")
+            raise IdentityUnavailable(f"identity answered {response.status_code} to a batch")
+        given = response.json().get("answers")
+        if not isinstance(given, list) or len(given) != len(children):
+            raise IdentityUnavailable("identity answered a batch with another number of answers")
+        return [_answer_in_batch(answer) for answer in given]
+
+
+def _answer_in_batch(answer: dict[str, Any]) -> ChildIdentity | None:
+    problem = answer.get("problem") or {}
+    try:
+        return _identity_of(int(answer.get("status", 0)), problem.get("type"), answer.get("match"))
+    except IdentityUnavailable:
+        return None
 
 
 class IdentityNotConfigured:
@@ -85,6 +150,9 @@ class IdentityNotConfigured:
     async def match_child(
         self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
     ) -> ChildIdentity:
+        raise IdentityUnavailable("identity is not configured")
+
+    async def match_children(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
         raise IdentityUnavailable("identity is not configured")
 
 

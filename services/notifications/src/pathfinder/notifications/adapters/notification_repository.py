@@ -43,6 +43,17 @@ class SqlEarlyYearsNotifications:
         await self._session.execute(insert(table).values(id=notification.id, **self._values(notification)))
         self.seen.append(notification)
 
+    async def add_many(self, notifications: Sequence[EarlyYearsNotification]) -> None:
+        if not notifications:
+            return
+        rows = [{"id": notification.id, **self._values(notification)} for notification in notifications]
+        await self._session.execute(insert(table), rows)
+        self.seen.extend(notifications)
+
+    async def get_many(self, notification_ids: Sequence[UUID], *, lock: bool = False) -> list[EarlyYearsNotification]:
+        query = select(table).where(table.c.id.in_(notification_ids))
+        return await self._load(query.order_by(table.c.id).with_for_update() if lock else query)
+
     async def get(self, notification_id: UUID, *, lock: bool = False) -> EarlyYearsNotification | None:
         query = select(table).where(table.c.id == notification_id)
         found = await self._load(query.with_for_update() if lock else query)

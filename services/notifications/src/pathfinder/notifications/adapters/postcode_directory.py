@@ -52,6 +52,20 @@ class PostcodeDirectory:
             found: str | None = (await connection.execute(query)).scalar_one_or_none()
         return found or self._districts.get(postcode_district(postcode))
 
+    async def responsible_las(self, postcodes: Iterable[str]) -> dict[str, str | None]:
+        wanted = {postcode: _compact(postcode) for postcode in postcodes}
+        if not wanted:
+            return {}
+        async with self._engine.connect() as connection:
+            query = select(postcode_la.c.postcode, postcode_la.c.la_code).where(
+                postcode_la.c.postcode.in_(set(wanted.values()))
+            )
+            found: dict[str, str] = {row.postcode: row.la_code for row in await connection.execute(query)}
+        return {
+            postcode: found.get(compact) or self._districts.get(postcode_district(postcode))
+            for postcode, compact in wanted.items()
+        }
+
 
 def directory_entries(rows: Iterable[Mapping[str, str]], la_codes: Mapping[str, str]) -> Iterator[tuple[str, str]]:
     """(postcode, DfE LA code) of every live English postcode in ONSPD-style rows (``pcds``, ``oslaua``,

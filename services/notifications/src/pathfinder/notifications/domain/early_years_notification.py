@@ -138,6 +138,7 @@ class EarlyYearsNotification:
         """Judge a notification as it arrives: rejected with every reason that applies, or waiting for identity."""
         reasons = section_23_breaches(facts)
         accepted = not reasons
+        first_try = received_at if submission_format == "bulk" else received_at + FIRST_RETRY_AFTER
         return cls(
             id=notification_id,
             notifying_organisation=notifying_organisation,
@@ -151,7 +152,7 @@ class EarlyYearsNotification:
             reasons=reasons,
             timeliness=timeliness(facts),
             child=child if accepted else None,
-            next_identity_attempt_at=received_at + FIRST_RETRY_AFTER if accepted else None,
+            next_identity_attempt_at=first_try if accepted else None,
         )
 
     @property

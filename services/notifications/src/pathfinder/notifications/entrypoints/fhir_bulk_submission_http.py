@@ -1,10 +1,11 @@
 """``POST /fhir/$process-message/bulk``: many notifications at once, for backfills.
 
 The body is NDJSON (``application/x-ndjson``: one message Bundle or Communication a line) or a FHIR ``batch``
-Bundle whose entries are those resources. Each entry is judged and kept like a single submission, idempotent on
-its message id and on ``X-Request-ID`` plus its position; identity names the children afterwards, from the
-worker. The answer has one outcome per entry, in order: NDJSON lines (``index``, ``http_status``, then the single
-answer's fields or ``outcome``), or a ``batch-response`` Bundle.
+Bundle whose entries are those resources. Each entry is judged like a single submission, then kept with others in
+a few transactions (``service_layer.bulk_submissions``), idempotent on its message id and on ``X-Request-ID`` plus
+its position; identity names the children afterwards, from the worker. The answer has one outcome per entry, in
+order: NDJSON lines (``index``, ``http_status``, then the single answer's fields or ``outcome``), or a
+``batch-response`` Bundle.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from pathfinder.notifications.entrypoints.fhir_guards import (
     read_body,
 )
 from pathfinder.notifications.entrypoints.fhir_openapi import BULK_BODY, BULK_RESPONSES
-from pathfinder.notifications.entrypoints.fhir_submission import Answer, answer_line, refused, request_key, submit_one
+from pathfinder.notifications.entrypoints.fhir_submission import (
+    Answer,
+    BulkEntry,
+    answer_line,
+    request_key,
+    submit_many,
+)
 from pathfinder.notifications.entrypoints.fhir_submission_http import RequestId, status_url_of
 from pathfinder.notifications.entrypoints.http_dependencies import Dependencies
 
@@ -52,30 +59,25 @@ async def process_messages(request: Request, dependencies: Dependencies, x_reque
     body = await read_body(request, limits.max_bulk_body_bytes)
     status_url = status_url_of(request)
 
-    async def entry(document: Any, index: int, max_depth: int | None) -> Answer:
+    def entry(document: Any, index: int, max_depth: int | None) -> BulkEntry:
         try:
             if max_depth is not None:
                 document = parse_json(document, max_depth, where=f"Line {index + 1}")
             retry_keys = (request_key(principal, f"{x_request_id}:{index}"),) if x_request_id is not None else ()
-            return await submit_one(
-                dependencies,
-                principal,
-                document,
-                status_url=status_url,
-                retry_keys=retry_keys,
-                submission_format="bulk",
-            )
         except FhirError as error:
-            return refused(error)
+            return error
+        return document, retry_keys
 
     if given == NDJSON:
         lines = [line for line in body.decode("utf-8", errors="replace").splitlines() if line.strip()]
         _within_limit(len(lines), limits.max_bulk_entries)
-        answers = [await entry(line, index, limits.max_json_depth) for index, line in enumerate(lines)]
+        entries = [entry(line, index, limits.max_json_depth) for index, line in enumerate(lines)]
+        answers = await submit_many(dependencies, principal, entries, status_url=status_url)
         text = "".join(json.dumps(answer_line(index, answer)) + "\n" for index, answer in enumerate(answers))
         return Response(text, media_type=NDJSON)
     resources = _batch_resources(parse_json(body, limits.max_json_depth), limits.max_bulk_entries)
-    answers = [await entry(resource, index, None) for index, resource in enumerate(resources)]
+    entries = [entry(resource, index, None) for index, resource in enumerate(resources)]
+    answers = await submit_many(dependencies, principal, entries, status_url=status_url)
     return fhir_response(200, _batch_response(answers))
 
 

@@ -5,7 +5,7 @@ answered as ``(status code, answer, status URL or "")``, the answer an Operation
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -26,6 +26,7 @@ from pathfinder.notifications.domain.section_23 import EXPLANATIONS, impossible_
 from pathfinder.notifications.entrypoints.fhir_guards import FhirError, body_hash
 from pathfinder.notifications.entrypoints.fhir_paths import Submitted, date_path, reason_paths
 from pathfinder.notifications.entrypoints.http_dependencies import NotificationsHttp
+from pathfinder.notifications.service_layer.bulk_submissions import Outcome, submit_early_years_notifications
 from pathfinder.notifications.service_layer.submissions import (
     DuplicateSubmission,
     Submission,
@@ -36,6 +37,7 @@ from pathfinder.notifications.service_layer.submissions import (
 ENGLAND = ZoneInfo("Europe/London")
 Answer = tuple[int, dict[str, Any], str]
 StatusUrl = Callable[[UUID], str]
+BulkEntry = tuple[Any, tuple[str, ...]] | FhirError
 
 
 def request_key(principal: Principal, request_id: str) -> str:
@@ -56,6 +58,51 @@ async def submit_one(
 ) -> Answer:
     """``retry_keys`` (a request id's, a MESH message's) make a repeat of this very sending answer as the first
     did, beside the message id. FhirError for input refused outright."""
+    submission = judged_submission(principal, document, retry_keys=retry_keys, submission_format=submission_format)
+    try:
+        result = await submit_early_years_notification(
+            submission,
+            uow=dependencies.unit_of_work(),
+            postcodes=dependencies.postcodes,
+            identity=None if submission_format == "bulk" else dependencies.identity,
+        )
+    except DuplicateSubmission:
+        raise _duplicate() from None
+    return _answer(result, status_url(result.notification.id))
+
+
+async def submit_many(
+    dependencies: NotificationsHttp, principal: Principal, entries: Sequence[BulkEntry], *, status_url: StatusUrl
+) -> list[Answer]:
+    """A bulk submission's entries, each (document, retry keys) or the FhirError it was already refused with:
+    judged first, then those not refused stored in batches (:mod:`.bulk_submissions`); answered in order."""
+    answers: list[Answer | None] = []
+    submissions: list[Submission] = []
+    for entry in entries:
+        try:
+            if isinstance(entry, FhirError):
+                raise entry
+            document, retry_keys = entry
+            submissions.append(judged_submission(principal, document, retry_keys=retry_keys, submission_format="bulk"))
+            answers.append(None)
+        except FhirError as error:
+            answers.append(refused(error))
+    outcomes = iter(
+        await submit_early_years_notifications(
+            submissions, uow=dependencies.unit_of_work(), postcodes=dependencies.postcodes
+        )
+    )
+    return [answer or _answer_of(next(outcomes), status_url) for answer in answers]
+
+
+def judged_submission(
+    principal: Principal,
+    document: Any,
+    *,
+    retry_keys: tuple[str, ...] = (),
+    submission_format: SubmissionFormat | None = None,
+) -> Submission:
+    """The submission ``document`` makes, judged without I/O; FhirError for input refused outright."""
     try:
         sent = parse_early_years_notification(document)
     except FhirInputRejected as rejected:
@@ -71,23 +118,23 @@ async def submit_one(
     if sent.child.nhs_number is None and sent.child.family_name is None:
         diagnostics = "The child needs an NHS number or a family name to be identified"
         raise FhirError.one(422, "required", diagnostics, SpineErrorCode.MISSING_VALUE)
-    submission = Submission(
+    return Submission(
         notification=sent,
         body_hash=body_hash(document),
         keys=(f"message:{sent.notifying_organisation}:{sent.message_id}", *retry_keys),
         submission_format=submission_format or sent.submission_format,
     )
-    try:
-        result = await submit_early_years_notification(
-            submission,
-            uow=dependencies.unit_of_work(),
-            postcodes=dependencies.postcodes,
-            identity=None if submission_format == "bulk" else dependencies.identity,
-        )
-    except DuplicateSubmission:
-        diagnostics = "This message id or retry id was used before with a different body"
-        raise FhirError.one(409, "duplicate", diagnostics, SpineErrorCode.DUPLICATE_REJECTED) from None
-    return _answer(result, status_url(result.notification.id))
+
+
+def _duplicate() -> FhirError:
+    diagnostics = "This message id or retry id was used before with a different body"
+    return FhirError.one(409, "duplicate", diagnostics, SpineErrorCode.DUPLICATE_REJECTED)
+
+
+def _answer_of(outcome: Outcome, status_url: StatusUrl) -> Answer:
+    if isinstance(outcome, DuplicateSubmission):
+        return refused(_duplicate())
+    return _answer(outcome, status_url(outcome.notification.id))
 
 
 def refused(error: FhirError) -> Answer:

@@ -26,7 +26,14 @@ from pathfinder.messaging.workers import Worker, repeating
 from pathfinder.notifications.domain.la_delivery import PublicUrls
 from pathfinder.notifications.domain.mesh_mailbox import S23_REPLY_WORKFLOW, MeshMailbox
 from pathfinder.notifications.entrypoints.fhir_guards import FHIR_JSON, NDJSON, FhirError, parse_json
-from pathfinder.notifications.entrypoints.fhir_submission import Answer, answer_line, refused, submit_one
+from pathfinder.notifications.entrypoints.fhir_submission import (
+    Answer,
+    BulkEntry,
+    answer_line,
+    refused,
+    submit_many,
+    submit_one,
+)
 from pathfinder.notifications.entrypoints.http_dependencies import NotificationsHttp
 from pathfinder.notifications.service_layer.mesh_mailboxes import platform_mailboxes, registered_mailbox
 from pathfinder.notifications.service_layer.ports import MeshLetter, MeshMessage, MeshPost, MeshUnavailable
@@ -91,25 +98,22 @@ class MeshInbox:
         if len(lines) > limits.max_bulk_entries:
             diagnostics = f"At most {limits.max_bulk_entries} notifications in one message"
             return [_too_large(diagnostics)], bulk
-        answers = []
-        for index, line in enumerate(lines):
-            retry_key = f"mesh:{message.message_id}:{index}" if bulk else f"mesh:{message.message_id}"
+        if not bulk:
             try:
-                where = f"Line {index + 1}" if bulk else "The message"
-                document = parse_json(line, limits.max_json_depth, where=where)
-                answers.append(
-                    await submit_one(
-                        self.dependencies,
-                        principal,
-                        document,
-                        status_url=self.status_url,
-                        retry_keys=(retry_key,),
-                        submission_format="bulk" if bulk else None,
-                    )
-                )
+                document = parse_json(lines[0], limits.max_json_depth, where="The message")
+                retry_keys = (f"mesh:{message.message_id}",)
+                return [await submit_one(self.dependencies, principal, document, status_url=self.status_url,
+                                         retry_keys=retry_keys)], bulk  # fmt: skip
             except FhirError as error:
-                answers.append(refused(error))
-        return answers, bulk
+                return [refused(error)], bulk
+        entries: list[BulkEntry] = []
+        for index, line in enumerate(lines):
+            try:
+                document = parse_json(line, limits.max_json_depth, where=f"Line {index + 1}")
+                entries.append((document, (f"mesh:{message.message_id}:{index}",)))
+            except FhirError as error:
+                entries.append(error)
+        return await submit_many(self.dependencies, principal, entries, status_url=self.status_url), bulk
 
     def status_url(self, notification_id: UUID) -> str:
         return f"{self.public_urls.notifications.rstrip('/')}/fhir/early-years-notifications/{notification_id}"

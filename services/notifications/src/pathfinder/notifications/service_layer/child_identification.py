@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from pathfinder.contracts.fhir.early_years_demographics import ChildDemographics
+from pathfinder.messaging.faults import fault_point
 from pathfinder.notifications.domain.early_years_notification import EarlyYearsNotification
 from pathfinder.notifications.service_layer.ports import (
     ChildIdentity,
+    ChildToIdentify,
     IdentityClient,
     IdentityUnavailable,
     PostcodeLookup,
@@ -80,20 +82,25 @@ async def ask_identity(
         current = await uow.notifications.get(notification.id, lock=True)
         if current is None or not current.awaits_identity:
             return current
-        if found is None:
-            current.identity_unavailable(now())
-        elif found.refused is not None:
-            current.refused_by_identity(found.refused)
-        elif found.person_id is not None:
-            # An identity answering without the LA (an older version) leaves the named one.
-            responsible_la = found.responsible_la or current.responsible_la
-            assert responsible_la is not None, "an accepted notification has an LA"
-            current.child_named(found.person_id, responsible_la)
-        elif found.review_id is not None:
-            current.held_for_review(found.review_id, now())
+        _apply(current, found, now())
         await uow.notifications.save(current)
         await uow.commit()
     return current
+
+
+def _apply(current: EarlyYearsNotification, found: ChildIdentity | None, at: datetime) -> None:
+    """Identity's answer (None: none now) to a notification still waiting for it."""
+    if found is None:
+        current.identity_unavailable(at)
+    elif found.refused is not None:
+        current.refused_by_identity(found.refused)
+    elif found.person_id is not None:
+        # An identity answering without the LA (an older version) leaves the named one.
+        responsible_la = found.responsible_la or current.responsible_la
+        assert responsible_la is not None, "an accepted notification has an LA"
+        current.child_named(found.person_id, responsible_la)
+    elif found.review_id is not None:
+        current.held_for_review(found.review_id, at)
 
 
 async def ask_identity_again(
@@ -102,15 +109,62 @@ async def ask_identity_again(
     identity: IdentityClient,
     postcodes: PostcodeLookup,
     now: Callable[[], datetime] = _now,
-    limit: int = 50,
+    limit: int = 500,
 ) -> int:
-    """One step of the identity timer: claim the notifications due for another try and try each."""
+    """One step of the identity timer: claim the notifications due for another try, ask identity about their
+    children in one batch, and apply the answers in one transaction. A crash before that commits leaves them
+    leased, to be claimed again once the lease ends; identity answers the same request ids the same, and an answer
+    is applied only to a notification still waiting, so nothing is lost or applied twice."""
     async with uow:
         claimed = await uow.notifications.claim_due_for_identity(now(), limit=limit, lease=CLAIM_LEASE)
         await uow.commit()
-    for notification_id in claimed:
-        await name_the_child(notification_id, uow=uow, identity=identity, postcodes=postcodes, now=now)
+    if not claimed:
+        return 0
+    async with uow:
+        waiting = [n for n in await uow.notifications.get_many(claimed) if n.awaits_identity]
+        # Opened here only: the details go to identity, and nowhere else.
+        children = {n.id: child for n in waiting if (child := uow.notifications.child_of(n)) is not None}
+    asked = [n for n in waiting if n.id in children]
+    if asked:
+        answers = await _ask_in_batch(asked, children, identity=identity, postcodes=postcodes)
+        fault_point("identity.after_batch_answer")
+        await _apply_answers(answers, uow=uow, now=now)
     return len(claimed)
+
+
+async def _ask_in_batch(
+    notifications: list[EarlyYearsNotification],
+    children: dict[UUID, ChildDemographics],
+    *,
+    identity: IdentityClient,
+    postcodes: PostcodeLookup,
+) -> dict[UUID, ChildIdentity | None]:
+    known = {child.postcode for child in children.values() if child.postcode is not None}
+    postcode_las = await postcodes.responsible_las(known)
+    requests = []
+    for notification in notifications:
+        assert notification.responsible_la is not None, "an accepted notification has its responsible LA"
+        child = children[notification.id]
+        postcode_la = postcode_las.get(child.postcode) if child.postcode is not None else None
+        requests.append(
+            ChildToIdentify(child, notification.responsible_la, identity_request_id(notification.id), postcode_la)
+        )
+    try:
+        answers = await identity.match_children(requests)
+    except IdentityUnavailable:
+        answers = [None] * len(requests)
+    return {notification.id: answer for notification, answer in zip(notifications, answers, strict=True)}
+
+
+async def _apply_answers(
+    answers: dict[UUID, ChildIdentity | None], *, uow: NotificationsUnitOfWork, now: Callable[[], datetime]
+) -> None:
+    async with uow:
+        for current in await uow.notifications.get_many(sorted(answers), lock=True):
+            if current.awaits_identity:
+                _apply(current, answers[current.id], now())
+                await uow.notifications.save(current)
+        await uow.commit()
 
 
 async def release_after_review(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -30,6 +31,16 @@ class ChildIdentity:
     refused: NotificationRejectionReason | None = None
 
 
+@dataclass(frozen=True)
+class ChildToIdentify:
+    """One child of a batch put to identity, with what ``IdentityClient.match_child`` takes besides."""
+
+    child: ChildDemographics
+    responsible_la: str
+    request_id: str
+    postcode_la: str | None = None
+
+
 class IdentityClient(Protocol):
     async def match_child(
         self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la: str | None = None
@@ -39,9 +50,18 @@ class IdentityClient(Protocol):
         names: for a child new to identity's index, a disagreement is held for the platform to decide."""
         ...
 
+    async def match_children(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
+        """Each child's answer as ``match_child`` gives it, in order, asked in as few calls as identity allows;
+        None for a child identity could not answer now. IdentityUnavailable when it answered none."""
+        ...
+
 
 class PostcodeLookup(Protocol):
     async def responsible_la(self, postcode: str) -> str | None: ...
+
+    async def responsible_las(self, postcodes: Iterable[str]) -> dict[str, str | None]:
+        """Each postcode's LA at once (None where unknown), keyed as given: for bulk submissions."""
+        ...
 
 
 class LaEndpoints(Protocol):

@@ -70,22 +70,7 @@ async def submit_early_years_notification(
     if responsible_la is None and sent.child.postcode is not None:
         responsible_la = await postcodes.responsible_la(sent.child.postcode)
     received_at = now()
-    notification = EarlyYearsNotification.submit(
-        notification_id=uuid4(),
-        notifying_organisation=sent.notifying_organisation,
-        message_id=sent.message_id,
-        submission_format=submission.submission_format,
-        facts=Section23Facts(
-            notified_on=sent.sent_at.astimezone(ENGLAND).date(),
-            opinion_formed_on=sent.opinion_formed_on,
-            parent_informed_on=sent.parent_informed_on,
-            discussion_offered_on=sent.discussion_offered_on,
-            birth_date=sent.child.birth_date,
-            responsible_la=responsible_la,
-        ),
-        child=sent.child,
-        received_at=received_at,
-    )
+    notification = submitted_notification(submission, responsible_la, received_at)
     status_code = ACCEPTED if notification.accepted else REJECTED
     keys = [SubmissionKey(key, submission.body_hash, notification.id, status_code) for key in submission.keys]
     async with uow:
@@ -107,6 +92,30 @@ async def submit_early_years_notification(
         asked = await ask_identity(notification, sent.child, uow=uow, identity=identity, postcodes=postcodes, now=now)
         notification = asked or notification
     return SubmissionResult(notification, accepted=notification.accepted)
+
+
+def submitted_notification(
+    submission: Submission, responsible_la: str | None, received_at: datetime
+) -> EarlyYearsNotification:
+    """The notification as submitted, accepted or rejected by the rules of s23 (no I/O): the LA the message
+    names, or else ``responsible_la`` (its child's postcode's)."""
+    sent = submission.notification
+    return EarlyYearsNotification.submit(
+        notification_id=uuid4(),
+        notifying_organisation=sent.notifying_organisation,
+        message_id=sent.message_id,
+        submission_format=submission.submission_format,
+        facts=Section23Facts(
+            notified_on=sent.sent_at.astimezone(ENGLAND).date(),
+            opinion_formed_on=sent.opinion_formed_on,
+            parent_informed_on=sent.parent_informed_on,
+            discussion_offered_on=sent.discussion_offered_on,
+            birth_date=sent.child.birth_date,
+            responsible_la=responsible_la,
+        ),
+        child=sent.child,
+        received_at=received_at,
+    )
 
 
 async def _answered_before(submission: Submission, uow: NotificationsUnitOfWork) -> SubmissionResult | None:
