@@ -73,7 +73,7 @@ def test_a_subscription_takes_one_las_events() -> None:
 
 @pytest.mark.parametrize("rate", [0, -1, MAX_RATE + 1])
 def test_the_rate_is_bounded(rate: int) -> None:
-    with pytest.raises(InvalidReplay, match="between 1 and 50,000"):
+    with pytest.raises(InvalidReplay, match="between 1 and 200,000"):
         asked(rate=rate)
     assert asked(rate=1).rate == 1 and asked(rate=MAX_RATE).rate == MAX_RATE
 

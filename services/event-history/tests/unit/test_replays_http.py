@@ -99,7 +99,7 @@ async def test_a_rewound_consumer_group_and_a_group_in_use(api: tuple[Api, InMem
                                                                                   "group": INTAKE}}, 422,
          "replay it to a topic or a subscription instead"),
         (engineer(), {"slice": {"since": "yesterday"}, "target": {"kind": "topic"}}, 422, "RFC 3339"),
-        (engineer(), {"target": {"kind": "topic"}, "rate": 0}, 422, "between 1 and 50,000"),
+        (engineer(), {"target": {"kind": "topic"}, "rate": 0}, 422, "between 1 and 200,000"),
         (engineer(), {"target": {"kind": "subscription"}, "slice": {"la": "841"}}, 422, "names the subscription"),
     ],
 )  # fmt: skip

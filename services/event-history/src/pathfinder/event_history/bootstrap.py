@@ -3,9 +3,12 @@ command line and the tests."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from multiprocessing.process import BaseProcess
 
 from fastapi import APIRouter, FastAPI
 from pathfinder.auth.audiences import audience_of
@@ -25,13 +28,14 @@ from pathfinder.event_history.entrypoints import (
     events_http,
     http_dependencies,
     lag_http,
+    replay_lanes,
     replays_http,
     workers,
 )
 from pathfinder.event_history.service_layer.lag import platform_groups
 from pathfinder.event_history.settings import SERVICE, EventHistorySettings
 from pathfinder.messaging.settings import ConsumerSettings, KafkaSettings, OutboxSettings
-from pathfinder.messaging.workers import Worker
+from pathfinder.messaging.workers import Worker, run_worker_process
 from pathfinder.runtime.service import ServiceRuntime
 from pathfinder.web.access import install_access_control
 
@@ -82,7 +86,7 @@ class EventHistoryService(ServiceRuntime[EventHistorySettings]):
         install_access_control(app, AccessTokenVerifier.from_settings(self.auth, audience=audience_of(self.service)))
         provided = http_dependencies.EventHistoryHttp(
             unit_of_work=self.unit_of_work, sender=self.api_sender, groups=self.consumer_groups(),
-            known_groups=self.known_groups(),
+            known_groups=self.known_groups(), replay_shards=self.settings.replay_shards,
         )  # fmt: skip
         http_dependencies.provided.install(app, provided)
 
@@ -106,7 +110,7 @@ class EventHistoryService(ServiceRuntime[EventHistorySettings]):
                 settings.retention, self.unit_of_work, chunk=settings.prune_chunk,
                 interval_seconds=settings.prune_interval_seconds,
             ),
-            self.replay_worker(),
+            self.replay_lanes() if settings.replay_processes else self.replay_worker(),
         )  # fmt: skip
 
     def replay_worker(self, *, batch_size: int | None = None) -> Worker:
@@ -115,6 +119,19 @@ class EventHistoryService(ServiceRuntime[EventHistorySettings]):
             sender, self.unit_of_work, batch_size=batch_size or self.settings.replay_batch_size,
             idle_seconds=self.settings.replay_idle_seconds, close=sender.close,
         )  # fmt: skip
+
+    def replay_lanes(self, count: int | None = None) -> Worker:
+        """``count`` (``replay_processes``) processes that send replays, each bootstrapped from this service's
+        settings and running :meth:`replay_worker`, started and watched by the worker that runs this one."""
+        spawning = multiprocessing.get_context("spawn")  # a fresh interpreter: no event loop or pool carried over
+        given = (self.settings, self.kafka, self.outbox, self.consumer, self.auth, os.getpid())
+
+        def start() -> BaseProcess:
+            lane = spawning.Process(target=run_replay_lane, args=given, name="event-history-replays", daemon=True)
+            lane.start()
+            return lane
+
+        return replay_lanes.replay_processes(start, count or self.settings.replay_processes)
 
     def workers(self) -> list[Worker]:
         # No outbox relay: the event history publishes no events of its own (ADR 0011).
@@ -135,3 +152,13 @@ def bootstrap(
         consumer=consumer or ConsumerSettings(),
         auth=auth or AuthSettings(),
     )
+
+
+def run_replay_lane(
+    settings: EventHistorySettings, kafka: KafkaSettings, outbox: OutboxSettings, consumer: ConsumerSettings,
+    auth: AuthSettings, parent: int,
+) -> None:  # fmt: skip
+    """The body of a replay lane's process: the replay worker's loop alone, until it is asked to stop or the worker
+    that started it (``parent``) is gone."""
+    service = bootstrap(settings, kafka, outbox, consumer, auth)
+    run_worker_process(SERVICE, lambda: [service.replay_worker(), replay_lanes.parent_watch(parent)])

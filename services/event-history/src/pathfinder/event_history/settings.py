@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathfinder.event_history.domain.replay_shard import MAX_SHARDS
 from pathfinder.event_history.domain.retention import InvalidRetention, RetentionPolicy
 from pathfinder.runtime.settings import ServiceSettings
 from pydantic import Field, field_validator
@@ -39,6 +40,16 @@ class EventHistorySettings(ServiceSettings):
     replay_idle_seconds: float = Field(
         default=1.0, gt=0, description="How long the replay worker waits before looking again when nothing runs"
     )
+    replay_shards: int = Field(
+        default=2, ge=1, le=MAX_SHARDS,
+        description="Shards a replay is split into by partition key (each child's events in one, in order), sent "
+        "side by side, each at its share of the rate",
+    )  # fmt: skip
+    replay_processes: int = Field(
+        default=2, ge=0, le=MAX_SHARDS,
+        description="Processes the worker starts to send replays, each sending one shard's batch at a time (0: the "
+        "worker's own process sends them)",
+    )  # fmt: skip
 
     @field_validator("retention_days")
     @classmethod

@@ -1,4 +1,5 @@
-"""``python -m pathfinder.event_history.worker``: the archive's ingest and the retention's pruning."""
+"""``python -m pathfinder.event_history.worker``: the archive's ingest, the retention's pruning and the replays (sent
+from processes of their own it starts: ``replay_processes``)."""
 
 from pathfinder.event_history.bootstrap import bootstrap
 from pathfinder.event_history.settings import SERVICE

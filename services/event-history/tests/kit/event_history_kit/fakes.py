@@ -11,12 +11,13 @@ from uuid import UUID
 
 from pathfinder.contracts import ContractEvent
 from pathfinder.contracts.wire import dead_letter_topic
-from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord, EventSummary
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, EventSummary
 from pathfinder.event_history.domain.audit import AuditEntry
 from pathfinder.event_history.domain.dead_letters import DeadLetter, Redriven
 from pathfinder.event_history.domain.event_slice import EventSlice
 from pathfinder.event_history.domain.replay import Replay, ReplayTarget
 from pathfinder.event_history.domain.replay_plan import PartitionCount, ReplayPlan
+from pathfinder.event_history.domain.replay_shard import WHOLE, ReplayBatch, Shard
 from pathfinder.event_history.service_layer.unit_of_work import EventHistoryUnitOfWork
 from pathfinder.messaging.outbox_message import OutboxMessage
 
@@ -29,7 +30,7 @@ class FakeHistoryStore:
     audit: list[AuditEntry] = field(default_factory=list)
     replays: dict[UUID, Replay] = field(default_factory=dict)
     redriven: dict[int, Redriven] = field(default_factory=dict)  # by dead letter's position
-    held: set[UUID] = field(default_factory=set)  # replays claimed by an open unit of work
+    held: set[tuple[UUID, int]] = field(default_factory=set)  # shards (replay, index) claimed by an open unit of work
     commits: int = 0
     next_position: int = 1
 
@@ -100,9 +101,17 @@ class FakeArchive:
             by_la=dict(sorted(Counter(one.la_code or "none" for one in chosen).items())),
         )  # fmt: skip
 
-    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedRecord]:
-        return [one.record() for one in self._ordered()
-                if after < (one.position or 0) <= up_to and _replayed(wanted, one)][:limit]  # fmt: skip
+    async def batch(
+        self, wanted: EventSlice, *, after: int, up_to: int, limit: int, shard: Shard = WHOLE
+    ) -> ReplayBatch:
+        within = [one for one in self._ordered() if after < (one.position or 0) <= up_to]
+        if shard.count > 1:  # among the slice's next limit x count records, dead letters too, as the SQL reads it
+            bound = [one.position or 0 for one in within if wanted.matches(one.summary())][: limit * shard.count]
+            up_to = bound[-1] if len(bound) == limit * shard.count else up_to
+            within = [one for one in within
+                      if (one.position or 0) <= up_to and shard.holds(one.key, one.topic, one.partition)]  # fmt: skip
+        records = [one.record() for one in within if _replayed(wanted, one)][:limit]
+        return ReplayBatch(records, records[-1].position if len(records) == limit else up_to)
 
     def _letter(self, event: ArchivedEvent) -> DeadLetter:
         position = event.position or 0
@@ -163,7 +172,7 @@ class FakeEventHistoryUnitOfWork(EventHistoryUnitOfWork):
         for number, entry in enumerate(self.audit.recorded, start=len(store.audit) + 1):
             store.audit.append(replace(entry, audit_id=number))
         store.redriven.update(self.archive.redriven)
-        store.replays.update(self.replays.saved)
+        self.replays.apply(store.replays)
         store.commits += 1
         self.replays.release()
         await self._begin()

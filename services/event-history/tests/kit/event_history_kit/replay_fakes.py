@@ -1,11 +1,12 @@
 """Replays, the broker's side of them and the consumer groups, in memory, answering as the SQL and Kafka adapters
-do: a replay saved is kept only when its unit of work commits; a running replay is claimed by one unit of work at
-a time; the sender records what it was asked to send; consumer groups are partitions of record times."""
+do: a replay's row and each of its shards' rows saved are kept only when its unit of work commits, each on its
+own (a lane's shard and an engineer's pause do not overwrite each other); a shard is claimed by one unit of work
+at a time; the sender records what it was asked to send; consumer groups are partitions of record times."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -13,25 +14,42 @@ from pathfinder.event_history.domain.archived_event import ArchivedEvent, Archiv
 from pathfinder.event_history.domain.refusals import GroupInUse
 from pathfinder.event_history.domain.replay import Replay, ReplayStatus, ReplayTarget
 from pathfinder.event_history.domain.replay_plan import PartitionCount
+from pathfinder.event_history.domain.replay_shard import ShardProgress
 from pathfinder.event_history.service_layer.ports import PartitionLag
 
 
 class FakeReplays:
-    def __init__(self, committed: Mapping[UUID, Replay], held: set[UUID]) -> None:
+    def __init__(self, committed: Mapping[UUID, Replay], held: set[tuple[UUID, int]]) -> None:
         self._committed = committed
         self._held = held  # shared by every unit of work of the store: a claim is seen by the others
-        self._mine: set[UUID] = set()
-        self.saved: dict[UUID, Replay] = {}
+        self._mine: set[tuple[UUID, int]] = set()
+        self._added: dict[UUID, Replay] = {}
+        self._rows: dict[UUID, Replay] = {}  # replays whose own row was saved (not their shards')
+        self._shards: dict[tuple[UUID, int], ShardProgress] = {}
+
+    def _merged(self, base: Mapping[UUID, Replay]) -> dict[UUID, Replay]:
+        merged = {**base, **self._added}
+        for replay_id, row in self._rows.items():
+            merged[replay_id] = replace(row, shards=merged[replay_id].shards)
+        for (replay_id, index), progress in self._shards.items():
+            one = merged[replay_id]
+            merged[replay_id] = replace(one, shards=tuple(progress if shard.index == index else shard
+                                                          for shard in one.shards))  # fmt: skip
+        return merged
 
     def _current(self) -> dict[UUID, Replay]:
-        return {**self._committed, **self.saved}
+        return self._merged(self._committed)
 
     async def add(self, replay: Replay) -> None:
         assert replay.replay_id not in self._current(), "a replay's id is new"
-        self.saved[replay.replay_id] = replay
+        self._added[replay.replay_id] = replay
 
     async def save(self, replay: Replay) -> None:
-        self.saved[replay.replay_id] = replay
+        self._rows[replay.replay_id] = replay
+
+    async def save_shard(self, replay_id: UUID, progress: ShardProgress) -> None:
+        assert (replay_id, progress.index) in self._mine, "a lane saves only the shard it holds"
+        self._shards[(replay_id, progress.index)] = progress
 
     async def get(self, replay_id: UUID, *, for_update: bool) -> Replay | None:
         return self._current().get(replay_id)
@@ -40,21 +58,27 @@ class FakeReplays:
         mine = [one for one in self._current().values() if organisation is None or one.organisation == organisation]
         return sorted(mine, key=lambda one: one.started_at, reverse=True)[:limit]
 
-    async def claim_running(self) -> Replay | None:
-        running = [one for one in self._current().values()
-                   if one.status is ReplayStatus.RUNNING and one.replay_id not in self._held]  # fmt: skip
-        if not running:
+    async def claim_shard(self) -> tuple[Replay, int] | None:
+        waiting = [(shard.updated_at is not None, shard.updated_at or one.started_at, shard.index, one)
+                   for one in self._current().values() if one.status is ReplayStatus.RUNNING
+                   for shard in one.shards
+                   if not shard.done and (one.replay_id, shard.index) not in self._held]  # fmt: skip
+        if not waiting:
             return None
-        claimed = min(running, key=lambda one: (one.updated_at or one.started_at, one.started_at))
-        self._held.add(claimed.replay_id)
-        self._mine.add(claimed.replay_id)
-        return claimed
+        *_order, index, claimed = min(waiting, key=lambda found: found[:3])
+        self._held.add((claimed.replay_id, index))
+        self._mine.add((claimed.replay_id, index))
+        return claimed, index
+
+    def apply(self, store: dict[UUID, Replay]) -> None:
+        """What this unit of work saved, onto the store's replays as they are now (its commit)."""
+        store.update(self._merged(store))
 
     def release(self) -> None:
         """The transaction ended: its claims go (and whatever it saved was kept or dropped)."""
         self._held.difference_update(self._mine)
         self._mine.clear()
-        self.saved = {}
+        self._added, self._rows, self._shards = {}, {}, {}
 
 
 @dataclass

@@ -15,9 +15,11 @@ from pathfinder.event_history.domain.dead_letters import DeadLetter, Redriven
 from pathfinder.event_history.domain.event_slice import EventSlice
 from pathfinder.event_history.domain.replay import ReplayTarget
 from pathfinder.event_history.domain.replay_plan import PartitionCount, ReplayPlan
+from pathfinder.event_history.domain.replay_shard import WHOLE, ReplayBatch, Shard
 from pathfinder.event_history.domain.topics import DEAD_LETTER_SUFFIX
 from pathfinder.messaging.outbox_message import decode_headers
-from sqlalchemy import ColumnElement, Row, Text, func, insert, select
+from sqlalchemy import ColumnElement, Integer, Row, Text, cast, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _c = archived_event.c
@@ -35,6 +37,16 @@ _WITH_REDRIVE = (
 # came and json decodes it in C, five times faster than PostgreSQL unpacking the JSON into arrays for the driver
 # to decode element by element.
 _SENT = (_c.position, _c.topic, _c.partition, _c.key, _c.headers.cast(Text), _c.payload)
+
+
+# A record's shard as ``domain.replay_shard.shard_of`` computes it: the first 28 bits of the MD5 of its key (of
+# "topic:partition" when it has none), modulo the number of shards.
+_HASHED = func.coalesce(_c.key, func.convert_to(_c.topic + ":" + cast(_c.partition, Text), "UTF8"))
+_BUCKET = cast(cast(literal("x", Text) + func.substr(func.md5(_HASHED), 1, 7), BIT(28)), Integer)
+
+
+def _in_shard(shard: Shard) -> ColumnElement[bool]:
+    return (_BUCKET % shard.count) == shard.index
 
 
 def _replayed(wanted: EventSlice) -> list[ColumnElement[bool]]:
@@ -79,16 +91,26 @@ class ArchiveReplayReads:
             by_la={code: count for code, count in sorted(tuple(row) for row in by_la)},
         )  # fmt: skip
 
-    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedRecord]:
-        query = (
-            select(*_SENT)
-            .where(*_replayed(wanted), _c.position > after, _c.position <= up_to)
-            .order_by(_c.position)
-            .limit(limit)
-        )
+    async def batch(
+        self, wanted: EventSlice, *, after: int, up_to: int, limit: int, shard: Shard = WHOLE
+    ) -> ReplayBatch:
+        where = [*_replayed(wanted), _c.position > after]
+        if shard.count > 1:
+            # The shard's records among the slice's next ``limit`` x ``count`` or so: read in position order within
+            # that bound whatever the planner guesses of the hash's selectivity (it guesses one row in 200, and
+            # would sort the whole rest of the archive rather than walk it in order to find a batch). The bound
+            # counts dead letters too, so that it is read from an index alone.
+            edge = (
+                select(_c.position).where(*conditions(wanted), _c.position > after, _c.position <= up_to)
+                .order_by(_c.position).offset(limit * shard.count - 1).limit(1)
+            )  # fmt: skip
+            up_to = (await self._session.execute(edge)).scalar_one_or_none() or up_to
+            where.append(_in_shard(shard))
+        query = select(*_SENT).where(*where, _c.position <= up_to).order_by(_c.position).limit(limit)
         rows = await self._session.execute(query)
-        return [ArchivedRecord(position, topic, partition, key, decode_headers(json.loads(headers)), payload)
-                for position, topic, partition, key, headers, payload in rows]  # fmt: skip
+        records = [ArchivedRecord(position, topic, partition, key, decode_headers(json.loads(headers)), payload)
+                   for position, topic, partition, key, headers, payload in rows]  # fmt: skip
+        return ReplayBatch(records, records[-1].position if len(records) == limit else up_to)
 
     async def dead_letters(
         self, wanted: EventSlice, *, group: str | None, after: int | None, limit: int, for_update: bool = False

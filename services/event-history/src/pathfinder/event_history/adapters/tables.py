@@ -1,4 +1,5 @@
-"""The archive and its audit log (migration 0001_archive creates them), replays and redrives (0002_replays).
+"""The archive and its audit log (migration 0001_archive creates them), replays and redrives (0002_replays), and
+the replays' shards (0003_replay_shards).
 
 Every search pages by ``position`` (the archive's order, and the cursor), so each column searched by is indexed
 with ``position`` after it: a filtered page is one index range read in order, however far back it starts.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -77,7 +80,7 @@ event_audit = Table(
     Index("event_audit_subject", "subject", "audit_id"),
 )
 
-# A replay (migration 0002_replays): its slice and target, and how far it has got (``cursor``).
+# A replay (migration 0002_replays): its slice and target, and its status; how far it has got is its shards'.
 replay = Table(
     "replay",
     metadata,
@@ -93,17 +96,28 @@ replay = Table(
     Column("reason", String(500), nullable=False),
     Column("total", BigInteger, nullable=False),
     Column("last_position", BigInteger, nullable=False),
-    Column("cursor", BigInteger, nullable=False),
-    Column("sent", BigInteger, nullable=False),
     Column("status", String(20), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
-    Column("events_per_second", Float, nullable=False),
     Column("offsets", JSONB, nullable=False),
-    # The worker claims the running replay least recently advanced; the rest are read rarely.
     Index("replay_running", "updated_at", postgresql_where=text("status = 'running'")),
     Index("replay_organisation", "organisation", "started_at"),
+)
+
+# One shard of a replay (migration 0003_replay_shards): its own cursor, each row held by the lane sending it.
+replay_shard = Table(
+    "replay_shard",
+    metadata,
+    Column("replay_id", UUID(as_uuid=True), ForeignKey("replay.replay_id", ondelete="CASCADE"), primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    Column("cursor", BigInteger, nullable=False),
+    Column("sent", BigInteger, nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("events_per_second", Float, nullable=False),
+    # A lane claims the waiting shard least recently advanced; the rest are read with their replay.
+    Index("replay_shard_waiting", "updated_at", postgresql_where=text("NOT done")),
 )
 
 # A dead letter sent back to its consumer group: once each (a new dead letter of the same event is a new row).

@@ -24,6 +24,7 @@ class EventHistoryHttp:
     groups: ConsumerGroups
     known_groups: Mapping[str, list[str]]
     now: Callable[[], datetime] = field(default=utc_now)
+    replay_shards: int = 1  # how many shards a replay asked for is split into
 
 
 provided = RouteDependencies(EventHistoryHttp)

@@ -85,8 +85,11 @@ class ReplayView(BaseModel):
     slice: dict[str, Any] = Field(description="The slice sent (an LA's: narrowed to its LA)")
     rate: int
     total: int = Field(description="Events to send")
-    sent: int
-    cursor: int = Field(description="The last archive position sent and acknowledged: a resume carries on after it")
+    sent: int = Field(description="Events sent and acknowledged, all its shards together")
+    cursor: int = Field(
+        description="The archive position up to which every event was sent and acknowledged: a resume carries on "
+        "after it (each shard after its own cursor, at or past this one)"
+    )
     last_position: int
     requested_by: str
     organisation: str
@@ -94,7 +97,7 @@ class ReplayView(BaseModel):
     started_at: datetime
     updated_at: datetime | None
     finished_at: datetime | None
-    events_per_second: float
+    events_per_second: float = Field(description="Its shards' rates added up")
     offsets: list[OffsetView] = Field(description="A rewound consumer group's offsets")
 
 
@@ -121,7 +124,7 @@ def replay_view(replay: Replay) -> ReplayView:
         target_kind=replay.target.kind.value, slice=replay.chosen.as_json(), rate=replay.rate, total=replay.total,
         sent=replay.sent, cursor=replay.cursor, last_position=replay.last_position, requested_by=replay.requested_by,
         organisation=replay.organisation, reason=replay.reason, started_at=replay.started_at,
-        updated_at=replay.updated_at, finished_at=replay.finished_at, events_per_second=replay.events_per_second,
+        updated_at=replay.last_change, finished_at=replay.finished_at, events_per_second=replay.events_per_second,
         offsets=[OffsetView(topic=topic, partition=partition, offset=offset)
                  for topic, partition, offset in replay.offsets],
     )  # fmt: skip

@@ -46,12 +46,13 @@ async def dry_run(dependencies: Dependencies, call: TheCall, body: ReplayRequest
 @router.post("", response_model=ReplayView, status_code=201, responses=ASKING, summary="Start a replay")
 async def start(dependencies: Dependencies, call: TheCall, body: ReplayRequest) -> ReplayView:
     """A replay of the slice's events archived up to now, sent in archive order at `rate` events a second by the
-    worker (follow it with `GET /replays/{id}`). A consumer group is rewound at once (409 while it has live
+    worker (follow it with `GET /replays/{id}`); split by partition key among the worker's replay processes, so
+    each child's events arrive in order. A consumer group is rewound at once (409 while it has live
     members), and its replay is done when answered."""
     with refusals_as_problems():
         replay = await start_replay(
             call, body.slice.query(), body.target.query(), rate=body.rate, uow=dependencies.unit_of_work(),
-            groups=dependencies.groups,
+            groups=dependencies.groups, shards=dependencies.replay_shards,
         )  # fmt: skip
     return replay_view(replay)
 

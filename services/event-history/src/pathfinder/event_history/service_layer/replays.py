@@ -75,9 +75,10 @@ async def plan_replay(
 
 async def start_replay(
     call: Call, wanted: Wanted, aimed: Aimed, *, rate: int, uow: EventHistoryUnitOfWork,
-    groups: ConsumerGroups, new_id: Callable[[], UUID] = uuid4,
+    groups: ConsumerGroups, new_id: Callable[[], UUID] = uuid4, shards: int = 1,
 ) -> Replay:  # fmt: skip
-    """A replay row, sent by the worker from now on; a consumer group is rewound at once."""
+    """A replay row, split into ``shards`` by partition key and sent by the worker's lanes from now on; a consumer
+    group is rewound at once."""
     asked = {**_asked(wanted, aimed), "rate": rate}
 
     async def work() -> tuple[Replay, Mapping[str, Any]]:
@@ -89,7 +90,7 @@ async def start_replay(
         replay = Replay.ask(
             new_id(), readable, target, rate=rate, requested_by=call.principal.subject,
             organisation=call.principal.organisation, reason=call.reason or "", total=plan.events,
-            last_position=plan.last_position, now=call.at,
+            last_position=plan.last_position, now=call.at, shards=shards,
         )  # fmt: skip
         if target.kind is TargetKind.CONSUMER_GROUP:
             assert target.group is not None and readable.since is not None
@@ -148,21 +149,30 @@ async def _own_replay(call: Call, replay_id: str, uow: EventHistoryUnitOfWork, *
 async def send_next_batch(
     uow: EventHistoryUnitOfWork, sender: ReplaySender, *, batch_size: int, now: Callable[[], datetime]
 ) -> tuple[int, float]:
-    """One batch of one running replay: read after its cursor, send, and once the broker has acknowledged it,
-    move the cursor in the same transaction that holds the replay's row. Answers (events sent, seconds the rate
-    asks the worker to wait before the next batch); (0, 0) when no replay is running."""
+    """One batch of one shard of a running replay: read after the shard's cursor, send, and once the broker has
+    acknowledged it, move the shard's cursor in the same transaction that holds the shard's row. Answers (events
+    sent, seconds the shard's share of the rate asks the worker to wait before its next batch); (0, 0) when no
+    shard is waiting."""
+    started = time.monotonic()
     async with uow:
-        replay = await uow.replays.claim_running()
-        if replay is None:
+        claimed = await uow.replays.claim_shard()
+        if claimed is None:
             return 0, 0.0
-        size = max(1, min(batch_size, replay.rate))
-        events = await uow.archive.batch(replay.chosen, after=replay.cursor, up_to=replay.last_position, limit=size)
-        started = time.monotonic()
-        if events:
-            await sender.send(events, replay.target, replay.replay_id)
-        seconds = time.monotonic() - started
-        last = events[-1].position if events else replay.last_position
-        assert last is not None
-        await uow.replays.save(replay.advanced(last, len(events), now=now()))
+        replay, index = claimed
+        share = replay.rate_of(index)
+        batch = await uow.archive.batch(
+            replay.chosen, after=replay.shards[index].cursor, up_to=replay.last_position,
+            limit=max(1, min(batch_size, share)), shard=replay.shard(index),
+        )  # fmt: skip
+        if batch:
+            await sender.send(batch, replay.target, replay.replay_id)
+        progress = replay.advanced(batch.through, len(batch), now=now(), shard=index).shards[index]
+        await uow.replays.save_shard(replay.replay_id, progress)
+        if progress.done:
+            # Whether the replay is done is judged on its row as it is now, locked: another lane may have finished
+            # its shard meanwhile, or an engineer paused or cancelled it.
+            current = await uow.replays.get(replay.replay_id, for_update=True)
+            if current is not None:
+                await uow.replays.save(current.with_shard(progress, now=now()))
         await uow.commit()
-    return len(events), max(0.0, len(events) / replay.rate - seconds)
+    return len(batch), max(0.0, len(batch) / share - (time.monotonic() - started))

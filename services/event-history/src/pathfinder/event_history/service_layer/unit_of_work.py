@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from pathfinder.event_history.domain.archived_event import ArchivedEvent, ArchivedRecord, EventSummary
+from pathfinder.event_history.domain.archived_event import ArchivedEvent, EventSummary
 from pathfinder.event_history.domain.audit import AuditEntry
 from pathfinder.event_history.domain.dead_letters import DeadLetter, Redriven
 from pathfinder.event_history.domain.event_slice import EventSlice
 from pathfinder.event_history.domain.replay import Replay, ReplayTarget
 from pathfinder.event_history.domain.replay_plan import ReplayPlan
+from pathfinder.event_history.domain.replay_shard import WHOLE, ReplayBatch, Shard, ShardProgress
 from pathfinder.messaging.unit_of_work import UnitOfWork
 
 
@@ -55,8 +56,12 @@ class ReplaySource(Protocol):
         LA ("none" for no LA), with the first and last record times and that end as ``last_position``."""
         ...
 
-    async def batch(self, wanted: EventSlice, *, after: int, up_to: int, limit: int) -> list[ArchivedRecord]:
-        """Up to ``limit`` records of the slice with ``after < position <= up_to``, in archive order."""
+    async def batch(
+        self, wanted: EventSlice, *, after: int, up_to: int, limit: int, shard: Shard = WHOLE
+    ) -> ReplayBatch:
+        """Up to ``limit`` records of the slice's ``shard`` with ``after < position <= up_to``, in archive order,
+        and how far they reach. A shard of several is read among the slice's next ``limit`` times as many records
+        (those a batch of every shard would take), so a batch costs the same however rare the shard's keys are."""
         ...
 
     async def dead_letters(
@@ -74,19 +79,30 @@ class ReplaySource(Protocol):
 
 
 class Replays(Protocol):
-    async def add(self, replay: Replay) -> None: ...
+    async def add(self, replay: Replay) -> None:
+        """The replay and its shards."""
+        ...
 
-    async def save(self, replay: Replay) -> None: ...
+    async def save(self, replay: Replay) -> None:
+        """The replay's own state (status, times, offsets); its shards' progress is saved by ``save_shard``."""
+        ...
 
-    async def get(self, replay_id: UUID, *, for_update: bool) -> Replay | None: ...
+    async def get(self, replay_id: UUID, *, for_update: bool) -> Replay | None:
+        """The replay with its shards as committed now; ``for_update`` locks the replay (not its shards, which
+        their lanes hold) until the transaction ends."""
+        ...
 
     async def recent(self, *, organisation: str | None, limit: int) -> list[Replay]:
         """The latest replays first (of ``organisation`` only, when given)."""
         ...
 
-    async def claim_running(self) -> Replay | None:
-        """A running replay no other worker holds, locked until the transaction ends (the least recently
-        advanced first, so that several replays take turns)."""
+    async def save_shard(self, replay_id: UUID, progress: ShardProgress) -> None:
+        """One shard's progress, and nothing else of the replay."""
+        ...
+
+    async def claim_shard(self) -> tuple[Replay, int] | None:
+        """An unfinished shard of a running replay that no other worker holds, locked until the transaction ends
+        (the least recently advanced first, so that shards and replays take turns), with its replay."""
         ...
 
 
