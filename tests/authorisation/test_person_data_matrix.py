@@ -184,6 +184,9 @@ MATRIX: dict[Route, Call] = {
     ("identity", "POST", "/persons/$match"): lambda w, caller: w.index.http.post(
         "/persons/$match", json=child(), headers=w.headers(caller)
     ),
+    ("identity", "POST", "/persons/$match-batch"): lambda w, caller: w.index.http.post(
+        "/persons/$match-batch", json={"records": [{**child(), "request_id": "matrix-1"}]}, headers=w.headers(caller)
+    ),
     ("identity", "GET", "/persons/{person_id}"): lambda w, caller: w.index.http.get(
         f"/persons/{w.person_id}", headers=w.headers(caller)
     ),
@@ -224,6 +227,7 @@ FHIR_SEARCHES = {("health-advice", "GET", "/fhir/Task")}
 LISTS = {("identity", "GET", "/match-reviews"), *FHIR_SEARCHES}
 # Reads the responsible LA must be able to make: the positive control of every refusal above.
 READS = {route for route in MATRIX if route[1] == "GET"}
+MATCH_BATCH: Route = ("identity", "POST", "/persons/$match-batch")
 PERSON_PATH_PARAMETERS = ("{person_id}", "{notification_id}", "{review_id}", "{case_id}", "{advice_request_id}")
 
 
@@ -410,6 +414,17 @@ def _advice_document(advice_request_id: str) -> dict[str, Any]:
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
 async def test_another_la_is_refused_on_every_route_that_exposes_a_person(world, route) -> None:
     response = await MATRIX[route](world, any_la("805"))
+    if route == MATCH_BATCH:  # each record answered as $match would: this one refused, and audited as refused
+        assert response.status_code == 200, response.text
+        [answer] = response.json()["answers"]
+        assert (answer["status"], answer["match"]) == (403, None), answer
+        denied = await world.index.rows(
+            person_audit_event,
+            person_audit_event.c.outcome == "denied",
+            person_audit_event.c.actor_organisation == "805",
+        )
+        assert [row.responsible_la for row in denied] == ["841"], "the refusal is in the audit log"
+        return
     if route in LISTS:
         assert response.status_code == 200, response.text
         listed = response.json()
@@ -479,7 +494,7 @@ async def test_another_la_naming_itself_for_the_child_learns_nothing_and_the_chi
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=" ".join)
 async def test_an_nhs_body_with_nothing_to_do_with_the_child_sees_nothing(world, route) -> None:
     response = await MATRIX[route](world, any_trust("RX9"))
-    if route == ("identity", "POST", "/persons/$match"):
+    if route in (("identity", "POST", "/persons/$match"), MATCH_BATCH):
         assert response.status_code == 200  # matching answers with an id, never with another body's details
         return
     if route in FHIR_SEARCHES:
