@@ -78,12 +78,17 @@ class PublicUrls:
     ehcp: str
 
 
+def notification_url(urls: PublicUrls, notification_id: object) -> str:
+    """A notification's status on the notifications API, as its sender and its LA read it."""
+    return f"{urls.notifications.rstrip('/')}/fhir/early-years-notifications/{notification_id}"
+
+
 def dataref(event: ContractEvent, urls: PublicUrls) -> str:
     """Where the LA fetches the details of ``event``; the API checks again that the LA may see them: a
     notification's status, the child in identity's person index (reads state a purpose), or the child's case."""
     notification_id = getattr(event, "notification_id", None)
     if notification_id is not None and event.producer == "notifications":
-        return f"{urls.notifications.rstrip('/')}/fhir/early-years-notifications/{notification_id}"
+        return notification_url(urls, notification_id)
     person_id = getattr(event, "person_id", None)
     if event.producer == "identity":
         return f"{urls.identity.rstrip('/')}/persons/{person_id}?purpose=record-linkage"

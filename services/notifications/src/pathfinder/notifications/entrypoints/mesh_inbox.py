@@ -23,7 +23,7 @@ from uuid import UUID
 from pathfinder.contracts.fhir import SpineErrorCode
 from pathfinder.messaging.faults import fault_point
 from pathfinder.messaging.workers import Worker, repeating
-from pathfinder.notifications.domain.la_delivery import PublicUrls
+from pathfinder.notifications.domain.la_delivery import PublicUrls, notification_url
 from pathfinder.notifications.domain.mesh_mailbox import S23_REPLY_WORKFLOW, MeshMailbox
 from pathfinder.notifications.entrypoints.fhir_guards import FHIR_JSON, NDJSON, FhirError, parse_json
 from pathfinder.notifications.entrypoints.fhir_submission import (
@@ -116,7 +116,7 @@ class MeshInbox:
         return await submit_many(self.dependencies, principal, entries, status_url=self.status_url), bulk
 
     def status_url(self, notification_id: UUID) -> str:
-        return f"{self.public_urls.notifications.rstrip('/')}/fhir/early-years-notifications/{notification_id}"
+        return notification_url(self.public_urls, notification_id)
 
 
 def reply_to(message: MeshMessage, answers: list[Answer], *, bulk: bool) -> MeshLetter:
