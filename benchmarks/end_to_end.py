@@ -38,6 +38,7 @@ from pathfinder.devstack.benchmarking import (
 from pathfinder.persistence.database import asyncpg_dsn
 from pathfinder.persistence.migrations import upgrade_to_head
 from pathfinder.persistence.provisioning import ensure_database
+from pathfinder.persistence.sealing import new_key_text
 from pathfinder.platform.demo_setup import message, unissued_nhs_number
 
 API_PORT = 18001
@@ -128,6 +129,8 @@ async def main() -> None:
                 PATHFINDER_EHCP_DATABASE_URL=urls["ehcp"],
                 PATHFINDER_NOTIFICATIONS_INBOUND_RATE_PER_SECOND="1000000",
                 PATHFINDER_NOTIFICATIONS_INBOUND_RATE_BURST="1000000",
+                # The worker opens what the API sealed (the child's details, to ask identity): one key for both.
+                PATHFINDER_LA_DELIVERY_SECRETS_KEY=new_key_text(),
                 **identity.environment(Path(state) / "identity-client.pem"),
             )
             try:

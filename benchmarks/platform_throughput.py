@@ -17,7 +17,7 @@ measured on the same servers in the same run.
    between processes in each, PSS shares them out.
 
     .venv/bin/python benchmarks/platform_throughput.py [--events 2000] [--concurrency 16 32] [--rate 50]
-                                                       [--seconds 30]
+                                                       [--seconds 30] [--api-processes 1]
 """
 
 from __future__ import annotations
@@ -149,6 +149,9 @@ def cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, 
 
 
 def _part(pid: int, cmdline: str) -> str:
+    if "spawn_main" in cmdline:  # an API's worker process, or the worker's replay lane: its parent's part
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return _part(parent, Path(f"/proc/{parent}/cmdline").read_bytes().replace(b"\0", b" ").decode())
     if pid == os.getpid():
         return "benchmark client (load, webhook receiver, LA consumer)"
     if "-m pathfinder." in cmdline:
@@ -188,14 +191,15 @@ class MemoryWatch:
 
 
 @contextmanager
-def running_platform(state: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running_platform(state: Path, *, api_processes: int = 1) -> Iterator[subprocess.Popen[bytes]]:
     busy = [service.http_port for service in SERVICES if not port_is_free(service.http_port)]
     if busy or not port_is_free(9092):
         raise SystemExit(f"ports in use ({busy or 9092}): stop the running platform first")
     log = (state / "platform.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-c", PLATFORM, str(state)],
-        env={**os.environ, **SETTINGS}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, **SETTINGS, "PATHFINDER_NOTIFICATIONS_HTTP_PROCESSES": str(api_processes)},
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         yield process
@@ -226,9 +230,9 @@ async def until_ready(platform: subprocess.Popen[bytes], state: Path, timeout: f
 
 
 @asynccontextmanager
-async def trivial_api() -> AsyncIterator[httpx.AsyncClient]:
+async def trivial_api(processes: int) -> AsyncIterator[httpx.AsyncClient]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(BENCHMARKS / "trivial_api.py"), str(TRIVIAL_PORT),
+        sys.executable, str(BENCHMARKS / "trivial_api.py"), str(TRIVIAL_PORT), str(processes),
         env={**os.environ, **SETTINGS}, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -246,9 +250,10 @@ async def trivial_api() -> AsyncIterator[httpx.AsyncClient]:
         await process.wait()
 
 
-async def trivial_rate(batch: list[tuple[str, dict[str, Any]]], concurrency: int) -> float:
-    """Requests/s of the do-nothing POST, the same documents from the same number of clients."""
-    async with trivial_api() as api:
+async def trivial_rate(batch: list[tuple[str, dict[str, Any]]], concurrency: int, processes: int) -> float:
+    """Requests/s of the do-nothing POST, the same documents from the same number of clients, served by as many
+    processes as the notifications API's."""
+    async with trivial_api(processes) as api:
         remaining = iter(batch)
 
         async def client() -> None:
@@ -277,7 +282,7 @@ async def trust_and_las(state: Path, http: httpx.AsyncClient, receiver: TimedRec
 async def measure(state: Path, args: argparse.Namespace) -> list[tuple[str, str]]:
     rng = random.Random(11)
     rows: list[tuple[str, str]] = []
-    with running_platform(state) as platform:
+    with running_platform(state, api_processes=args.api_processes) as platform:
         await until_ready(platform, state)
         await asyncio.sleep(5)  # start-up's own work settles
 
@@ -293,9 +298,11 @@ async def measure(state: Path, args: argparse.Namespace) -> list[tuple[str, str]
             ("raw PostgreSQL transactions/s (16 connections, 2 inserts), the platform's server", f"{pg_rate:,.0f}"),
             ("raw aiokafka produce-to-consume records/s (300 B), the platform's broker", f"{kafka_rate:,.0f}"),
         ]
-        trivial = {c: await trivial_rate(documents(args.events, rng), c) for c in args.concurrency}
+        api_processes = args.api_processes
+        trivial = {c: await trivial_rate(documents(args.events, rng), c, api_processes) for c in args.concurrency}
         for clients, rate in trivial.items():
-            rows.append((f"trivial FastAPI JSON POST requests/s, {clients} clients (same documents)", f"{rate:,.0f}"))
+            label = f"trivial FastAPI JSON POST requests/s, {clients} clients, {api_processes} API process(es)"
+            rows.append((f"{label} (same documents)", f"{rate:,.0f}"))
         secret = new_secret()
         results: list[tuple[str, ModeFigures, float | None]] = []
         cpu_by_burst: list[tuple[int, int, dict[str, float]]] = []
@@ -347,6 +354,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 32], help="clients of each burst")
     parser.add_argument("--rate", type=float, default=50.0, help="notifications/s of the fixed rate")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the fixed rate runs")
+    parser.add_argument("--api-processes", type=int, default=1, help="processes of the notifications API")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
         rows = asyncio.run(measure(Path(state), args))

@@ -44,9 +44,7 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
         assert accepted.status_code == 202, accepted.text
         body = accepted.json()
         assert accepted.headers["x-correlation-id"] == "trust-retry-key-1"
-        status = await client.get(body["status_url"], headers=trust)
-        assert status.status_code == 200
-        assert status.json()["status"] == "received"
+        assert body["status"] == "awaiting-identity", "identity is asked by the worker, after the 202"
 
     stop = asyncio.Event()
     workers = [*two_services.notifications.workers(), *two_services.ehcp.workers()]
@@ -57,6 +55,9 @@ async def test_notification_is_recorded_by_ehcp_once_under_one_trace(two_service
     finally:
         stop.set()
         await asyncio.gather(*tasks)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifications") as client:
+        status = await client.get(body["status_url"], headers=trust)
+    assert (status.status_code, status.json()["status"]) == (200, "received")
 
     assert await two_services.notices_recorded() == 1
     assert await two_services.inbox_rows() == 1

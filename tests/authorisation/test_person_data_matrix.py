@@ -45,8 +45,10 @@ from pathfinder.messaging.outbox import decode_headers
 from pathfinder.messaging.records import KafkaRecord
 from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import KafkaSettings, OutboxSettings
+from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
 from pathfinder.notifications.bootstrap import NotificationsService
 from pathfinder.notifications.bootstrap import bootstrap as bootstrap_notifications
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from pathfinder.notifications.service_layer.la_delivery import deliver_to_la
 from pathfinder.notifications.settings import NotificationsSettings
 from pathfinder.persistence.migrations import upgrade_to_head
@@ -304,7 +306,7 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
         health_advice = bootstrap_health_advice(
             HealthAdviceSettings(database_url=health_advice_url), kafka, outbox, auth=auth
         )
-        notification_id = await _notify(notifications.app(), index, person_id)
+        notification_id = await _notify(notifications, index, person_id)
         await _open_case(ehcp, person_id, notification_id)
         async with (
             httpx.AsyncClient(transport=httpx.ASGITransport(app=notifications.app()), base_url="http://n") as n,
@@ -332,8 +334,10 @@ async def world(fresh_database, monkeypatch) -> AsyncIterator[World]:
         await health_advice.engine.dispose()
 
 
-async def _notify(app: FastAPI, index: PersonIndexUnderTest, person_id: str) -> str:
-    """RR8 notifies LA 841 of the child (notifications' identity names it ``person_id``)."""
+async def _notify(notifications: NotificationsService, index: PersonIndexUnderTest, person_id: str) -> str:
+    """RR8 notifies LA 841 of the child; the worker's step its commit wakes asks notifications' identity, which
+    names it ``person_id``."""
+    app = notifications.app()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client:
         response = await client.post(
             "/fhir/$process-message",
@@ -341,6 +345,8 @@ async def _notify(app: FastAPI, index: PersonIndexUnderTest, person_id: str) -> 
             headers={**index.headers(any_trust("RR8")), "Content-Type": "application/fhir+json"},
         )
     assert response.status_code == 202, response.text
+    identity, postcodes = notifications.identity_client(), PostcodeDirectory(notifications.engine)
+    assert await ask_identity_again(uow=notifications.unit_of_work(), identity=identity, postcodes=postcodes) == 1
     notification_id: str = response.json()["id"]
     return notification_id
 

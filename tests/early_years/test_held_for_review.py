@@ -47,7 +47,8 @@ async def test_a_notification_held_for_review_is_released_to_the_la_when_its_rev
             second = await world.submit(millie)
             assert second.status_code == 202, second.text
             held_id = second.json()["id"]
-            assert second.json()["status"] == "awaiting-identity-review"
+            held = partial(world.status_is, held_id, "awaiting-identity-review")
+            await wait_for(held, deadline, what="the second held for review")
             # The la-delivery consumer has handled every event notifications emitted and 841 has read its topic
             # to the end: nothing went out for the held notification.
             await wait_for(partial(world.delivered, on_kafka, 1), deadline, what="A's delivery logged")

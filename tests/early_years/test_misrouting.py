@@ -40,6 +40,8 @@ async def test_no_message_steers_a_child_to_another_la(early_years_world: EarlyY
                 assert misnamed.status_code == 202, misnamed.text
                 unregistered = await world.submit(world.child(given_names=["Ned"]), "999")
                 await wait_for(lambda: len(topic_841.of_type(RECEIVED)) == 2, DEADLINE, what="both at 841")
+                refused = partial(world.status_is, unregistered.json()["id"], "rejected")
+                await wait_for(refused, DEADLINE, what="identity's refusal of LA 999 applied")
                 for reader in (topic_841, topic_805):
                     await wait_for(reader.caught_up, DEADLINE, what=f"{reader.topic} read to the end")
                 status = (await world.status(misnamed.json()["id"])).json()
@@ -48,7 +50,7 @@ async def test_no_message_steers_a_child_to_another_la(early_years_world: EarlyY
     assert (status["named_la"], status["responsible_la"]) == (HARTLEPOOL, DARLINGTON), "identity's LA wins"
     assert len({record.key for record in topic_841.of_type(RECEIVED)}) == 1, "both about the one child"
     assert records_805 == [] and hartlepool_hook.attempts == 0, "Hartlepool heard nothing of Rosa"
-    assert unregistered.status_code == 422, unregistered.text
+    assert unregistered.status_code == 202, "accepted, then refused: identity does not know LA 999"
     rejected = (await world.api.get(unregistered.headers["Location"], headers=world.trust)).json()
     assert (rejected["status"], rejected["reasons"]) == ("rejected", ["responsible-la-unknown"])
 

@@ -33,8 +33,7 @@ async def notified(api: Api, answer: str, **changes: Any) -> dict[str, Any]:
     api.identity.answer = answer
     accepted = await api.submit(message(**changes))
     assert accepted.status_code == 202, accepted.text
-    body: dict[str, Any] = accepted.json()
-    return body
+    return await api.status_of(accepted)
 
 
 async def held_for(api: Api, headers: dict[str, str], **query: Any) -> list[dict[str, Any]]:

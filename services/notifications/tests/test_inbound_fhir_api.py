@@ -33,7 +33,7 @@ async def test_an_accepted_notification_is_received_once_identity_names_the_chil
     response = await api.submit(message())
     assert response.status_code == 202, response.text
     body = response.json()
-    assert body["status"] == "received"
+    assert body["status"] == "awaiting-identity", "accepted at once; identity is asked by the worker, after"
     assert response.headers["location"] == body["status_url"]
     [event] = await api.received_events()
     assert (event["person_id"], event["responsible_la"]) == (str(api.identity.person_id), "841")
@@ -128,7 +128,7 @@ async def test_identity_being_down_loses_nothing_and_the_worker_resolves_later(a
 async def test_a_possible_match_is_held_for_identity_review(api) -> None:
     api.identity.answer = "review"
     response = await api.submit(message())
-    assert response.json()["status"] == "awaiting-identity-review"
+    assert (await api.status_of(response))["status"] == "awaiting-identity-review"
     assert await api.received_events() == []
 
 
@@ -168,6 +168,7 @@ async def test_a_bare_communication_is_accepted_too(api) -> None:
         headers={**api.trust(), "Content-Type": "application/json"},
     )
     assert response.status_code == 202, response.text
+    assert await api.identify() == 1
     [event] = await api.received_events()
     assert (event["submission_format"], event["source_message_id"]) == ("fhir-communication", "comm-1")
 

@@ -146,7 +146,8 @@ async def test_a_trust_lists_its_own_notifications_by_status_page_by_page(api) -
 
 async def test_a_decided_review_releases_the_held_notification_to_the_la(api) -> None:
     api.identity.answer = "review"
-    held = (await api.submit(message())).json()
+    accepted = await api.submit(message())
+    held = {**accepted.json(), **await api.status_of(accepted)}
     assert held["status"] == "awaiting-identity-review"
     la_841 = principal(OrganisationRole.LOCAL_AUTHORITY, "841", Scope.NOTIFICATIONS_READ)
     hidden = await api.http.get(held["status_url"], headers=api.mint.headers_for(la_841))

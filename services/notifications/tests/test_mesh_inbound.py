@@ -49,7 +49,7 @@ async def test_a_trusts_notification_by_mesh_is_stored_once_and_then_acknowledge
     mesh_id = world.send_as_trust(json.dumps(document).encode())
     assert world.waiting_for_platform() == [mesh_id]
     assert await world.inbox().collect() == 1
-    assert await stored(world) == [(document["entry"][0]["resource"]["id"], "received")]
+    assert await stored(world) == [(document["entry"][0]["resource"]["id"], "awaiting-identity")], "the worker asks"
     assert world.waiting_for_platform() == []
     assert replies_to_trust(world) == []
     keys = select(func.count()).select_from(submission_key).where(submission_key.c.key == f"mesh:{mesh_id}")

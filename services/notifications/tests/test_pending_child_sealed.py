@@ -6,7 +6,7 @@ another notification nor under another key, and migration 0010 seals what was st
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +25,7 @@ from pathfinder.notifications.adapters.tables import early_years_notification
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
 from pathfinder.notifications.domain.early_years_notification import NotificationStatus
 from pathfinder.notifications.service_layer.child_identification import ask_identity_again
+from pathfinder.notifications.service_layer.ports import ChildIdentity, ChildToIdentify
 from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
 from pathfinder.persistence.database import create_engine
 from pathfinder.persistence.migrations import alembic_config, upgrade_to_head
@@ -42,15 +43,13 @@ PLAINTEXT = ("9990000026", "Zebedee", "Quorncastle", "DL1 4AB", "DL14AB", "2024-
 
 @dataclass
 class RecordingIdentity(FakeIdentity):
-    """Identity's ``$match``, noting the child it was asked about each time."""
+    """Identity's ``$match-batch``, noting the children it was asked about each time."""
 
     children: list[ChildDemographics] = field(default_factory=list)
 
-    async def match_child(self, child: ChildDemographics, *, responsible_la: str, request_id: str, postcode_la=None):
-        self.children.append(child)
-        return await super().match_child(
-            child, responsible_la=responsible_la, request_id=request_id, postcode_la=postcode_la
-        )
+    async def match_children(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
+        self.children.extend(asked.child for asked in children)
+        return await super().match_children(children)
 
 
 @asynccontextmanager

@@ -113,7 +113,7 @@ async def test_a_key_taken_while_the_batch_is_stored_sends_its_entries_the_singl
     store = FakeStore()
     taken = entry(message_id="m-3")
     prior = await submit_early_years_notification(
-        taken, uow=store.unit_of_work(), postcodes=FakePostcodes(), identity=None, now=lambda: NOW
+        taken, uow=store.unit_of_work(), postcodes=FakePostcodes(), now=lambda: NOW
     )
 
     looked_up = FakeEarlyYearsNotifications.submission_keys

@@ -13,7 +13,6 @@ from pathfinder.contracts import EarlyYearsNotificationReceived
 from pathfinder.contracts.notifications import EarlyYearsNotificationAcknowledgementOverdue
 from pathfinder.contracts.notifications import NotificationRejectionReason as Reason
 from pathfinder.notifications.domain.early_years_notification import (
-    FIRST_RETRY_AFTER,
     EarlyYearsNotification,
     NotificationStatus,
 )
@@ -45,7 +44,7 @@ def submit(**changes: object) -> EarlyYearsNotification:
 def test_an_accepted_notification_raises_a_thin_received_event_once_the_child_is_named() -> None:
     notification = submit()
     assert (notification.status, notification.events) == (NotificationStatus.AWAITING_IDENTITY, [])
-    assert notification.next_identity_attempt_at == RECEIVED_AT + FIRST_RETRY_AFTER
+    assert notification.next_identity_attempt_at == RECEIVED_AT, "identity is asked at once, by the worker"
     person_id = uuid4()
     notification.child_named(person_id, "841")
     [event] = notification.events

@@ -22,6 +22,7 @@ from pathfinder.notifications.domain.la_delivery import (
     SendOutcome,
 )
 from pathfinder.notifications.domain.la_subscription import Channel, SubscriptionStatus, SubscriptionTerms, la_topic
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from pathfinder.notifications.service_layer.la_delivery import (
     deliver_to_la,
     la_event,
@@ -141,8 +142,8 @@ async def test_a_notification_delivered_on_two_subscriptions_is_reported_once_fo
         Submission(given, "hash", (f"message:RR8:{given.message_id}",), "fhir-message"),
         uow=store.unit_of_work(),
         postcodes=FakePostcodes(),
-        identity=identity,
     )
+    await ask_identity_again(uow=store.unit_of_work(), identity=identity, postcodes=FakePostcodes())
     [received] = store.events_of(EarlyYearsNotificationReceived)
     await deliver(store, received)  # type: ignore[arg-type]
     while await dispatch(store, endpoints):

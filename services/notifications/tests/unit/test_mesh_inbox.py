@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from notifications_kit.fakes import FakeIdentity, FakePostcodes, FakeStore, subscription_rules
+from notifications_kit.fakes import FakePostcodes, FakeStore, subscription_rules
 from notifications_kit.mesh_fakes import FakeMeshPost, platform_mailbox, trust_mailbox
 from notifications_kit.messages import message
 from pathfinder.notifications.domain.early_years_notification import NotificationStatus
@@ -25,7 +25,6 @@ def inbox(store: FakeStore, post: FakeMeshPost) -> MeshInbox:
     dependencies = NotificationsHttp(
         unit_of_work=store.unit_of_work,
         postcodes=FakePostcodes(),
-        identity=FakeIdentity(),
         limits=FhirLimits(max_body_bytes=100_000, max_bulk_body_bytes=1_000_000, max_json_depth=32, max_bulk_entries=5),
         acknowledgement_due_after=timedelta(days=5),
         public_urls=PublicUrls("https://notifications.example", "https://identity.example", "https://ehcp.example"),
@@ -55,7 +54,7 @@ async def test_a_trusts_notification_is_stored_then_acknowledged_without_a_reply
     assert await inbox(store, post).collect() == 1
     [notification] = store.notifications.values()
     assert notification.notifying_organisation == "RR8"
-    assert notification.status is NotificationStatus.RECEIVED
+    assert notification.status is NotificationStatus.AWAITING_IDENTITY, "identity is asked by the worker, after"
     assert post.acknowledged == ["20261207101500000000_ABC001"] and post.sent == []
     assert post.inbox[PLATFORM.mailbox_id] == []
 

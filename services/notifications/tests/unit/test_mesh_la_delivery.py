@@ -36,6 +36,7 @@ from pathfinder.notifications.domain.la_subscription import (
 )
 from pathfinder.notifications.domain.mesh_mailbox import LA_EVENT_WORKFLOW, MailboxRole, MeshMailbox
 from pathfinder.notifications.service_layer.acknowledgements import raise_overdue_acknowledgements
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from pathfinder.notifications.service_layer.la_delivery import deliver_to_la, send_next_delivery
 from pathfinder.notifications.service_layer.la_subscriptions import subscribe
 from pathfinder.notifications.service_layer.mesh_subscriptions import subscribe_la_mailbox
@@ -80,8 +81,8 @@ async def notified(store: FakeStore) -> tuple[UUID, EarlyYearsNotificationReceiv
         Submission(given, "hash", (f"message:RR8:{given.message_id}",), "fhir-message"),
         uow=store.unit_of_work(),
         postcodes=FakePostcodes(),
-        identity=FakeIdentity(),
     )
+    await ask_identity_again(uow=store.unit_of_work(), identity=FakeIdentity(), postcodes=FakePostcodes())
     [received] = [
         event
         for event in store.events_of(EarlyYearsNotificationReceived)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from uuid import uuid4
@@ -45,9 +46,16 @@ def sent(body_hash: str = "hash-1", keys: tuple[str, ...] = (), **changes: objec
 async def submit(
     store: FakeStore, identity: FakeIdentity | None, given: Submission, now: datetime = NOW
 ) -> SubmissionResult:
-    return await submit_early_years_notification(
-        given, uow=store.unit_of_work(), postcodes=FakePostcodes(), identity=identity, now=lambda: now
+    """Submitted, then (with ``identity``) the worker's step that its commit wakes: identity asked, in a batch."""
+    result = await submit_early_years_notification(
+        given, uow=store.unit_of_work(), postcodes=FakePostcodes(), now=lambda: now
     )
+    if identity is not None:
+        await ask_identity_again(
+            uow=store.unit_of_work(), identity=identity, postcodes=FakePostcodes(), now=lambda: now
+        )
+    stored = store.notifications[result.notification.id]
+    return replace(result, notification=stored, accepted=stored.accepted)
 
 
 async def test_an_accepted_notification_is_named_and_the_la_told_once() -> None:

@@ -12,12 +12,26 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from pathfinder.messaging.schema import consumer_failure, inbox
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 PROCESSED = "processed"
 DEAD_LETTERED = "dead_lettered"
+# The entries as arrays, unnested: one statement text for every batch size, so it is compiled and prepared once
+# (a multi-row VALUES list is a new statement for each number of rows).
+_CLAIM = text(
+    """
+    INSERT INTO inbox (consumer, event_id, event_type, outcome, topic, partition, "offset")
+    SELECT :consumer, entry.event_id, entry.event_type, :outcome, entry.topic, entry.partition, entry.offset
+    FROM unnest(
+        CAST(:event_ids AS uuid[]), CAST(:event_types AS text[]), CAST(:topics AS text[]),
+        CAST(:partitions AS integer[]), CAST(:offsets AS bigint[])
+    ) AS entry(event_id, event_type, topic, partition, "offset")
+    ON CONFLICT (consumer, event_id) DO NOTHING
+    RETURNING event_id
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,26 +47,15 @@ async def claim(session: AsyncSession, consumer: str, entries: Sequence[InboxEnt
     """Record the entries as handled by ``consumer``; returns the ids that were not recorded before."""
     if not entries:
         return set()
-    statement = (
-        insert(inbox)
-        .values(
-            [
-                {
-                    "consumer": consumer,
-                    "event_id": entry.event_id,
-                    "event_type": entry.event_type,
-                    "outcome": outcome,
-                    "topic": entry.topic,
-                    "partition": entry.partition,
-                    "offset": entry.offset,
-                }
-                for entry in entries
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[inbox.c.consumer, inbox.c.event_id])
-        .returning(inbox.c.event_id)
-    )
-    return set((await session.execute(statement)).scalars())
+    columns = {
+        "event_ids": [entry.event_id for entry in entries],
+        "event_types": [entry.event_type for entry in entries],
+        "topics": [entry.topic for entry in entries],
+        "partitions": [entry.partition for entry in entries],
+        "offsets": [entry.offset for entry in entries],
+    }
+    found = await session.execute(_CLAIM, {"consumer": consumer, "outcome": outcome, **columns})
+    return set(found.scalars())
 
 
 async def dead_lettered(session: AsyncSession, consumer: str, event_id: UUID) -> InboxEntry | None:

@@ -69,13 +69,15 @@ def remove_token_buckets_v1(connection: Connection) -> None:
 class SqlTokenBuckets:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # The take is one statement, atomic on its own: with no BEGIN and COMMIT around it, one round trip.
+        self._single_statements = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def take(self, key: str, *, per_second: float, burst: int) -> float:
         """Take a token from ``key``'s bucket (``burst`` tokens at most, refilled at ``per_second``): 0 when one
         was taken, else how many seconds until one will be there."""
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
         parameters = {"key": digest, "burst": float(burst), "rate": float(per_second)}
-        async with self._engine.begin() as connection:
+        async with self._single_statements.connect() as connection:
             tokens, admitted = (await connection.execute(_TAKE, parameters)).one()
         return 0.0 if admitted else (1.0 - tokens) / per_second
 

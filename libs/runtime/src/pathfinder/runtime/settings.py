@@ -20,6 +20,11 @@ class ServiceSettings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    http_processes: int = Field(
+        default=1,
+        ge=1,
+        description="API worker processes sharing the port (each with its own database pool of database_pool_size)",
+    )
     http_max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,

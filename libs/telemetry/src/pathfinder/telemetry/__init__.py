@@ -4,6 +4,7 @@
 work so its log lines and events share a correlation id.
 """
 
+from pathfinder.telemetry.carried import carried_context, continuing
 from pathfinder.telemetry.correlation import correlation_scope, current_correlation_id
 from pathfinder.telemetry.logs import configure_logging
 from pathfinder.telemetry.settings import TelemetrySettings
@@ -12,8 +13,10 @@ from pathfinder.telemetry.setup import Telemetry, configure_telemetry
 __all__ = [
     "Telemetry",
     "TelemetrySettings",
+    "carried_context",
     "configure_logging",
     "configure_telemetry",
+    "continuing",
     "correlation_scope",
     "current_correlation_id",
 ]

@@ -30,7 +30,7 @@ from pathfinder.notifications.adapters.pending_child_sealing import PendingChild
 from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
 from pathfinder.notifications.adapters.subscription_repository import warn_of_secrets_sealed_elsewhere
 from pathfinder.notifications.adapters.subscription_secrets import SubscriptionSecrets, service_sealer
-from pathfinder.notifications.adapters.tables import LA_DELIVERY_DUE_CHANNEL
+from pathfinder.notifications.adapters.tables import AWAITING_IDENTITY_CHANNEL, LA_DELIVERY_DUE_CHANNEL
 from pathfinder.notifications.adapters.unit_of_work import SqlNotificationsUnitOfWork
 from pathfinder.notifications.domain.la_delivery import RetryPolicy
 from pathfinder.notifications.entrypoints import (
@@ -182,7 +182,6 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
         return http_dependencies.NotificationsHttp(
             unit_of_work=self.unit_of_work,
             postcodes=PostcodeDirectory(self.engine),
-            identity=self.identity_client(),
             limits=FhirLimits(
                 max_body_bytes=settings.inbound_max_body_bytes,
                 max_bulk_body_bytes=settings.inbound_max_bulk_body_bytes,
@@ -223,11 +222,12 @@ class NotificationsService(ServiceRuntime[NotificationsSettings]):
                 also=(REPLAY_LA_DELIVERY_TOPIC,),
             ),
             self.dispatcher(),
-            timers.identity_retry(
+            timers.child_identification(
                 self.unit_of_work,
                 self.identity_client(),
                 PostcodeDirectory(self.engine),
                 interval_seconds=settings.identity_retry_interval_seconds,
+                notices=self.notices(AWAITING_IDENTITY_CHANNEL),
             ),
             timers.acknowledgement_deadlines(
                 self.unit_of_work,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -83,6 +84,13 @@ class FakeEarlyYearsNotifications:
 
     async def save(self, notification: EarlyYearsNotification) -> None:
         self.written[notification.id] = notification
+
+    async def save_many(self, notifications: Sequence[EarlyYearsNotification]) -> None:
+        for notification in notifications:
+            await self.save(notification)
+
+    def continuing_request(self, notification: EarlyYearsNotification) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
         assert not isinstance(notification.child, Sealed), "the fakes keep a child's details as sent"
@@ -444,6 +452,8 @@ class FakeIdentity:
     async def match_children(self, children: Sequence[ChildToIdentify]) -> list[ChildIdentity | None]:
         self.batches.append(len(children))
         if self.answer == "down":
+            self.calls.extend(asked.request_id for asked in children)
+            self.postcode_las.extend(asked.postcode_la for asked in children)
             raise IdentityUnavailable("down")
         return [
             await self.match_child(

@@ -20,8 +20,10 @@ from pathfinder.messaging.outbox import message_for_event
 from pathfinder.messaging.records import KafkaRecord
 from pathfinder.messaging.schema import outbox
 from pathfinder.messaging.settings import KafkaSettings
+from pathfinder.notifications.adapters.postcode_directory import PostcodeDirectory
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
 from pathfinder.notifications.domain.early_years_notification import DeliveryChannel, EarlyYearsNotification
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 from pathfinder.notifications.service_layer.la_delivery import deliver_to_la, send_heartbeats, send_next_delivery
 from pathfinder.notifications.service_layer.submissions import Submission, submit_early_years_notification
 from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
@@ -57,9 +59,24 @@ class Api:
         return self.mint.headers_for(principal(OrganisationRole.LOCAL_AUTHORITY, code, *given))
 
     async def submit(self, document: Any, headers: dict[str, str] | None = None, **extra: str) -> httpx.Response:
-        return await self.http.post(
+        """The trust's POST, then the worker's step its commit wakes (identity asked about the waiting child)."""
+        response = await self.http.post(
             "/fhir/$process-message", json=document, headers={**(headers or self.trust()), **extra}
         )
+        await self.identify()
+        return response
+
+    async def identify(self) -> int:
+        """One step of the worker's child identification, as the notice of a waiting notification wakes it."""
+        postcodes = PostcodeDirectory(self.service.engine)
+        return await ask_identity_again(uow=self.service.unit_of_work(), identity=self.identity, postcodes=postcodes)
+
+    async def status_of(self, accepted: httpx.Response, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """The status view of a submitted notification now (the 202 said how it stood when accepted)."""
+        found = await self.http.get(accepted.headers["Location"], headers=headers or self.trust())
+        assert found.status_code == 200, found.text
+        status: dict[str, Any] = found.json()
+        return status
 
     async def events_of(self, event_type: str) -> list[dict[str, Any]]:
         query = select(outbox.c.payload).where(outbox.c.event_type == event_type).order_by(outbox.c.position)
@@ -179,7 +196,10 @@ async def notify(service: NotificationsService, **changes: Any) -> EarlyYearsNot
         ),
         uow=service.unit_of_work(),
         postcodes=FakePostcodes(),
-        identity=service.identity_client(),
     )
     assert result.accepted, result.notification.reasons
-    return result.notification
+    await ask_identity_again(uow=service.unit_of_work(), identity=service.identity_client(), postcodes=FakePostcodes())
+    async with service.unit_of_work() as uow:
+        named = await uow.notifications.get(result.notification.id)
+    assert named is not None
+    return named

@@ -4,6 +4,7 @@ submission idempotent."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -23,11 +24,20 @@ from pathfinder.notifications.domain.early_years_notification import (
 from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.domain.section_23 import Timeliness
 from pathfinder.notifications.service_layer.unit_of_work import SubmissionKey
-from sqlalchemy import Row, Select, insert, select, tuple_, update
+from pathfinder.telemetry import carried_context, continuing
+from sqlalchemy import ARRAY, Row, Select, any_, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _AWAITING_IDENTITY = tuple(status.value for status in AWAITING_IDENTITY)
+_SAVED = update(table).where(table.c.id == bindparam("saved_id"))
+
+
+def _any_id(ids: Sequence[UUID]) -> Any:
+    """``id = ANY($1)``: one statement text whatever the number of ids, so the driver prepares it once (an
+    ``IN`` list is a new statement, prepared again, for every length)."""
+    return table.c.id == any_(bindparam("ids", list(ids), type_=ARRAY(PG_UUID(as_uuid=True))))
 
 
 class SqlEarlyYearsNotifications:
@@ -37,21 +47,29 @@ class SqlEarlyYearsNotifications:
     def __init__(self, session: AsyncSession, children: PendingChildSealing | None = None) -> None:
         self._session = session
         self._children = children
+        self._request_contexts: dict[UUID, dict[str, str] | None] = {}
         self.seen: list[EarlyYearsNotification] = []
 
     async def add(self, notification: EarlyYearsNotification) -> None:
-        await self._session.execute(insert(table).values(id=notification.id, **self._values(notification)))
-        self.seen.append(notification)
+        await self.add_many([notification])
 
     async def add_many(self, notifications: Sequence[EarlyYearsNotification]) -> None:
         if not notifications:
             return
-        rows = [{"id": notification.id, **self._values(notification)} for notification in notifications]
+        # Whoever stores them (a request, the MESH collector) is the trace the worker's answer continues.
+        submitted_in = carried_context()
+        rows = [
+            {"id": notification.id, "request_context": submitted_in, **self._values(notification)}
+            for notification in notifications
+        ]
         await self._session.execute(insert(table), rows)
         self.seen.extend(notifications)
 
+    def continuing_request(self, notification: EarlyYearsNotification) -> AbstractContextManager[None]:
+        return continuing(self._request_contexts.get(notification.id), "identify the child")
+
     async def get_many(self, notification_ids: Sequence[UUID], *, lock: bool = False) -> list[EarlyYearsNotification]:
-        query = select(table).where(table.c.id.in_(notification_ids))
+        query = select(table).where(_any_id(notification_ids))
         return await self._load(query.order_by(table.c.id).with_for_update() if lock else query)
 
     async def get(self, notification_id: UUID, *, lock: bool = False) -> EarlyYearsNotification | None:
@@ -63,6 +81,12 @@ class SqlEarlyYearsNotifications:
         await self._session.execute(
             update(table).where(table.c.id == notification.id).values(**self._values(notification))
         )
+
+    async def save_many(self, notifications: Sequence[EarlyYearsNotification]) -> None:
+        """One statement, executed for every row in one round trip."""
+        if notifications:
+            rows = [{"saved_id": notification.id, **self._values(notification)} for notification in notifications]
+            await self._session.execute(_SAVED, rows)
 
     def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
         if notification.child is None:
@@ -79,7 +103,7 @@ class SqlEarlyYearsNotifications:
         )
         claimed = list((await self._session.execute(due)).scalars())
         if claimed:
-            lease_until = update(table).where(table.c.id.in_(claimed)).values(next_identity_attempt_at=now + lease)
+            lease_until = update(table).where(_any_id(claimed)).values(next_identity_attempt_at=now + lease)
             await self._session.execute(lease_until)
         return claimed
 
@@ -144,7 +168,9 @@ class SqlEarlyYearsNotifications:
         return len(stored) == len(candidates)
 
     async def _load(self, query: Select[Any]) -> list[EarlyYearsNotification]:
-        found = [_notification(row) for row in (await self._session.execute(query)).all()]
+        rows = (await self._session.execute(query)).all()
+        self._request_contexts.update((row.id, row.request_context) for row in rows)
+        found = [_notification(row) for row in rows]
         self.seen.extend(found)
         return found
 

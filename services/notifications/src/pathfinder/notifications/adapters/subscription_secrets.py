@@ -88,8 +88,8 @@ def _sealer(key_text: str | None) -> SecretSealer:
     log.warning(
         "PATHFINDER_LA_DELIVERY_SECRETS_KEY is not set: using a throwaway key, so LA subscriptions' webhook "
         "secrets and rest-hook headers, and the details of children waiting for identity, stored now cannot be "
-        "opened by another process or after a restart. Outside a developer's machine, set it to 32 random bytes, "
-        "base64url."
+        "opened by another process (the worker that sends webhooks and asks identity) or after a restart. Give "
+        "the API and the worker the same key: 32 random bytes, base64url."
     )
     return SecretSealer.generate(key_id_prefix=KEY_ID_PREFIX)
 

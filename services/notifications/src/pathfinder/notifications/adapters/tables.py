@@ -49,6 +49,9 @@ early_years_notification = Table(
     # AES-256-GCM bound to the notification) under the key whose id is pending_child_key_id.
     Column("sealed_pending_child", LargeBinary),
     Column("pending_child_key_id", String(32)),
+    # The trace context and correlation id of the request that submitted it, for the worker that asks identity
+    # later to continue (migration 0018); cleared with the child's details.
+    Column("request_context", JSONB),
     Column("identity_attempts", Integer, nullable=False, server_default=text("0")),
     Column("next_identity_attempt_at", DateTime(timezone=True)),
     Column("delivered_at", DateTime(timezone=True)),
@@ -120,6 +123,9 @@ la_subscription = Table(
     # An LA has one Kafka topic, so one Kafka subscription says what goes to it.
     Index("la_subscription_one_kafka", "la_code", unique=True, postgresql_where=text("channel = 'kafka'")),
 )
+
+AWAITING_IDENTITY_CHANNEL = "notification_awaits_identity"
+"""Notified by a trigger (migration 0018) when a notification waiting for identity is inserted."""
 
 LA_DELIVERY_DUE_CHANNEL = "la_delivery_due"
 """Notified by triggers (migrations 0013 and 0014) when a delivery the dispatcher is to send is made, or put back."""

@@ -55,8 +55,8 @@ class AcknowledgedOtherwise(ValueError):
 class NotificationStatus(StrEnum):
     """Where a notification stands:
 
-    - ``awaiting-identity``: accepted; identity has not yet named the child (it was unavailable: the platform asks
-      again, backing off);
+    - ``awaiting-identity``: accepted; identity has not yet named the child (the worker asks it at once, and again,
+      backing off, while it is unavailable);
     - ``awaiting-identity-review``: accepted; identity found a possible match with a child it knows, which a person
       decides in identity; the decision releases it at once;
     - ``received``: identity named the child; the responsible LA's subscriptions get it;
@@ -138,7 +138,6 @@ class EarlyYearsNotification:
         """Judge a notification as it arrives: rejected with every reason that applies, or waiting for identity."""
         reasons = section_23_breaches(facts)
         accepted = not reasons
-        first_try = received_at if submission_format == "bulk" else received_at + FIRST_RETRY_AFTER
         return cls(
             id=notification_id,
             notifying_organisation=notifying_organisation,
@@ -152,7 +151,8 @@ class EarlyYearsNotification:
             reasons=reasons,
             timeliness=timeliness(facts),
             child=child if accepted else None,
-            next_identity_attempt_at=first_try if accepted else None,
+            # Due at once: the worker, woken by its commit, asks identity about every waiting child in one batch.
+            next_identity_attempt_at=received_at if accepted else None,
         )
 
     @property

@@ -64,7 +64,6 @@ async def submit_one(
             submission,
             uow=dependencies.unit_of_work(),
             postcodes=dependencies.postcodes,
-            identity=None if submission_format == "bulk" else dependencies.identity,
         )
     except DuplicateSubmission:
         raise _duplicate() from None

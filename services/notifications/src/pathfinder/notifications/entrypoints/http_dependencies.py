@@ -12,7 +12,7 @@ from fastapi import Depends
 from pathfinder.notifications.domain.la_delivery import PublicUrls
 from pathfinder.notifications.entrypoints.fhir_guards import FhirLimits
 from pathfinder.notifications.service_layer.la_subscriptions import SubscriptionRules
-from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
+from pathfinder.notifications.service_layer.ports import PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from pathfinder.web.dependencies import RouteDependencies
 
@@ -21,7 +21,6 @@ from pathfinder.web.dependencies import RouteDependencies
 class NotificationsHttp:
     unit_of_work: Callable[[], NotificationsUnitOfWork]
     postcodes: PostcodeLookup
-    identity: IdentityClient
     limits: FhirLimits
     acknowledgement_due_after: timedelta
     public_urls: PublicUrls

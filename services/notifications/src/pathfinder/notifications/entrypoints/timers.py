@@ -1,7 +1,7 @@
 """The notifications worker's loops besides its consumers: the dispatcher's lanes and heartbeats, the LA topics
-kept, notifications accepted while identity was unreachable (or held for a review) tried again, LAs that have
-not acknowledged in time reported overdue, and what MESH says of the events sent by MESH. Each runs one use case
-in the shared step loop."""
+kept, identity asked who the children of accepted notifications are (in batches; again while it is away or a
+review is pending), LAs that have not acknowledged in time reported overdue, and what MESH says of the events
+sent by MESH. Each runs one use case in the shared step loop."""
 
 from __future__ import annotations
 
@@ -25,13 +25,27 @@ log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], NotificationsUnitOfWork]
 
 
-def identity_retry(
-    unit_of_work: UnitOfWorkFactory, identity: IdentityClient, postcodes: PostcodeLookup, *, interval_seconds: float
+def child_identification(
+    unit_of_work: UnitOfWorkFactory,
+    identity: IdentityClient,
+    postcodes: PostcodeLookup,
+    *,
+    interval_seconds: float,
+    notices: NotifiedChannel,
 ) -> Worker:
+    """Identity asked about every notification waiting for it, in batches: at once when ``notices`` says one was
+    committed, and every ``interval_seconds`` for those whose next try (identity away, a review pending) is due."""
+
     async def step() -> int:
         return await ask_identity_again(uow=unit_of_work(), identity=identity, postcodes=postcodes)
 
-    return repeating("identity retry", step, idle_seconds=interval_seconds)
+    async def run(stop: asyncio.Event) -> None:
+        try:
+            await keep_stepping(stop, step, name="child identification", idle_seconds=interval_seconds, notices=notices)
+        finally:
+            await notices.close()
+
+    return run
 
 
 def acknowledgement_deadlines(

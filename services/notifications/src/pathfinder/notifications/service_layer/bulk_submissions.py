@@ -130,6 +130,6 @@ async def _alone(
     submission: Submission, uow: NotificationsUnitOfWork, postcodes: PostcodeLookup, now: Callable[[], datetime]
 ) -> Outcome:
     try:
-        return await submit_early_years_notification(submission, uow=uow, postcodes=postcodes, identity=None, now=now)
+        return await submit_early_years_notification(submission, uow=uow, postcodes=postcodes, now=now)
     except DuplicateSubmission as duplicate:
         return duplicate

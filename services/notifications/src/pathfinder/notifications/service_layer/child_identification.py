@@ -1,5 +1,6 @@
-"""Identity names the child a notification is about: at once on submission, again by a timer while identity is
-away (or a review is pending), and at once when identity announces a person's decision on a review.
+"""Identity names the child a notification is about: asked by the worker in batches as soon as notifications are
+committed, again while identity is away (or a review is pending), and at once when identity announces a person's
+decision on a review.
 
 Identity owns the child's responsible LA (docs/decisions/0007-responsible-la.md). Each request carries, besides
 the LA the notification names, the LA of the child's postcode as evidence: for a child new to identity's index
@@ -111,19 +112,19 @@ async def ask_identity_again(
     now: Callable[[], datetime] = _now,
     limit: int = 500,
 ) -> int:
-    """One step of the identity timer: claim the notifications due for another try, ask identity about their
-    children in one batch, and apply the answers in one transaction. A crash before that commits leaves them
-    leased, to be claimed again once the lease ends; identity answers the same request ids the same, and an answer
-    is applied only to a notification still waiting, so nothing is lost or applied twice."""
+    """One step of the worker's child identification: claim the notifications due (new ones at once, others for
+    another try), ask identity about their children in one batch, and apply the answers in one transaction. A
+    crash before that commits leaves them leased, to be claimed again once the lease ends; identity answers the
+    same request ids the same, and an answer is applied only to a notification still waiting, so nothing is lost
+    or applied twice."""
     async with uow:
         claimed = await uow.notifications.claim_due_for_identity(now(), limit=limit, lease=CLAIM_LEASE)
-        await uow.commit()
-    if not claimed:
-        return 0
-    async with uow:
+        if not claimed:
+            return 0
         waiting = [n for n in await uow.notifications.get_many(claimed) if n.awaits_identity]
         # Opened here only: the details go to identity, and nowhere else.
         children = {n.id: child for n in waiting if (child := uow.notifications.child_of(n)) is not None}
+        await uow.commit()
     asked = [n for n in waiting if n.id in children]
     if asked:
         answers = await _ask_in_batch(asked, children, identity=identity, postcodes=postcodes)
@@ -160,10 +161,12 @@ async def _apply_answers(
     answers: dict[UUID, ChildIdentity | None], *, uow: NotificationsUnitOfWork, now: Callable[[], datetime]
 ) -> None:
     async with uow:
-        for current in await uow.notifications.get_many(sorted(answers), lock=True):
-            if current.awaits_identity:
+        answered = [n for n in await uow.notifications.get_many(sorted(answers), lock=True) if n.awaits_identity]
+        for current in answered:
+            with uow.notifications.continuing_request(current):
                 _apply(current, answers[current.id], now())
-                await uow.notifications.save(current)
+                await uow.flush()  # its event staged in the submitting request's trace
+        await uow.notifications.save_many(answered)
         await uow.commit()
 
 

@@ -1,6 +1,7 @@
-"""An NHS body submits an s23 notification: judged without I/O, committed with its idempotency keys, and only
-then handed to identity. Whatever identity does, nothing accepted is lost, and the LA hears of the child (the
-Received event) only once identity has named them.
+"""An NHS body submits an s23 notification: judged without I/O and committed with its idempotency keys; that is
+all the request waits for. Identity is asked afterwards, by the worker, about every waiting child in one batch
+(:func:`.child_identification.ask_identity_again`, woken by the commit). Whatever identity does, nothing accepted
+is lost, and the LA hears of the child (the Received event) only once identity has named them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from pathfinder.notifications.domain.early_years_notification import (
     SubmissionFormat,
 )
 from pathfinder.notifications.domain.section_23 import Section23Facts
-from pathfinder.notifications.service_layer.child_identification import ask_identity
-from pathfinder.notifications.service_layer.ports import IdentityClient, PostcodeLookup
+from pathfinder.notifications.service_layer.ports import PostcodeLookup
 from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork, SubmissionKey
 
 ENGLAND = ZoneInfo("Europe/London")
@@ -56,12 +56,10 @@ async def submit_early_years_notification(
     *,
     uow: NotificationsUnitOfWork,
     postcodes: PostcodeLookup,
-    identity: IdentityClient | None,
     now: Callable[[], datetime] = now_utc,
 ) -> SubmissionResult:
-    """Record the notification, accepted or rejected with reasons; with ``identity`` given, ask it at once who
-    the child is (bulk backfills leave that to the worker's timer). The child's postcode gives the LA when the
-    message names none, and is evidence to identity either way (``ask_identity``).
+    """Record the notification, accepted (waiting for identity to name the child) or rejected with reasons. The
+    child's postcode gives the LA when the message names none.
 
     A submission seen before is found by its keys, which the new one fails to take: its first answer is given
     again, and nothing is stored twice."""
@@ -87,10 +85,6 @@ async def submit_early_years_notification(
         if prior is None:
             raise LookupError("a submission key was taken, but no submission holds it")
         return prior
-    if identity is not None and notification.accepted:
-        # The details as sent: the stored copy is sealed, and reading it back would cost a transaction.
-        asked = await ask_identity(notification, sent.child, uow=uow, identity=identity, postcodes=postcodes, now=now)
-        notification = asked or notification
     return SubmissionResult(notification, accepted=notification.accepted)
 
 

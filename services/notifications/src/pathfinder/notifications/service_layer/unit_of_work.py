@@ -4,6 +4,7 @@ aggregates raise, committed together or not at all. The SQL one is in the adapte
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -44,6 +45,13 @@ class EarlyYearsNotifications(Protocol):
         ...
 
     async def save(self, notification: EarlyYearsNotification) -> None: ...
+
+    async def save_many(self, notifications: Sequence[EarlyYearsNotification]) -> None: ...
+
+    def continuing_request(self, notification: EarlyYearsNotification) -> AbstractContextManager[None]:
+        """Inside it, what is done for a loaded notification (its events raised and staged) continues the trace
+        and correlation id of the request that submitted it."""
+        ...
 
     def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
         """The waiting child's details, opened (they are stored sealed): only to ask identity who the child is."""

@@ -5,7 +5,7 @@ transaction: a refusal undoes only its own record's work and leaves its audit en
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pathfinder.auth import AccessDenied
@@ -17,6 +17,19 @@ from pathfinder.identity.persons.service_layer.refusals import PersonIndexRefusa
 from pathfinder.identity.persons.service_layer.unit_of_work import PersonIndexUnitOfWork
 
 MatchAnswerOrRefusal = MatchResult | PersonIndexRefusal | AccessDenied
+
+
+@dataclass
+class _AskedOnce:
+    """The registry's answer for each LA a batch names, asked once for the batch rather than for each record."""
+
+    registry: LocalAuthorities
+    answers: dict[str, bool] = field(default_factory=dict)
+
+    async def registered(self, la_code: str) -> bool:
+        if la_code not in self.answers:
+            self.answers[la_code] = await self.registry.registered(la_code)
+        return self.answers[la_code]
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ async def match_persons(
 ) -> list[MatchAnswerOrRefusal]:
     """Each record's answer, in order: its match result, or the refusal ``$match`` would have answered with."""
     answers: list[MatchAnswerOrRefusal] = []
+    local_authorities = _AskedOnce(local_authorities)
     for record in records:
         try:
             answers.append(
