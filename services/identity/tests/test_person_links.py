@@ -5,6 +5,7 @@ outbox with the change, or neither."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from uuid import UUID, uuid4
 
 import pytest
 from identity_kit import TEST_ENVIRONMENT
@@ -153,3 +154,20 @@ async def test_merges_stay_within_one_responsible_la(index) -> None:
         f"/persons/{ours}/merges", json={"merged_person_id": ours}, headers=index.headers(platform())
     )
     assert itself.status_code == 409
+
+
+async def test_candidates_loaded_together_are_the_persons_loaded_one_by_one(index) -> None:
+    survivor, retired = await registered(index), await registered(index, given=["Maisie"], born="2022-02-02")
+    alone = await registered(index, given=["Otto"], family="Quill", born="2021-03-03")
+    assert (await link(index, survivor, {"kind": "upn", "value": upn()})).status_code == 201
+    merged = await index.http.post(
+        f"/persons/{survivor}/merges", json={"merged_person_id": retired}, headers=index.headers(la("841"))
+    )
+    assert merged.status_code == 201, merged.text
+    wanted = [UUID(alone), UUID(survivor), UUID(alone), uuid4()]  # a repeat, and an id no one has
+    async with index.service.person_index.unit_of_work() as uow:
+        together = await uow.persons.get_many(wanted)
+        one_by_one = [await uow.persons.get(person_id, lock=False) for person_id in sorted({*wanted})]
+    assert together == [found for found in one_by_one if found is not None]
+    [kept] = [person for person in together if person.person_id == UUID(survivor)]
+    assert kept.members == {UUID(survivor), UUID(retired)} and len(kept.records) == 2 and len(kept.merges) == 1

@@ -5,7 +5,7 @@ into it, erasure destroys the values, and one identifier is actively linked to o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,6 +90,10 @@ class FakePersonRepository:
         )
         self.seen.append(found)
         return found
+
+    async def get_many(self, person_ids: Sequence[UUID]) -> list[Person]:
+        found = [await self.get(person_id, lock=False) for person_id in sorted(set(person_ids))]
+        return [person for person in found if person is not None]
 
     async def add(self, new: Person) -> None:
         assert new.person_id not in self._state.persons, "the primary key refuses a second row"

@@ -24,6 +24,12 @@ MEMBERS = text(
     "SELECT p.person_id FROM person p JOIN members m ON p.merged_into = m.person_id AND p.status = 'merged') "
     "SELECT person_id FROM members"
 )
+# Every id merged into each of many persons (at any depth), with the person's own: (root, member) pairs.
+MEMBERS_OF = text(
+    "WITH RECURSIVE members(root, person_id) AS (SELECT r, r FROM unnest(CAST(:roots AS uuid[])) AS r UNION "
+    "SELECT m.root, p.person_id FROM person p JOIN members m ON p.merged_into = m.person_id AND p.status = 'merged') "
+    "SELECT root, person_id FROM members"
+)
 _LOCK_BLOCKS = text(
     "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS keys"
 )

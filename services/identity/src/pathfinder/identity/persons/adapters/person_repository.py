@@ -1,14 +1,12 @@
-"""Persons in PostgreSQL: sealing their details on the way in, opening them on the way out, keeping the blind
-indexes in step, and shredding it all on erasure."""
+"""Persons in PostgreSQL: sealing their details on the way in (loading and opening them is
+:mod:`.person_loading`), keeping the blind indexes in step, and shredding it all on erasure."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from uuid import UUID
 
-from pathfinder.contracts.identity import IdentifierKind
-from pathfinder.identity.persons.adapters.person_lookup import MEMBERS, PersonLookup
+from pathfinder.identity.persons.adapters.person_loading import PersonLoader, link_label, record_label
 from pathfinder.identity.persons.adapters.tables import (
     person,
     person_blocking_key,
@@ -17,132 +15,19 @@ from pathfinder.identity.persons.adapters.tables import (
     person_merge,
     person_record,
 )
-from pathfinder.identity.persons.adapters.vault import DataKey, PersonVault
-from pathfinder.identity.persons.domain.demographics import Demographics
-from pathfinder.identity.persons.domain.identifiers import AgencyIdentifier
 from pathfinder.identity.persons.domain.matching_profile import MatchProfile, blocking_keys
 from pathfinder.identity.persons.domain.person import (
     IdentifierLink,
-    LinkMethod,
     Merge,
     Person,
     PersonStatus,
     SourceRecord,
 )
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _record_label(organisation: str) -> str:
-    return f"record|{organisation}"
-
-
-def _link_label(link_id: UUID) -> str:
-    return f"link|{link_id}"
-
-
-class SqlPersonRepository(PersonLookup):
-    def __init__(self, session: AsyncSession, vault: PersonVault) -> None:
-        super().__init__(session, vault)
-        self._keys: dict[UUID, DataKey] = {}
-        self._persons: dict[UUID, tuple[PersonStatus, UUID | None, str]] = {}
-        self._records: dict[tuple[UUID, str], datetime] = {}
-        self._links: dict[UUID, datetime | None] = {}
-        self._merges: dict[UUID, datetime | None] = {}
-        self.seen: list[Person] = []
-
-    async def get(self, person_id: UUID, *, lock: bool = True) -> Person | None:
-        query = select(person).where(person.c.person_id == person_id)
-        row = (await self._session.execute(query.with_for_update() if lock else query)).one_or_none()
-        if row is None:
-            return None
-        members = list((await self._session.execute(MEMBERS, {"root": person_id})).scalars())
-        if lock:
-            await self._session.execute(
-                select(person.c.person_id).where(person.c.person_id.in_(members)).with_for_update()
-            )
-        await self._load_keys(members)
-        found = Person(
-            person_id=row.person_id,
-            responsible_la=row.responsible_la,
-            status=PersonStatus(row.status),
-            created_at=row.created_at,
-            merged_into=row.merged_into,
-            members=set(members),
-            links=await self._load_links(members),
-            records=await self._load_records(members),
-            merges=await self._load_merges(person_id),
-            erased_at=row.erased_at,
-        )
-        self._persons[found.person_id] = (found.status, found.merged_into, found.responsible_la)
-        self.seen.append(found)
-        return found
-
-    async def _load_keys(self, owners: list[UUID]) -> None:
-        rows = await self._session.execute(select(person_key).where(person_key.c.person_id.in_(owners)))
-        for row in rows:
-            if row.person_id not in self._keys:
-                self._keys[row.person_id] = self._vault.unwrap(row.person_id, row.wrapped_key)
-
-    async def _load_links(self, owners: list[UUID]) -> list[IdentifierLink]:
-        rows = await self._session.execute(
-            select(person_link).where(person_link.c.person_id.in_(owners)).order_by(person_link.c.linked_at)
-        )
-        links = []
-        for row in rows:
-            identifier = None
-            if row.sealed_value is not None:
-                value = self._vault.open(self._keys[row.person_id], _link_label(row.link_id), row.sealed_value)
-                identifier = AgencyIdentifier(IdentifierKind(row.kind), value.decode(), row.issuer)
-            links.append(
-                IdentifierLink(
-                    row.link_id,
-                    row.person_id,
-                    IdentifierKind(row.kind),
-                    row.issuer,
-                    identifier,
-                    LinkMethod(row.method),
-                    row.source_organisation,
-                    row.linked_at,
-                    row.unlinked_at,
-                    row.contested,
-                )
-            )
-            self._links[row.link_id] = row.unlinked_at
-        return links
-
-    async def _load_records(self, owners: list[UUID]) -> list[SourceRecord]:
-        rows = await self._session.execute(
-            select(person_record)
-            .where(person_record.c.person_id.in_(owners))
-            .order_by(person_record.c.last_supplied_at)
-        )
-        records = []
-        for row in rows:
-            sealed = self._vault.open(
-                self._keys[row.person_id], _record_label(row.source_organisation), row.sealed_demographics
-            )
-            records.append(
-                SourceRecord(
-                    row.person_id,
-                    row.source_organisation,
-                    row.source_role,
-                    Demographics.from_dict(json.loads(sealed)),
-                    frozenset(IdentifierKind(kind) for kind in row.identifier_kinds),
-                    row.first_supplied_at,
-                    row.last_supplied_at,
-                )
-            )
-            self._records[(row.person_id, row.source_organisation)] = row.last_supplied_at
-        return records
-
-    async def _load_merges(self, person_id: UUID) -> list[Merge]:
-        rows = await self._session.execute(select(person_merge).where(person_merge.c.person_id == person_id))
-        merges = [Merge(r.merge_id, r.person_id, r.merged_person_id, r.merged_at, r.unmerged_at) for r in rows]
-        self._merges.update({merge.merge_id: merge.unmerged_at for merge in merges})
-        return merges
-
+class SqlPersonRepository(PersonLoader):
     async def add(self, new: Person) -> None:
         key, wrapped = self._vault.new_data_key(new.person_id)
         self._keys[new.person_id] = key
@@ -205,7 +90,7 @@ class SqlPersonRepository(PersonLookup):
     async def _save_record(self, record: SourceRecord) -> None:
         sealed = self._vault.seal(
             self._keys[record.owner_id],
-            _record_label(record.organisation),
+            record_label(record.organisation),
             json.dumps(record.demographics.as_dict(), sort_keys=True).encode(),
         )
         values = {
@@ -235,7 +120,7 @@ class SqlPersonRepository(PersonLookup):
                 issuer=link.issuer,
                 value_digest=self._vault.blind_index(link.identifier.index_text) if link.in_force else None,
                 sealed_value=self._vault.seal(
-                    self._keys[link.owner_id], _link_label(link.link_id), link.identifier.value.encode()
+                    self._keys[link.owner_id], link_label(link.link_id), link.identifier.value.encode()
                 ),
                 method=link.method.value,
                 source_organisation=link.source_organisation,

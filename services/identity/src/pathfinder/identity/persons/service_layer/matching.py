@@ -161,10 +161,8 @@ async def _deterministic(search: Search) -> MatchResult | None:
 async def _probabilistic(search: Search, profile: MatchProfile, digests: list[bytes]) -> MatchResult:
     uow = search.uow
     candidates, la_of = [], {}
-    for person_id in sorted(await uow.persons.candidate_ids(digests)):
-        candidate = await uow.persons.get(person_id, lock=False)
-        if candidate is None:
-            continue
+    for candidate in await uow.persons.get_many(sorted(await uow.persons.candidate_ids(digests))):
+        person_id = candidate.person_id
         if search.may_find(candidate):
             candidates.append(Candidate(person_id, candidate.match_profiles()))
             la_of[person_id] = candidate.responsible_la

@@ -7,7 +7,7 @@ PostgreSQL, and the fast tests keep them in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -29,6 +29,11 @@ class PersonRepository(Protocol):
     async def get(self, person_id: UUID, *, lock: bool = True) -> Person | None:
         """The person under ``person_id`` with everything of the ids merged into it; ``lock`` holds them all
         against concurrent changes until the transaction ends."""
+        ...
+
+    async def get_many(self, person_ids: Sequence[UUID]) -> list[Person]:
+        """Those of ``person_ids`` that exist, as ``get`` loads them unlocked, in id order: candidates to score,
+        loaded together rather than one by one."""
         ...
 
     async def add(self, new: Person) -> None: ...
