@@ -6,7 +6,7 @@ about the child."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +15,7 @@ from notifications_kit.fakes import FakeIdentity, FakePostcodes
 from notifications_kit.messages import child, message
 from notifications_kit.service import Api, api_for, migrated
 from pathfinder.auth import Scope
-from pathfinder.notifications.service_layer.child_identification import name_the_child
+from pathfinder.notifications.service_layer.child_identification import ask_identity_again
 
 HELD = "/early-years-notifications/held"
 # What identifies the child in notifications_kit.messages: none of it may reach an LA through this list.
@@ -81,9 +81,11 @@ async def test_a_notification_leaves_the_list_once_identity_names_the_child(api)
     away = await notified(api, "down")
     assert [entry["id"] for entry in await held_for(api, api.la("841"))] == [away["id"]]
     api.identity.answer = "match"
-    named = await name_the_child(
-        UUID(away["id"]), uow=api.service.unit_of_work(), identity=api.identity, postcodes=FakePostcodes()
-    )
+    later = datetime.now(UTC) + timedelta(hours=1)  # past the backoff that identity being away earned it
+    asked = {"identity": api.identity, "postcodes": FakePostcodes(), "now": lambda: later}
+    assert await ask_identity_again(uow=api.service.unit_of_work(), **asked) == 1
+    async with api.service.unit_of_work() as uow:
+        named = await uow.notifications.get(UUID(away["id"]))
     assert named is not None and named.status == "received"
     assert await held_for(api, api.la("841")) == []
 

@@ -36,59 +36,6 @@ def identity_request_id(notification_id: UUID) -> str:
     return f"early-years-notification:{notification_id}"
 
 
-async def name_the_child(
-    notification_id: UUID,
-    *,
-    uow: NotificationsUnitOfWork,
-    identity: IdentityClient,
-    postcodes: PostcodeLookup,
-    now: Callable[[], datetime] = _now,
-) -> EarlyYearsNotification | None:
-    """Ask identity who the child of a stored notification is (``ask_identity``), if it still waits to know."""
-    async with uow:
-        notification = await uow.notifications.get(notification_id)
-        # Opened here only: the details go to identity, and nowhere else.
-        child = uow.notifications.child_of(notification) if notification and notification.awaits_identity else None
-    if notification is None or child is None:
-        return notification
-    return await ask_identity(notification, child, uow=uow, identity=identity, postcodes=postcodes, now=now)
-
-
-async def ask_identity(
-    notification: EarlyYearsNotification,
-    child: ChildDemographics,
-    *,
-    uow: NotificationsUnitOfWork,
-    identity: IdentityClient,
-    postcodes: PostcodeLookup,
-    now: Callable[[], datetime] = _now,
-) -> EarlyYearsNotification | None:
-    """Ask identity who ``child`` is, for ``notification`` (committed, waiting with those details); once named,
-    the notification is received and its event goes out. Identity is asked outside any transaction, and the
-    answer applied only if the notification still waits."""
-    assert notification.responsible_la is not None, "an accepted notification has its responsible LA"
-    # On every try, the timer's too: the notification keeps only the LA named, and a child identity first hears of
-    # on a retry must meet the same rule.
-    postcode_la = await postcodes.responsible_la(child.postcode) if child.postcode is not None else None
-    try:
-        found: ChildIdentity | None = await identity.match_child(
-            child,
-            responsible_la=notification.responsible_la,
-            request_id=identity_request_id(notification.id),
-            postcode_la=postcode_la,
-        )
-    except IdentityUnavailable:
-        found = None
-    async with uow:
-        current = await uow.notifications.get(notification.id, lock=True)
-        if current is None or not current.awaits_identity:
-            return current
-        _apply(current, found, now())
-        await uow.notifications.save(current)
-        await uow.commit()
-    return current
-
-
 def _apply(current: EarlyYearsNotification, found: ChildIdentity | None, at: datetime) -> None:
     """Identity's answer (None: none now) to a notification still waiting for it."""
     if found is None:
