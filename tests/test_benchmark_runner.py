@@ -75,6 +75,8 @@ def test_a_quick_run_writes_each_benchmarks_command_and_figures_beside_the_machi
     figures = table(replay)
     assert figures["events (platform topics of 3 partitions)"].startswith("3,000 over ")
     assert number(figures["replayed events read back from the target topic"]) == 3_000
+    on_target, sent = figures["records on the target topic / replay's count of events sent"].split(" / ")
+    assert number(sent) == 3_000 and number(on_target) >= 3_000
     for label in (
         "raw Kafka: consume records/s (1 aiokafka consumer)",
         "raw PostgreSQL transactions/s (16 connections, 2 inserts)",
