@@ -31,17 +31,8 @@ from pathfinder.devstack.benchmarking import print_figures, raw_kafka_rate, raw_
 from pathfinder.notifications.domain.la_subscription import la_topic
 from pathfinder.persistence.provisioning import ensure_database
 from pathfinder.platform import demo_setup
-from platform_throughput import (
-    BOOTSTRAP,
-    LIMITS,
-    NOTIFICATIONS,
-    TRUST,
-    cpu_seconds,
-    cpu_spent,
-    platform_processes,
-    running_platform,
-    until_ready,
-)
+from platform_processes import cpu_seconds, cpu_spent, platform_processes
+from platform_throughput import BOOTSTRAP, LIMITS, NOTIFICATIONS, TRUST, running_platform, until_ready
 
 LAS = (KAFKA_LA, WEBHOOK_LA)
 QUIET_SECONDS = 30.0  # nothing new on the topics for this long: the rest are held, or lost

@@ -12,12 +12,16 @@ measured on the same servers in the same run.
    a receiver on 127.0.0.1).
 3. A fixed rate: ``--rate`` notifications/s for ``--seconds`` (open loop), latency from each scheduled time to
    its 202, to LA 805's webhook receiver and to LA 841's Kafka consumer.
-4. Memory: the resident memory of every process of the platform (its services, PostgreSQL and the broker)
+4. Where the time goes: a last burst from the most clients, every service process sampled by py-spy for
+   ``--profile-seconds`` from its start (after the figures above, so that sampling costs none of them). For each
+   process, the share of its work in each library (a socket write under asyncpg is a PostgreSQL round trip) and
+   the project's functions that cost it most.
+5. Memory: the resident memory of every process of the platform (its services, PostgreSQL and the broker)
    idle after start-up, and the most seen while the bursts and the fixed rate ran; RSS counts pages shared
    between processes in each, PSS shares them out.
 
     .venv/bin/python benchmarks/platform_throughput.py [--events 2000] [--concurrency 16 32] [--rate 50]
-                                                       [--seconds 30] [--api-processes 1]
+                                                       [--seconds 30] [--api-processes 1] [--profile-seconds 20]
 """
 
 from __future__ import annotations
@@ -30,9 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +56,12 @@ from notification_load import (
 )
 from pathfinder.devstack.benchmarking import print_figures, raw_kafka_rate, raw_postgres_rate
 from pathfinder.devstack.processes import port_is_free
+from pathfinder.devstack.stack_samples import sample_parts
 from pathfinder.devstack.webhook_receiver import new_secret
 from pathfinder.persistence.provisioning import ensure_database
 from pathfinder.platform import demo_setup
 from pathfinder.platform.services import SERVICES
+from platform_processes import MemoryWatch, cpu_seconds, cpu_spent, platform_memory, platform_processes
 
 BENCHMARKS = Path(__file__).resolve().parent
 TRUST = "RH8"
@@ -78,116 +83,6 @@ SETTINGS = {
 }
 IDLE_SECONDS = 10.0
 LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-
-
-@dataclass(frozen=True)
-class Memory:
-    rss_mib: float
-    pss_mib: float
-    processes: int
-
-
-def process_tree(*roots: int) -> list[int]:
-    """``roots`` and every process below them."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with suppress(OSError, IndexError, ValueError):
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(entry.name))
-    tree, todo = [], list(roots)
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def platform_processes(platform: int, state: Path) -> list[int]:
-    """The platform's processes: its own tree, and PostgreSQL's (the server detaches from whoever started it)."""
-    postmaster = state / "postgres" / "postmaster.pid"
-    with suppress(OSError, ValueError, IndexError):
-        return process_tree(platform, int(postmaster.read_text().split()[0]))
-    return process_tree(platform)
-
-
-def platform_memory(processes: list[int]) -> Memory:
-    """RSS and PSS of ``processes``."""
-    tree = processes
-    rss = pss = 0
-    for pid in tree:
-        with suppress(OSError):
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                name, _, value = line.partition(":")
-                if name == "Rss":
-                    rss += int(value.split()[0])
-                elif name == "Pss":
-                    pss += int(value.split()[0])
-    return Memory(rss / 1024, pss / 1024, len(tree))
-
-
-def cpu_seconds(processes: list[int]) -> dict[int, tuple[str, float]]:
-    """Per process, its part of the platform and the CPU seconds (user and system) it and its reaped children
-    have used so far: PostgreSQL's backends that exit count in its postmaster. This process is included (the
-    load, the webhook receiver and the LA's consumer)."""
-    used: dict[int, tuple[str, float]] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in [*processes, os.getpid()]:
-        with suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            used[pid] = (_part(pid, cmdline), sum(int(value) for value in fields[11:15]) / tick)
-    return used
-
-
-def cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
-    """CPU seconds each part used between two readings, process by process."""
-    spent: dict[str, float] = {}
-    for pid, (part, seconds) in after.items():
-        spent[part] = spent.get(part, 0.0) + seconds - (before[pid][1] if pid in before else 0.0)
-    return spent
-
-
-def _part(pid: int, cmdline: str) -> str:
-    if "spawn_main" in cmdline:  # an API's worker process, or the worker's replay lane: its parent's part
-        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        return _part(parent, Path(f"/proc/{parent}/cmdline").read_bytes().replace(b"\0", b" ").decode())
-    if pid == os.getpid():
-        return "benchmark client (load, webhook receiver, LA consumer)"
-    if "-m pathfinder." in cmdline:
-        module = cmdline.split("-m pathfinder.", 1)[1].split()[0]
-        return module.replace(".", " ") if not module.startswith("devstack") else "PostgreSQL"
-    if "postgres" in cmdline:
-        return "PostgreSQL"
-    if "tansu" in cmdline or "calfkit" in cmdline:
-        return "broker (Tansu)"
-    return "platform supervisor"
-
-
-class MemoryWatch:
-    """The most memory the platform held while this watch ran, sampled every half second."""
-
-    def __init__(self, processes: Callable[[], list[int]]) -> None:
-        self.processes = processes
-        self.peak = Memory(0.0, 0.0, 0)
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> MemoryWatch:
-        self._task = asyncio.create_task(self._sample())
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _sample(self) -> None:
-        while True:
-            seen = await asyncio.to_thread(lambda: platform_memory(self.processes()))
-            if seen.pss_mib > self.peak.pss_mib:
-                self.peak = seen
-            await asyncio.sleep(0.5)
 
 
 @contextmanager
@@ -306,6 +201,7 @@ async def measure(state: Path, args: argparse.Namespace) -> list[tuple[str, str]
         secret = new_secret()
         results: list[tuple[str, ModeFigures, float | None]] = []
         cpu_by_burst: list[tuple[int, int, dict[str, float]]] = []
+        profiled: list[tuple[str, str]] = []
         with TimedReceiver.running(secret) as receiver:
             async with httpx.AsyncClient(base_url=NOTIFICATIONS, timeout=60, trust_env=False, limits=LIMITS) as api:
                 trust = await trust_and_las(state, api, receiver)
@@ -332,6 +228,8 @@ async def measure(state: Path, args: argparse.Namespace) -> list[tuple[str, str]
                     name = f"rate, {args.rate:g}/s for {args.seconds:g} s"
                     results.append((name, figures(done, elapsed, webhooks, records), None))
                 loaded = watch.peak
+                if args.profile_seconds > 0:  # last, so that the sampling costs none of the figures above
+                    profiled = await profiled_burst(api, trust, processes(), args, rng)
         for name, found, trivial_for in results:
             rows += rows_for(name, found, pg_rate)
             if trivial_for is not None:
@@ -342,10 +240,26 @@ async def measure(state: Path, args: argparse.Namespace) -> list[tuple[str, str]
         for part, seconds in sorted(spent.items(), key=lambda item: -item[1]):
             label = f"[burst from {clients} clients] CPU ms per accepted notification, beyond idle: {part}"
             rows.append((label, f"{seconds * 1000 / max(1, accepted):,.1f}"))
+    rows += profiled
     for when, seen in (("idle", idle), ("under load, at the most PSS seen", loaded)):
         label = f"platform memory {when}: RSS / PSS MiB ({seen.processes} processes)"
         rows.append((label, f"{seen.rss_mib:,.0f} / {seen.pss_mib:,.0f}"))
     return rows
+
+
+async def profiled_burst(api: httpx.AsyncClient, trust: dict[str, str], processes: list[int],
+                         args: argparse.Namespace, rng: random.Random) -> list[tuple[str, str]]:  # fmt: skip
+    """Where each service process spends its time in a burst of its own from the most clients, sampled by
+    py-spy for ``--profile-seconds`` from the burst's start (see :mod:`pathfinder.devstack.stack_samples`)."""
+    parts: dict[str, list[int]] = {}
+    for pid, (part, _) in cpu_seconds(processes).items():
+        if part not in ("PostgreSQL", "broker (Tansu)", "platform supervisor") and pid != os.getpid():
+            parts.setdefault(part, []).append(pid)
+    clients = max(args.concurrency)
+    sampling = asyncio.create_task(sample_parts(parts, args.profile_seconds))
+    await burst(api, trust, documents(args.events, rng), clients)
+    heading = f"profile, burst of {args.events} from {clients} clients, first {args.profile_seconds:g} s"
+    return (await sampling).rows(heading)
 
 
 def main() -> None:
@@ -355,6 +269,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="notifications/s of the fixed rate")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the fixed rate runs")
     parser.add_argument("--api-processes", type=int, default=1, help="processes of the notifications API")
+    parser.add_argument("--profile-seconds", type=float, default=20.0,
+                        help="py-spy samples each service process for this long in a last burst; 0: none")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pathfinder-bench-") as state:
         rows = asyncio.run(measure(Path(state), args))

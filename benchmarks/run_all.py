@@ -40,7 +40,18 @@ QUICK: dict[str, tuple[str, ...]] = {
     "health_advice_dashboard": ("--requests", "4000", "--calls", "20", "--callers", "2"),
     "la_delivery": ("--events", "200", "--concurrency", "8", "--rate", "10", "--seconds", "10"),
     "person_matching": ("--people", "2000", "--incoming", "1000"),
-    "platform_throughput": ("--events", "200", "--concurrency", "8", "--rate", "10", "--seconds", "10"),
+    "platform_throughput": (
+        "--events",
+        "200",
+        "--concurrency",
+        "8",
+        "--rate",
+        "10",
+        "--seconds",
+        "10",
+        "--profile-seconds",
+        "3",
+    ),
 }
 # Scripts here that a benchmark starts as a process of its own, not benchmarks themselves.
 STARTED_BY_BENCHMARKS = frozenset({"trivial_api"})

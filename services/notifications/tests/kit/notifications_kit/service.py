@@ -119,15 +119,17 @@ class LaDeliveryUnderTest:
         made: dict[str, Any] = response.json()
         return made
 
-    async def publish(self, *events: ContractEvent) -> None:
-        """Each event through the la-delivery use case in its own transaction, as read off the broker."""
-        for event in events:
-            delivery = read_record(KafkaRecord.of(message_for_event(event, source=self.service.source)))
-            assert delivery.event is not None and delivery.envelope is not None, delivery.problem
+    async def publish(self, *events: ContractEvent, together: bool = False) -> None:
+        """Each event through the la-delivery use case in its own transaction, as read off the broker; or,
+        ``together``, all in one transaction, as the consumer applies a batch."""
+        for batch in [events] if together else [[event] for event in events]:
             async with self.service.unit_of_work() as uow:
-                await deliver_to_la(
-                    delivery.event, delivery.envelope, uow=uow, public_urls=self.service.delivery.public_urls
-                )
+                for event in batch:
+                    delivery = read_record(KafkaRecord.of(message_for_event(event, source=self.service.source)))
+                    assert delivery.event is not None and delivery.envelope is not None, delivery.problem
+                    await deliver_to_la(
+                        delivery.event, delivery.envelope, uow=uow, public_urls=self.service.delivery.public_urls
+                    )
                 await uow.commit()
 
     async def dispatch_once(self) -> bool:

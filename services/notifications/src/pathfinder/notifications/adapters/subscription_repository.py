@@ -31,6 +31,10 @@ class SqlLaSubscriptions:
         self._session = session
         self._secrets = secrets
         self.seen: list[LaSubscription] = []
+        # Rows this transaction locked, one object each: a consumer's batch delivers many events to one LA's
+        # subscriptions, and loading them again for every event was a tenth of the worker's time.
+        self._held: dict[UUID, LaSubscription] = {}
+        self._every_one_held: set[str] = set()  # LAs all of whose subscriptions are in ``_held``
 
     async def add(self, subscription: LaSubscription) -> bool:
         statement = (
@@ -42,17 +46,34 @@ class SqlLaSubscriptions:
         added = (await self._session.execute(statement)).scalar_one_or_none() is not None
         if added:
             self.seen.append(subscription)
+            self._every_one_held.discard(subscription.la_code)
         return added
 
     async def get(self, subscription_id: UUID, *, lock: bool = False) -> LaSubscription | None:
+        if lock and subscription_id in self._held:
+            return self._held[subscription_id]
         query = select(la_subscription).where(la_subscription.c.id == subscription_id)
         found = await self._load(query.with_for_update() if lock else query)
+        if lock:
+            found = self._hold(found)
         return found[0] if found else None
 
     async def of_la(self, la_code: str, *, lock: bool = False) -> list[LaSubscription]:
+        if lock and la_code in self._every_one_held:
+            held = [subscription for subscription in self._held.values() if subscription.la_code == la_code]
+            return sorted(held, key=lambda subscription: (subscription.created_at, subscription.id))
         query = select(la_subscription).where(la_subscription.c.la_code == la_code)
         query = query.order_by(la_subscription.c.created_at, la_subscription.c.id)
-        return await self._load(query.with_for_update() if lock else query)
+        if not lock:
+            return await self._load(query)
+        found = self._hold(await self._load(query.with_for_update()))
+        self._every_one_held.add(la_code)
+        return found
+
+    def _hold(self, locked: list[LaSubscription]) -> list[LaSubscription]:
+        """The object already held for each locked row, which may carry changes not yet saved, else the one
+        just loaded."""
+        return [self._held.setdefault(subscription.id, subscription) for subscription in locked]
 
     async def save(self, subscription: LaSubscription) -> None:
         if subscription.changed:
@@ -81,6 +102,8 @@ class SqlLaSubscriptions:
 
     async def remove(self, subscription_id: UUID) -> None:
         await self._session.execute(delete(la_subscription).where(la_subscription.c.id == subscription_id))
+        if (removed := self._held.pop(subscription_id, None)) is not None:
+            self._every_one_held.discard(removed.la_code)
 
     async def kafka_la_codes(self) -> list[str]:
         query = select(la_subscription.c.la_code).where(la_subscription.c.channel == Channel.KAFKA.value).distinct()

@@ -1,0 +1,215 @@
+"""Where a running process spends its time: py-spy samples its Python stacks from outside, without changing it,
+and each sample is put down to the library nearest the top of the stack.
+
+A sample whose innermost frames are the standard library (a socket write, ``uuid4``, ``json.dumps``) belongs to
+whoever called it: a socket write under asyncpg is a PostgreSQL round trip, under aiokafka a Kafka request. A
+sample waiting in the event loop's ``select`` is no work at all and is counted apart."""
+
+from __future__ import annotations
+
+import asyncio
+import pkgutil
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+OWN_CODE = "Pathfinder's own code"
+WAITING = "waiting in the event loop"
+OTHER = "other libraries"
+
+# The first part of a frame's file path (as py-spy shortens it) and what it is.
+LIBRARIES: Mapping[str, str] = {
+    "asyncpg": "PostgreSQL driver (asyncpg)",
+    "sqlalchemy": "SQLAlchemy (statements, ORM, rows)",
+    "aiokafka": "Kafka client (aiokafka)",
+    "kafka": "Kafka client (aiokafka)",
+    "uvicorn": "HTTP server (uvicorn, h11)",
+    "h11": "HTTP server (uvicorn, h11)",
+    "httptools": "HTTP server (uvicorn, h11)",
+    "httpx": "HTTP client (httpx)",
+    "httpcore": "HTTP client (httpx)",
+    "anyio": "HTTP client (httpx)",
+    "starlette": "FastAPI and Starlette",
+    "fastapi": "FastAPI and Starlette",
+    "pydantic": "pydantic (validation, JSON)",
+    "pydantic_core": "pydantic (validation, JSON)",
+    "fhir": "FHIR models (fhir.resources)",
+    "fhir_core": "FHIR models (fhir.resources)",
+    "opentelemetry": "OpenTelemetry",
+    "cryptography": "cryptography and JWT",
+    "jwt": "cryptography and JWT",
+    "joserfc": "cryptography and JWT",
+}
+_TRANSPARENT = frozenset({"greenlet"}) | frozenset(sys.stdlib_module_names)
+
+
+@dataclass(frozen=True)
+class Frame:
+    function: str
+    path: str  # as py-spy prints it: "asyncpg/connection.py", "<frozen runpy>"
+
+    @property
+    def top_package(self) -> str:
+        return self.path.split("/", 1)[0].removesuffix(".py")
+
+    def is_own(self, own_packages: frozenset[str]) -> bool:
+        return "/" in self.path and (self.top_package in own_packages or self.top_package == "pathfinder")
+
+
+def parse_raw(text: str) -> list[tuple[tuple[Frame, ...], int]]:
+    """py-spy's ``--format raw`` (collapsed stacks, outermost frame first, then a count) as frames and counts."""
+    stacks = []
+    for line in text.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = []
+        for written in stack.split(";"):
+            function, _, place = written.partition(" (")
+            frames.append(Frame(function, place.rstrip(")").rsplit(":", 1)[0]))
+        stacks.append((tuple(frames), int(count)))
+    return stacks
+
+
+def owner(frames: Sequence[Frame], own_packages: frozenset[str]) -> str:
+    """What a sample with these frames (outermost first) was doing: the library nearest its top that is not
+    the standard library."""
+    if frames and frames[-1].function.endswith(".select") and frames[-1].top_package == "selectors":
+        return WAITING
+    for frame in reversed(frames):
+        package = frame.top_package
+        if package in LIBRARIES:
+            return LIBRARIES[package]
+        if frame.is_own(own_packages):
+            return OWN_CODE
+        if package.startswith("<") or package in _TRANSPARENT:
+            continue
+        return OTHER
+    return "Python and asyncio themselves"
+
+
+LIBRARY_CALLBACKS = "(a library's own tasks and callbacks)"
+
+
+def nearest_own_function(frames: Sequence[Frame], own_packages: frozenset[str]) -> str | None:
+    """The project's function nearest the top of the stack: the one whose call into a library cost the sample.
+    A library's own task (aiokafka's fetcher, say) runs straight from the event loop, under no function of ours
+    but the process's entry point: it is named as such, not put down to the entry point."""
+    for frame in reversed(frames):
+        if frame.function == "Handle._run" and frame.path == "asyncio/events.py":
+            return LIBRARY_CALLBACKS
+        if frame.is_own(own_packages):
+            module = frame.path.removesuffix(".py").split("/")
+            return (
+                f"{module[0]}…{module[-1]}:{frame.function}"
+                if len(module) > 2
+                else f"{'.'.join(module)}:{frame.function}"
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    """One process's samples: how many were work, and the share of those each owner and own function took."""
+
+    samples: int
+    busy: int
+    by_owner: dict[str, float]
+    by_own_function: dict[str, float]
+
+
+def time_spent(stacks: Iterable[tuple[Sequence[Frame], int]], own_packages: frozenset[str]) -> TimeSpent:
+    owners: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    samples = 0
+    for frames, count in stacks:
+        samples += count
+        doing = owner(frames, own_packages)
+        if doing == WAITING:
+            continue
+        owners[doing] += count
+        if (function := nearest_own_function(frames, own_packages)) is not None:
+            functions[function] += count
+    busy = sum(owners.values())
+    return TimeSpent(
+        samples=samples,
+        busy=busy,
+        by_owner={name: count / busy for name, count in owners.most_common()} if busy else {},
+        by_own_function={name: count / busy for name, count in functions.most_common()} if busy else {},
+    )
+
+
+def pathfinder_packages() -> frozenset[str]:
+    """The project's packages, as the first part of their frames' paths: ``notifications``, ``messaging``..."""
+    namespace = sys.modules[__name__.split(".", 1)[0]]  # the namespace package this module was loaded from
+    return frozenset(module.name for module in pkgutil.iter_modules(namespace.__path__))
+
+
+def py_spy() -> Path | None:
+    found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    return Path(found) if found else None
+
+
+async def sample(pids: Sequence[int], seconds: float, *, rate: int = 100) -> dict[int, str]:
+    """py-spy's raw samples of each process in ``pids`` over the same ``seconds``, all at once; a process py-spy
+    could not sample (gone, or tracing refused) is left out, with py-spy's own words on this process's stderr."""
+    binary = py_spy()
+    if binary is None:
+        raise FileNotFoundError("py-spy is not installed (it is in the workspace's dev dependencies)")
+    with tempfile.TemporaryDirectory(prefix="pathfinder-samples-") as folder:
+        runs = {}
+        for pid in pids:
+            output = Path(folder) / f"{pid}.txt"
+            runs[pid] = (output, await asyncio.create_subprocess_exec(
+                str(binary), "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
+                "--rate", str(rate), "--format", "raw", "--output", str(output), "--nonblocking",
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            ))  # fmt: skip
+        taken = {}
+        for pid, (output, process) in runs.items():
+            _, errors = await process.communicate()
+            if process.returncode == 0 and output.exists():
+                taken[pid] = output.read_text()
+            else:
+                print(f"py-spy could not sample {pid}: {errors.decode(errors='replace')[-500:]}", file=sys.stderr)
+        return taken
+
+
+async def sample_parts(parts: Mapping[str, Sequence[int]], seconds: float, *, rate: int = 100) -> Profile:
+    """Each part of a platform (its processes' ids by name) sampled over the same ``seconds``."""
+    taken = await sample([pid for pids in parts.values() for pid in pids], seconds, rate=rate)
+    own = pathfinder_packages()
+    spent = {
+        part: time_spent([stack for pid in pids if pid in taken for stack in parse_raw(taken[pid])], own)
+        for part, pids in parts.items()
+    }
+    return Profile(spent, possible=round(seconds) * rate)
+
+
+@dataclass(frozen=True)
+class Profile:
+    parts: dict[str, TimeSpent]
+    possible: int  # the samples one busy process gives over the sampled seconds
+
+    def rows(self, heading: str, *, at_least: float = 0.02, functions: int = 6) -> list[tuple[str, str]]:
+        """Figures for a results table: for each part that did a twentieth of the busiest one's work, most work
+        first, how much of the time it was at work, the share of its work each library took (``at_least`` and
+        more) and the project's functions that cost it most."""
+        rows = []
+        busiest = max((spent.busy for spent in self.parts.values()), default=0)
+        for part, spent in sorted(self.parts.items(), key=lambda item: -item[1].busy):
+            if not spent.busy or spent.busy < busiest / 20:
+                continue
+            share = spent.busy / max(1, self.possible)
+            rows.append((f"[{heading}] {part}: at work, of the time sampled", f"{share:.0%}"))
+            for name, part_share in spent.by_owner.items():
+                if part_share >= at_least:
+                    rows.append((f"[{heading}] {part}: of its work, in {name}", f"{part_share:.0%}"))
+            costliest = list(spent.by_own_function.items())[:functions]
+            named = "; ".join(f"{name} {function_share:.0%}" for name, function_share in costliest)
+            rows.append((f"[{heading}] {part}: our functions nearest the top of the stack, most first", named))
+        return rows
