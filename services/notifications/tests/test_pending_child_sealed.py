@@ -24,12 +24,13 @@ from pathfinder.notifications.adapters.pending_child_sealing import PendingChild
 from pathfinder.notifications.adapters.tables import early_years_notification
 from pathfinder.notifications.bootstrap import NotificationsService, bootstrap
 from pathfinder.notifications.domain.early_years_notification import NotificationStatus
-from pathfinder.notifications.service_layer.child_identification import ask_identity_again
+from pathfinder.notifications.service_layer.child_identification import CLAIM_LEASE, ask_identity_again
 from pathfinder.notifications.service_layer.ports import ChildIdentity, ChildToIdentify
+from pathfinder.notifications.service_layer.unit_of_work import ChildDetailsUnreadable
 from pathfinder.notifications.settings import LaDeliverySettings, NotificationsSettings
 from pathfinder.persistence.database import create_engine
 from pathfinder.persistence.migrations import alembic_config, upgrade_to_head
-from pathfinder.persistence.sealing import SealingError, new_key_text
+from pathfinder.persistence.sealing import new_key_text
 from pydantic import SecretStr
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection
@@ -124,13 +125,41 @@ async def test_sealed_details_open_on_no_other_notification_nor_under_another_ke
             own, other = await uow.notifications.get(first.id), await uow.notifications.get(second.id)
             assert own is not None and other is not None
             assert uow.notifications.child_of(own) == THE_CHILD
-            with pytest.raises(SealingError, match=f"early_years_notification:{second.id}:pending-child"):
+            with pytest.raises(ChildDetailsUnreadable, match=f"early_years_notification:{second.id}:pending-child"):
                 uow.notifications.child_of(other)
     async with running(url, FakeIdentity(), new_key_text()) as elsewhere, elsewhere.unit_of_work() as uow:
         own = await uow.notifications.get(first.id)
         assert own is not None
-        with pytest.raises(SealingError, match=KEY_ENV):
+        with pytest.raises(ChildDetailsUnreadable, match=KEY_ENV):
             uow.notifications.child_of(own)
+
+
+async def test_one_childs_details_that_do_not_open_hold_up_no_other_notification(fresh_database, caplog) -> None:
+    identity = RecordingIdentity(answer="down")
+    url = await migrated(await fresh_database("pending_child_unreadable"))
+    async with running(url, identity, new_key_text()) as service:
+        readable = await notify(service, child=THE_CHILD)
+        altered = await notify(service, child=child(nhs_number="9990000034"))
+        async with service.engine.begin() as connection:
+            await connection.execute(
+                update(early_years_notification)
+                .where(early_years_notification.c.id == altered.id)
+                .values(sealed_pending_child=b"\x00" * 64)
+            )
+        identity.answer, identity.children = "match", []
+        later = datetime.now(UTC) + timedelta(hours=1)
+
+        claimed = await ask_identity_again(
+            uow=service.unit_of_work(), identity=identity, postcodes=FakePostcodes(), now=lambda: later
+        )
+
+        assert claimed == 2
+        assert identity.children == [THE_CHILD], "identity was asked about the child whose details opened"
+        assert (await status_of(service, readable.id)).status is NotificationStatus.RECEIVED
+        waiting = await status_of(service, altered.id)
+        assert waiting.status is NotificationStatus.AWAITING_IDENTITY, "kept, to be asked once it opens"
+        assert waiting.next_identity_attempt_at == later + CLAIM_LEASE
+        assert f"early_years_notification:{altered.id}:pending-child" in caplog.text
 
 
 def _migrate(connection: Connection, revision: str, down: bool = False) -> None:

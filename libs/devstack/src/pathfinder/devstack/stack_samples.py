@@ -8,7 +8,6 @@ sample waiting in the event loop's ``select`` is no work at all and is counted a
 from __future__ import annotations
 
 import asyncio
-import pkgutil
 import shutil
 import sys
 import tempfile
@@ -21,18 +20,17 @@ OWN_CODE = "Pathfinder's own code"
 WAITING = "waiting in the event loop"
 OTHER = "other libraries"
 
-# The first part of a frame's file path (as py-spy shortens it) and what it is.
+# The package an installed file is in (the first folder under site-packages) and what it is.
 LIBRARIES: Mapping[str, str] = {
     "asyncpg": "PostgreSQL driver (asyncpg)",
     "sqlalchemy": "SQLAlchemy (statements, ORM, rows)",
     "aiokafka": "Kafka client (aiokafka)",
-    "kafka": "Kafka client (aiokafka)",
     "uvicorn": "HTTP server (uvicorn, h11)",
     "h11": "HTTP server (uvicorn, h11)",
     "httptools": "HTTP server (uvicorn, h11)",
     "httpx": "HTTP client (httpx)",
     "httpcore": "HTTP client (httpx)",
-    "anyio": "HTTP client (httpx)",
+    "anyio": "anyio (threads, task groups)",
     "starlette": "FastAPI and Starlette",
     "fastapi": "FastAPI and Starlette",
     "pydantic": "pydantic (validation, JSON)",
@@ -42,22 +40,33 @@ LIBRARIES: Mapping[str, str] = {
     "opentelemetry": "OpenTelemetry",
     "cryptography": "cryptography and JWT",
     "jwt": "cryptography and JWT",
-    "joserfc": "cryptography and JWT",
 }
-_TRANSPARENT = frozenset({"greenlet"}) | frozenset(sys.stdlib_module_names)
+_TRANSPARENT = frozenset({"greenlet"})  # SQLAlchemy's bridge to asyncio: its frames are SQLAlchemy's work
+_OWN = "pathfinder"
 
 
 @dataclass(frozen=True)
 class Frame:
     function: str
-    path: str  # as py-spy prints it: "asyncpg/connection.py", "<frozen runpy>"
+    path: str  # the file in full (py-spy's --full-filenames), or "<frozen runpy>"
 
     @property
-    def top_package(self) -> str:
-        return self.path.split("/", 1)[0].removesuffix(".py")
+    def package(self) -> str | None:
+        """The installed package the file is in, ``pathfinder`` for the project's own, None for the standard
+        library (and for code with no file)."""
+        if "/site-packages/" in self.path:
+            return self.path.rsplit("/site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+        return _OWN if f"/{_OWN}/" in self.path else None
 
-    def is_own(self, own_packages: frozenset[str]) -> bool:
-        return "/" in self.path and (self.top_package in own_packages or self.top_package == "pathfinder")
+    @property
+    def own_name(self) -> str:
+        """``notifications…subscription_repository:SqlLaSubscriptions._load``: the service and the module."""
+        module = self.path.rsplit(f"/{_OWN}/", 1)[-1].removesuffix(".py").split("/")
+        named = f"{module[0]}…{module[-1]}" if len(module) > 2 else ".".join(module)
+        return f"{named}:{self.function}"
+
+    def is_at(self, function: str, path_end: str) -> bool:
+        return self.function == function and self.path.endswith(path_end)
 
 
 def parse_raw(text: str) -> list[tuple[tuple[Frame, ...], int]]:
@@ -75,40 +84,33 @@ def parse_raw(text: str) -> list[tuple[tuple[Frame, ...], int]]:
     return stacks
 
 
-def owner(frames: Sequence[Frame], own_packages: frozenset[str]) -> str:
+def owner(frames: Sequence[Frame]) -> str:
     """What a sample with these frames (outermost first) was doing: the library nearest its top that is not
     the standard library."""
-    if frames and frames[-1].function.endswith(".select") and frames[-1].top_package == "selectors":
+    if frames and frames[-1].function.endswith(".select") and frames[-1].path.endswith("/selectors.py"):
         return WAITING
     for frame in reversed(frames):
-        package = frame.top_package
-        if package in LIBRARIES:
-            return LIBRARIES[package]
-        if frame.is_own(own_packages):
-            return OWN_CODE
-        if package.startswith("<") or package in _TRANSPARENT:
+        package = frame.package
+        if package is None or package in _TRANSPARENT:
             continue
-        return OTHER
+        if package == _OWN:
+            return OWN_CODE
+        return LIBRARIES.get(package, OTHER)
     return "Python and asyncio themselves"
 
 
 LIBRARY_CALLBACKS = "(a library's own tasks and callbacks)"
 
 
-def nearest_own_function(frames: Sequence[Frame], own_packages: frozenset[str]) -> str | None:
+def nearest_own_function(frames: Sequence[Frame]) -> str | None:
     """The project's function nearest the top of the stack: the one whose call into a library cost the sample.
     A library's own task (aiokafka's fetcher, say) runs straight from the event loop, under no function of ours
     but the process's entry point: it is named as such, not put down to the entry point."""
     for frame in reversed(frames):
-        if frame.function == "Handle._run" and frame.path == "asyncio/events.py":
+        if frame.is_at("Handle._run", "/asyncio/events.py"):
             return LIBRARY_CALLBACKS
-        if frame.is_own(own_packages):
-            module = frame.path.removesuffix(".py").split("/")
-            return (
-                f"{module[0]}…{module[-1]}:{frame.function}"
-                if len(module) > 2
-                else f"{'.'.join(module)}:{frame.function}"
-            )
+        if frame.package == _OWN:
+            return frame.own_name
     return None
 
 
@@ -122,17 +124,17 @@ class TimeSpent:
     by_own_function: dict[str, float]
 
 
-def time_spent(stacks: Iterable[tuple[Sequence[Frame], int]], own_packages: frozenset[str]) -> TimeSpent:
+def time_spent(stacks: Iterable[tuple[Sequence[Frame], int]]) -> TimeSpent:
     owners: Counter[str] = Counter()
     functions: Counter[str] = Counter()
     samples = 0
     for frames, count in stacks:
         samples += count
-        doing = owner(frames, own_packages)
+        doing = owner(frames)
         if doing == WAITING:
             continue
         owners[doing] += count
-        if (function := nearest_own_function(frames, own_packages)) is not None:
+        if (function := nearest_own_function(frames)) is not None:
             functions[function] += count
     busy = sum(owners.values())
     return TimeSpent(
@@ -141,12 +143,6 @@ def time_spent(stacks: Iterable[tuple[Sequence[Frame], int]], own_packages: froz
         by_owner={name: count / busy for name, count in owners.most_common()} if busy else {},
         by_own_function={name: count / busy for name, count in functions.most_common()} if busy else {},
     )
-
-
-def pathfinder_packages() -> frozenset[str]:
-    """The project's packages, as the first part of their frames' paths: ``notifications``, ``messaging``..."""
-    namespace = sys.modules[__name__.split(".", 1)[0]]  # the namespace package this module was loaded from
-    return frozenset(module.name for module in pkgutil.iter_modules(namespace.__path__))
 
 
 def py_spy() -> Path | None:
@@ -166,7 +162,7 @@ async def sample(pids: Sequence[int], seconds: float, *, rate: int = 100) -> dic
             output = Path(folder) / f"{pid}.txt"
             runs[pid] = (output, await asyncio.create_subprocess_exec(
                 str(binary), "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-                "--rate", str(rate), "--format", "raw", "--output", str(output), "--nonblocking",
+                "--rate", str(rate), "--format", "raw", "--full-filenames", "--nonblocking", "--output", str(output),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             ))  # fmt: skip
         taken = {}
@@ -182,9 +178,8 @@ async def sample(pids: Sequence[int], seconds: float, *, rate: int = 100) -> dic
 async def sample_parts(parts: Mapping[str, Sequence[int]], seconds: float, *, rate: int = 100) -> Profile:
     """Each part of a platform (its processes' ids by name) sampled over the same ``seconds``."""
     taken = await sample([pid for pids in parts.values() for pid in pids], seconds, rate=rate)
-    own = pathfinder_packages()
     spent = {
-        part: time_spent([stack for pid in pids if pid in taken for stack in parse_raw(taken[pid])], own)
+        part: time_spent([stack for pid in pids if pid in taken for stack in parse_raw(taken[pid])])
         for part, pids in parts.items()
     }
     return Profile(spent, possible=round(seconds) * rate)

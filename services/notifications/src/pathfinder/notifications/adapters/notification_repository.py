@@ -23,7 +23,8 @@ from pathfinder.notifications.domain.early_years_notification import (
 )
 from pathfinder.notifications.domain.sealed import Sealed
 from pathfinder.notifications.domain.section_23 import Timeliness
-from pathfinder.notifications.service_layer.unit_of_work import SubmissionKey
+from pathfinder.notifications.service_layer.unit_of_work import ChildDetailsUnreadable, SubmissionKey
+from pathfinder.persistence.sealing import SealingError
 from pathfinder.telemetry import carried_context, continuing
 from sqlalchemy import ARRAY, Row, Select, any_, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
@@ -91,7 +92,10 @@ class SqlEarlyYearsNotifications:
     def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
         if notification.child is None:
             return None
-        return self._sealing("open a waiting child's details").open(notification.id, notification.child)
+        try:
+            return self._sealing("open a waiting child's details").open(notification.id, notification.child)
+        except SealingError as unreadable:
+            raise ChildDetailsUnreadable(str(unreadable)) from unreadable
 
     async def claim_due_for_identity(self, now: datetime, *, limit: int, lease: timedelta) -> list[UUID]:
         due = (

@@ -8,6 +8,7 @@ the two must agree, or the notification is held (``awaiting-identity-review``) u
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -22,7 +23,9 @@ from pathfinder.notifications.service_layer.ports import (
     IdentityUnavailable,
     PostcodeLookup,
 )
-from pathfinder.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from pathfinder.notifications.service_layer.unit_of_work import ChildDetailsUnreadable, NotificationsUnitOfWork
+
+log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=2)
 
@@ -69,8 +72,7 @@ async def ask_identity_again(
         if not claimed:
             return 0
         waiting = [n for n in await uow.notifications.get_many(claimed) if n.awaits_identity]
-        # Opened here only: the details go to identity, and nowhere else.
-        children = {n.id: child for n in waiting if (child := uow.notifications.child_of(n)) is not None}
+        children = _opened_children(waiting, uow)
         await uow.commit()
     asked = [n for n in waiting if n.id in children]
     if asked:
@@ -78,6 +80,24 @@ async def ask_identity_again(
         fault_point("identity.after_batch_answer")
         await _apply_answers(answers, uow=uow, now=now)
     return len(claimed)
+
+
+def _opened_children(
+    waiting: list[EarlyYearsNotification], uow: NotificationsUnitOfWork
+) -> dict[UUID, ChildDemographics]:
+    """The details of each waiting child, opened here only: they go to identity, and nowhere else. One whose
+    details do not open stays leased and is tried again when the lease ends (once the key it was sealed with is
+    set, it goes through); it holds up none of the others."""
+    children = {}
+    for notification in waiting:
+        try:
+            child = uow.notifications.child_of(notification)
+        except ChildDetailsUnreadable as unreadable:
+            log.error("not asking identity, again in %s: %s", CLAIM_LEASE, unreadable)
+            continue
+        if child is not None:
+            children[notification.id] = child
+    return children
 
 
 async def _ask_in_batch(

@@ -18,6 +18,11 @@ from pathfinder.notifications.domain.la_subscription import LaSubscription
 from pathfinder.notifications.domain.mesh_mailbox import MailboxRole, MeshMailbox
 
 
+class ChildDetailsUnreadable(Exception):
+    """A waiting child's sealed details do not open in this process: sealed under another key than its own, or
+    altered since. A fault of the deployment or the database, not of the notification."""
+
+
 @dataclass(frozen=True)
 class SubmissionKey:
     """An idempotency key (a message id, or an X-Request-ID) and the answer its first submission got."""
@@ -54,7 +59,8 @@ class EarlyYearsNotifications(Protocol):
         ...
 
     def child_of(self, notification: EarlyYearsNotification) -> ChildDemographics | None:
-        """The waiting child's details, opened (they are stored sealed): only to ask identity who the child is."""
+        """The waiting child's details, opened (they are stored sealed): only to ask identity who the child is.
+        Raises :class:`ChildDetailsUnreadable` when they do not open here."""
         ...
 
     async def claim_due_for_identity(self, now: datetime, *, limit: int, lease: timedelta) -> list[UUID]:
