@@ -14,6 +14,7 @@ from identity_kit.children import nhs_number, upn
 from identity_kit.persons import PersonIndexUnderTest, child, nhs, running_person_index
 from pathfinder.contracts.identity import PersonLinked
 from pathfinder.identity.persons.adapters.tables import person_audit_event, person_link
+from sqlalchemy import event
 
 LINKED = PersonLinked.event_type
 UNLINKED = "pathfinder.identity.person-unlinked.v1"
@@ -171,3 +172,30 @@ async def test_candidates_loaded_together_are_the_persons_loaded_one_by_one(inde
     assert together == [found for found in one_by_one if found is not None]
     [kept] = [person for person in together if person.person_id == UUID(survivor)]
     assert kept.members == {UUID(survivor), UUID(retired)} and len(kept.records) == 2 and len(kept.merges) == 1
+
+
+def statements_sent(index: PersonIndexUnderTest) -> list[str]:
+    """Every statement the service sends PostgreSQL from now on."""
+    sent: list[str] = []
+    engine = index.service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", lambda _c, _k, statement, *_rest: sent.append(statement))
+    return sent
+
+
+async def test_loading_no_candidates_costs_one_statement_at_most(index) -> None:
+    statements = statements_sent(index)
+    async with index.service.person_index.unit_of_work() as uow:
+        assert await uow.persons.get_many([]) == []
+        asked_for_nobody = len(statements)
+        assert await uow.persons.get_many([uuid4(), uuid4()]) == []
+    assert asked_for_nobody == 0, statements
+    assert len(statements) == 1, statements  # the persons' rows, and with none found nothing more
+
+
+async def test_a_child_new_to_the_index_is_indexed_without_clearing_keys_it_cannot_have(index) -> None:
+    statements = statements_sent(index)
+    person_id = await registered(index, given=["Ottoline"], family="Verity", born="2021-05-05")
+
+    assert not [sent for sent in statements if sent.lstrip().upper().startswith("DELETE")], statements
+    again = await index.match(trust("RR8"), child(given=["Ottoline"], family="Verity", born="2021-05-05"))
+    assert (again["outcome"], again["person_id"]) == ("match", person_id), "found again by its blocking keys"

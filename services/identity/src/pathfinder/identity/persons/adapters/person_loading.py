@@ -51,6 +51,7 @@ class PersonLoader(PersonLookup):
         self._records: dict[tuple[UUID, str], datetime] = {}
         self._links: dict[UUID, datetime | None] = {}
         self._merges: dict[UUID, datetime | None] = {}
+        self._unindexed: set[UUID] = set()  # added in this transaction, blocking keys not yet written
         self.seen: list[Person] = []
 
     async def get(self, person_id: UUID, *, lock: bool = True) -> Person | None:
@@ -66,8 +67,14 @@ class PersonLoader(PersonLookup):
         return (await self._assembled([row], {person_id: members}))[0]
 
     async def get_many(self, person_ids: Sequence[UUID]) -> list[Person]:
+        """The persons among ``person_ids``; none asked or none found costs no further statement (a record of a
+        child new to the index has no candidates, and assembling nobody had cost five)."""
         ids = sorted(set(person_ids))
+        if not ids:
+            return []
         rows = (await self._session.execute(select(person).where(person.c.person_id == any_(_uuids(ids))))).all()
+        if not rows:
+            return []
         members: dict[UUID, list[UUID]] = {row.person_id: [] for row in rows}
         for root, member in await self._session.execute(MEMBERS_OF, {"roots": list(members)}):
             members[root].append(member)

@@ -46,6 +46,7 @@ class SqlPersonRepository(PersonLoader):
             )
         )
         self._persons[new.person_id] = (new.status, new.merged_into, new.responsible_la)
+        self._unindexed.add(new.person_id)
         self.seen.append(new)
         await self.save(new)
 
@@ -159,7 +160,10 @@ class SqlPersonRepository(PersonLoader):
         for record in changed.records:
             if record.owner_id == owner:
                 keys |= blocking_keys(MatchProfile.of(record.demographics))
-        await self._session.execute(delete(person_blocking_key).where(person_blocking_key.c.person_id == owner))
+        if owner in self._unindexed:
+            self._unindexed.discard(owner)  # a person added in this transaction has no keys to clear yet
+        else:
+            await self._session.execute(delete(person_blocking_key).where(person_blocking_key.c.person_id == owner))
         digests = self.digests(keys)
         if digests:
             await self._session.execute(
