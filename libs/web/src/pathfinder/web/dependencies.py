@@ -23,7 +23,9 @@ class RouteDependencies(Generic[T]):
     def install(self, app: FastAPI, dependencies: T) -> None:
         setattr(app.state, self._name, dependencies)
 
-    def __call__(self, request: Request) -> T:
+    async def __call__(self, request: Request) -> T:
+        # A coroutine: FastAPI runs a plain function dependency in a worker thread, a thread hop on every request
+        # for an attribute read.
         found = getattr(request.app.state, self._name, None)
         if not isinstance(found, self._kind):
             raise RuntimeError(f"the app has no {self._kind.__qualname__}: its composition root installs them")

@@ -38,7 +38,7 @@ Reason = Annotated[
 ]
 
 
-def call_of(principal: Caller, dependencies: Dependencies, reason: Reason = None) -> Call:
+async def call_of(principal: Caller, dependencies: Dependencies, reason: Reason = None) -> Call:
     return Call(principal, reason, dependencies.now())
 
 

@@ -51,7 +51,7 @@ PurposeQuery = Annotated[Purpose | None, Query(description="Why the caller acts 
 PurposeHeader = Annotated[Purpose | None, Header(alias="X-Purpose")]
 
 
-def stated_purpose(purpose: PurposeQuery = None, x_purpose: PurposeHeader = None) -> Purpose:
+async def stated_purpose(purpose: PurposeQuery = None, x_purpose: PurposeHeader = None) -> Purpose:
     stated = purpose or x_purpose
     if stated is None:
         raise Problem(400, "Bad Request", "Say why: a 'purpose' query parameter or X-Purpose header is required.")
