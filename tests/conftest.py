@@ -107,7 +107,10 @@ class TwoServices:
         """Every notification still waiting for identity named by this process's identity. A notifications
         worker a test spawns has its own identity client and sealing key: what it claimed and could not open, it
         left leased, so this asks as if the lease had run out."""
-        past_leases = lambda: datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)  # noqa: E731
+
+        def past_leases() -> datetime:
+            return datetime.now(UTC) + CLAIM_LEASE + timedelta(seconds=1)
+
         deadline = asyncio.get_running_loop().time() + timeout
         while await self._awaiting_identity():
             assert asyncio.get_running_loop().time() < deadline, "notifications still wait for identity"

@@ -66,7 +66,12 @@ def test_each_sample_goes_to_the_library_nearest_the_top_of_its_stack_and_waitin
 
 def test_the_rows_say_how_busy_each_part_was_and_leave_out_parts_that_hardly_worked() -> None:
     busy, idle = time_spent(parse_raw(RAW)), time_spent(parse_raw(f"{LOOP};x ({RELAY}:1) 3"))
-    rows = dict(Profile({"notifications worker": busy, "ehcp worker": idle}, possible=160).rows("profile"))
+    rows = dict(
+        Profile(
+            {"notifications worker": busy, "ehcp worker": idle},
+            possible={"notifications worker": 160, "ehcp worker": 160},
+        ).rows("profile")
+    )
 
     assert rows["[profile] notifications worker: at work, of the time sampled"] == "50%"
     assert rows["[profile] notifications worker: of its work, in PostgreSQL driver (asyncpg)"] == "38%"

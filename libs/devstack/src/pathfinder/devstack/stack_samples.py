@@ -150,7 +150,7 @@ def py_spy() -> Path | None:
     return Path(found) if found else None
 
 
-async def sample(pids: Sequence[int], seconds: float, *, rate: int = 100) -> dict[int, str]:
+async def sample(pids: Sequence[int], seconds: int, *, rate: int = 100) -> dict[int, str]:
     """py-spy's raw samples of each process in ``pids`` over the same ``seconds``, all at once; a process py-spy
     could not sample (gone, or tracing refused) is left out, with py-spy's own words on this process's stderr."""
     binary = py_spy()
@@ -161,7 +161,7 @@ async def sample(pids: Sequence[int], seconds: float, *, rate: int = 100) -> dic
         for pid in pids:
             output = Path(folder) / f"{pid}.txt"
             runs[pid] = (output, await asyncio.create_subprocess_exec(
-                str(binary), "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
+                str(binary), "record", "--pid", str(pid), "--duration", str(seconds),
                 "--rate", str(rate), "--format", "raw", "--full-filenames", "--nonblocking", "--output", str(output),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             ))  # fmt: skip
@@ -177,18 +177,19 @@ async def sample(pids: Sequence[int], seconds: float, *, rate: int = 100) -> dic
 
 async def sample_parts(parts: Mapping[str, Sequence[int]], seconds: float, *, rate: int = 100) -> Profile:
     """Each part of a platform (its processes' ids by name) sampled over the same ``seconds``."""
-    taken = await sample([pid for pids in parts.values() for pid in pids], seconds, rate=rate)
+    whole_seconds = max(1, round(seconds))  # py-spy samples for whole seconds
+    taken = await sample([pid for pids in parts.values() for pid in pids], whole_seconds, rate=rate)
     spent = {
         part: time_spent([stack for pid in pids if pid in taken for stack in parse_raw(taken[pid])])
         for part, pids in parts.items()
     }
-    return Profile(spent, possible=round(seconds) * rate)
+    return Profile(spent, possible={part: whole_seconds * rate * len(pids) for part, pids in parts.items()})
 
 
 @dataclass(frozen=True)
 class Profile:
     parts: dict[str, TimeSpent]
-    possible: int  # the samples one busy process gives over the sampled seconds
+    possible: dict[str, int]  # the samples each part's processes, all busy, give over the sampled seconds
 
     def rows(self, heading: str, *, at_least: float = 0.02, functions: int = 6) -> list[tuple[str, str]]:
         """Figures for a results table: for each part that did a twentieth of the busiest one's work, most work
@@ -199,7 +200,7 @@ class Profile:
         for part, spent in sorted(self.parts.items(), key=lambda item: -item[1].busy):
             if not spent.busy or spent.busy < busiest / 20:
                 continue
-            share = spent.busy / max(1, self.possible)
+            share = spent.busy / max(1, self.possible.get(part, 0))
             rows.append((f"[{heading}] {part}: at work, of the time sampled", f"{share:.0%}"))
             for name, part_share in spent.by_owner.items():
                 if part_share >= at_least:
